@@ -5,6 +5,7 @@ pub mod activation;
 pub mod init;
 pub mod layout;
 pub mod loss;
+pub mod chunked;
 pub mod matmul;
 pub mod mlp;
 pub mod weights;

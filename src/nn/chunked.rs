@@ -1,0 +1,195 @@
+//! Whole-data-set evaluation of an [`Mlp`]: loss, accuracy, gradient and Hessian-vector
+//! product over n samples, in parallel and independent of the thread count.
+//!
+//! The rows are cut into chunks of [`CHUNK_ROWS`]; consecutive chunks form at most
+//! [`MAX_GROUPS`] groups, a partition that depends only on n. Each group (one rayon task)
+//! runs its chunks in order, accumulating into its own buffers; the groups' results are
+//! then added in group order, element by element. Every sum is therefore taken in the
+//! same order whatever the number of threads, so results are bit-identical for any
+//! `--threads`. Buffers live in the pool and are reused: steady-state calls allocate
+//! nothing.
+
+use crate::data::samples::Samples;
+use crate::nn::mlp::{BatchStats, Mlp, Workspace};
+use crate::scalar::Scalar;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::Mutex;
+
+/// Rows per chunk: large enough for efficient matrix products, small enough for caches.
+pub const CHUNK_ROWS: usize = 256;
+/// Upper bound on the number of independent accumulation buffers.
+pub const MAX_GROUPS: usize = 16;
+
+/// Loss and accuracy of a whole data set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eval {
+    pub loss: f64,
+    /// Fraction correct; None for regression data.
+    pub accuracy: Option<f64>,
+}
+
+struct Group<S> {
+    ws: Workspace<S>,
+    grad: Vec<S>,
+    hv: Vec<S>,
+    stats: BatchStats<S>,
+}
+
+/// Reusable per-group buffers for one network shape.
+pub struct ChunkPool<S> {
+    groups: Vec<Mutex<Group<S>>>,
+}
+
+/// How to split n rows: (group ranges of row indices).
+fn partition(n: usize) -> Vec<Range<usize>> {
+    let n_chunks = n.div_ceil(CHUNK_ROWS).max(1);
+    let g = n_chunks.min(MAX_GROUPS);
+    (0..g)
+        .map(|i| {
+            let (c0, c1) = (i * n_chunks / g, (i + 1) * n_chunks / g);
+            (c0 * CHUNK_ROWS).min(n)..(c1 * CHUNK_ROWS).min(n)
+        })
+        .collect()
+}
+
+impl<S: Scalar> ChunkPool<S> {
+    pub fn new(mlp: &Mlp) -> Self {
+        let p = mlp.n_params();
+        let groups = (0..MAX_GROUPS)
+            .map(|_| {
+                Mutex::new(Group {
+                    ws: Workspace::new(&mlp.layout, CHUNK_ROWS),
+                    grad: vec![S::zero(); p],
+                    hv: Vec::new(),
+                    stats: BatchStats::default(),
+                })
+            })
+            .collect();
+        ChunkPool { groups }
+    }
+
+    /// Loss and accuracy of `data` at `theta`.
+    pub fn eval(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Eval {
+        let stats = self.run(data, |g, rows| {
+            for (start, end) in chunks(rows) {
+                let scale = mlp.loss.scale(data.n, data.k);
+                let s = mlp.loss_batch(theta, data.batch(mlp.loss, start, end), scale, &mut g.ws);
+                g.stats.loss += s.loss;
+                g.stats.correct += s.correct;
+            }
+        });
+        finish(stats, data)
+    }
+
+    /// Loss, accuracy and gradient (written to `grad`) of `data` at `theta`.
+    pub fn eval_grad(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S], grad: &mut [S]) -> Eval {
+        let stats = self.run(data, |g, rows| {
+            g.grad.iter_mut().for_each(|v| *v = S::zero());
+            for (start, end) in chunks(rows) {
+                let scale = mlp.loss.scale(data.n, data.k);
+                let s = mlp.loss_grad_batch(theta, data.batch(mlp.loss, start, end), scale, &mut g.ws, &mut g.grad);
+                g.stats.loss += s.loss;
+                g.stats.correct += s.correct;
+            }
+        });
+        self.reduce(stats.1, grad, |g| &g.grad);
+        finish(stats, data)
+    }
+
+    /// Hessian-vector product H(theta)·v of the data set's loss, written to `hv`.
+    pub fn hvp(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S], v: &[S], hv: &mut [S]) -> Eval {
+        let p = mlp.n_params();
+        let stats = self.run(data, |g, rows| {
+            g.hv.clear();
+            g.hv.resize(p, S::zero());
+            for (start, end) in chunks(rows) {
+                let scale = mlp.loss.scale(data.n, data.k);
+                let s = mlp.hvp_batch(theta, v, data.batch(mlp.loss, start, end), scale, &mut g.ws, &mut g.hv, None);
+                g.stats.loss += s.loss;
+                g.stats.correct += s.correct;
+            }
+        });
+        self.reduce(stats.1, hv, |g| &g.hv);
+        finish(stats, data)
+    }
+
+    /// Run `work` on each group's rows (in parallel when there are several groups) and
+    /// add the groups' statistics in order. Returns (stats, number of groups).
+    fn run<F>(&self, data: &Samples<S>, work: F) -> (BatchStats<S>, usize)
+    where
+        F: Fn(&mut Group<S>, Range<usize>) + Sync,
+    {
+        let parts = partition(data.n);
+        let job = |(g, rows): (&Mutex<Group<S>>, Range<usize>)| {
+            let mut g = g.lock().unwrap();
+            g.stats = BatchStats::default();
+            work(&mut g, rows);
+        };
+        if parts.len() == 1 {
+            job((&self.groups[0], parts[0].clone()));
+        } else {
+            self.groups[..parts.len()].par_iter().zip(parts.clone()).for_each(job);
+        }
+        let mut total = BatchStats::<S>::default();
+        for g in &self.groups[..parts.len()] {
+            let g = g.lock().unwrap();
+            total.loss += g.stats.loss;
+            total.correct += g.stats.correct;
+        }
+        (total, parts.len())
+    }
+
+    /// out[i] = Σ_g buf_g[i] over the first `n_groups` groups, in group order.
+    fn reduce(&self, n_groups: usize, out: &mut [S], buf: impl Fn(&Group<S>) -> &Vec<S> + Sync) {
+        let guards: Vec<_> = self.groups[..n_groups].iter().map(|g| g.lock().unwrap()).collect();
+        let bufs: Vec<&[S]> = guards.iter().map(|g| &buf(g)[..]).collect();
+        const BLOCK: usize = 16 * 1024;
+        let add = |(b, o): (usize, &mut [S])| {
+            let at = b * BLOCK;
+            let len = o.len();
+            o.copy_from_slice(&bufs[0][at..at + len]);
+            for src in &bufs[1..] {
+                for (x, &y) in o.iter_mut().zip(&src[at..at + len]) {
+                    *x += y;
+                }
+            }
+        };
+        if out.len() > BLOCK && n_groups > 1 {
+            out.par_chunks_mut(BLOCK).enumerate().for_each(add);
+        } else {
+            out.chunks_mut(BLOCK).enumerate().for_each(add);
+        }
+    }
+}
+
+fn chunks(rows: Range<usize>) -> impl Iterator<Item = (usize, usize)> {
+    rows.clone()
+        .step_by(CHUNK_ROWS)
+        .map(move |s| (s, (s + CHUNK_ROWS).min(rows.end)))
+}
+
+fn finish<S: Scalar>((stats, _): (BatchStats<S>, usize), data: &Samples<S>) -> Eval {
+    Eval {
+        loss: stats.loss.f64(),
+        accuracy: data
+            .has_labels()
+            .then(|| stats.correct as f64 / data.n.max(1) as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_covers_rows_in_order_and_ignores_threads() {
+        for n in [1, 255, 256, 257, 2000, 100_000] {
+            let p = partition(n);
+            assert_eq!(p[0].start, 0);
+            assert_eq!(p.last().unwrap().end, n);
+            assert!(p.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(p.len() <= MAX_GROUPS);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests: small random nets and data sets.
+
+use losscape::data::samples::Samples;
+use losscape::data::{Dataset, Labels};
+use losscape::nn::{Activation, Init, Loss, Mlp};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A data set of n samples with d features that fits `loss` and `k` outputs.
+pub fn random_dataset(n: usize, d: usize, k: usize, loss: Loss, seed: u64) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, d), |_| rng.random_range(-1.5..1.5));
+    let y = match loss {
+        Loss::CrossEntropy => Labels::Classes {
+            labels: (0..n).map(|_| rng.random_range(0..k as u32)).collect(),
+            n_classes: k,
+        },
+        Loss::Bce => Labels::Classes {
+            labels: (0..n).map(|_| rng.random_range(0..2)).collect(),
+            n_classes: 2,
+        },
+        Loss::Mse | Loss::SseHalf => Labels::Values(Array2::from_shape_fn((n, k), |_| rng.random_range(-1.0..1.0))),
+    };
+    Dataset { x, y }
+}
+
+/// A net, data set and parameter vector for the given activation and loss.
+pub fn setup<S: losscape::Scalar>(
+    widths: &[usize],
+    act: Activation,
+    loss: Loss,
+    n: usize,
+    seed: u64,
+) -> (Mlp, Samples<S>, Vec<S>) {
+    let mut widths = widths.to_vec();
+    if loss == Loss::Bce {
+        *widths.last_mut().unwrap() = 1;
+    }
+    let mlp = Mlp::new(&widths, act, loss);
+    let k = *widths.last().unwrap();
+    let data = random_dataset(n, widths[0], k, loss, seed);
+    let samples = Samples::new(&data, loss, k, "test").unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed + 1);
+    let theta = Init::Xavier.theta::<S, _>(&mlp.layout, &mut rng);
+    (mlp, samples, theta)
+}
+
+pub fn random_vec(p: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..p).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+pub fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// ‖a − b‖ / max(‖a‖, ‖b‖, 1e-12).
+pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    norm(&d) / norm(a).max(norm(b)).max(1e-12)
+}
+
+pub const ACTIVATIONS: [Activation; 4] = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Identity];
+pub const LOSSES: [Loss; 4] = [Loss::CrossEntropy, Loss::Bce, Loss::Mse, Loss::SseHalf];

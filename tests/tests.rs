@@ -1,0 +1,4 @@
+//! All integration tests, built into one binary.
+
+mod common;
+mod derivatives;
