@@ -3,7 +3,17 @@
 //! Loaders produce a [`Split`] of f64 [`Dataset`]s (features as rows); [`samples`]
 //! turns a data set into the network-ready form for one dtype and loss.
 
+pub mod config;
+pub mod csv;
+pub mod idx;
+pub mod load;
 pub mod samples;
+pub mod split;
+pub mod synthetic;
+
+pub use config::{DataConfig, Source, TargetSpec, Task};
+pub use load::{bundled_dir, load};
+pub use split::Standardizer;
 
 use ndarray::Array2;
 

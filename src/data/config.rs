@@ -1,0 +1,544 @@
+//! `DataConfig`: the `[data]` table of an experiment config, with its defaults and checks.
+//!
+//! Optional fields stay `None` when the config leaves them out, so a key that does not
+//! apply to the chosen source is reported instead of silently ignored; the accessor
+//! methods (`n()`, `noise()`, ...) give the documented defaults:
+//!
+//! | field | default |
+//! |---|---|
+//! | `n` | xor: 4 (the exact truth table) when `noise` = 0, else 200; circles, spirals, gaussians: 400; sine: 200 |
+//! | `noise` | xor 0.0; circles, spirals, gaussians, sine 0.1 (meaning per generator: see `synthetic`) |
+//! | `classes` | gaussians: 2 |
+//! | `x_range`, `frequency` | sine: [-π, π], 1.0 |
+//! | `target`, `task` | csv: `"label"`; classification when one target column holds only non-negative integers (or the loss needs labels), else regression |
+//! | `test_fraction` | 0.0 (no test set); idx/mnist always use the official train/t10k split |
+//! | `standardize` | false |
+//! | `limit_train`, `limit_test` | no limit |
+//! | `shuffle_seed` | the run seed |
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where the samples come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Xor,
+    Circles,
+    Spirals,
+    Gaussians,
+    Sine,
+    Csv,
+    Idx,
+    /// Bundled `data/digits.csv.gz` (1797 8×8 digits, 10 classes).
+    Digits,
+    /// Bundled `data/breast_cancer.csv.gz` (569 × 30, 2 classes).
+    BreastCancer,
+    /// Bundled `data/mnist/` (IDX, official 60000/10000 split).
+    Mnist,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Xor => "xor",
+            Source::Circles => "circles",
+            Source::Spirals => "spirals",
+            Source::Gaussians => "gaussians",
+            Source::Sine => "sine",
+            Source::Csv => "csv",
+            Source::Idx => "idx",
+            Source::Digits => "digits",
+            Source::BreastCancer => "breast_cancer",
+            Source::Mnist => "mnist",
+        }
+    }
+
+    /// Generated in memory from the seed (xor, circles, spirals, gaussians, sine).
+    pub fn is_synthetic(self) -> bool {
+        matches!(
+            self,
+            Source::Xor | Source::Circles | Source::Spirals | Source::Gaussians | Source::Sine
+        )
+    }
+
+    /// Comes with its own train/test split (idx, mnist).
+    pub fn has_official_split(self) -> bool {
+        matches!(self, Source::Idx | Source::Mnist)
+    }
+}
+
+/// csv target: one column name or several (several = multi-output regression).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TargetSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TargetSpec {
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            TargetSpec::One(s) => vec![s.as_str()],
+            TargetSpec::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Whether a csv target holds class labels or real values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+/// The `[data]` table.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub source: Source,
+    /// csv file or idx folder, relative to the config file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
+    /// Number of synthetic samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<f64>,
+    /// gaussians: number of blobs (classes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<usize>,
+    /// sine: interval x is drawn from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_range: Option<[f64; 2]>,
+    /// sine: y = sin(frequency · x).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<f64>,
+    /// Fraction of samples held out as the test set, in [0, 1).
+    #[serde(default)]
+    pub test_fraction: f64,
+    /// Shift and scale each feature to mean 0, std 1 (training-set statistics).
+    #[serde(default)]
+    pub standardize: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_train: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_test: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle_seed: Option<u64>,
+}
+
+impl DataConfig {
+    /// A config for `source` with every optional field at its default.
+    pub fn new(source: Source) -> Self {
+        DataConfig {
+            source,
+            path: None,
+            target: None,
+            task: None,
+            n: None,
+            noise: None,
+            classes: None,
+            x_range: None,
+            frequency: None,
+            test_fraction: 0.0,
+            standardize: false,
+            limit_train: None,
+            limit_test: None,
+            shuffle_seed: None,
+        }
+    }
+
+    /// Synthetic noise level (see the table in the module doc).
+    pub fn noise(&self) -> f64 {
+        self.noise.unwrap_or(match self.source {
+            Source::Xor => 0.0,
+            _ => 0.1,
+        })
+    }
+
+    /// Number of synthetic samples (see the table in the module doc).
+    pub fn n(&self) -> usize {
+        self.n.unwrap_or(match self.source {
+            Source::Xor if self.noise() == 0.0 => 4,
+            Source::Xor | Source::Sine => 200,
+            _ => 400,
+        })
+    }
+
+    pub fn classes(&self) -> usize {
+        self.classes.unwrap_or(2)
+    }
+
+    pub fn x_range(&self) -> [f64; 2] {
+        self.x_range
+            .unwrap_or([-std::f64::consts::PI, std::f64::consts::PI])
+    }
+
+    pub fn frequency(&self) -> f64 {
+        self.frequency.unwrap_or(1.0)
+    }
+
+    /// csv target column names (default `["label"]`).
+    pub fn target_names(&self) -> Vec<&str> {
+        self.target
+            .as_ref()
+            .map_or(vec!["label"], TargetSpec::names)
+    }
+
+    /// Check ranges and that every key given applies to the source; `file` is the
+    /// config file named in errors.
+    pub fn validate(&self, file: &Path) -> Result<()> {
+        let src = self.source;
+        let bad = |field: &str, msg: String| Err(Error::config(file, format!("data.{field}"), msg));
+        let not_for = |field: &str, used_by: &str| {
+            bad(
+                field,
+                format!(
+                    "is not used by source = \"{}\" (only by {used_by}); remove it",
+                    src.name()
+                ),
+            )
+        };
+        if !(self.test_fraction.is_finite() && (0.0..1.0).contains(&self.test_fraction)) {
+            return bad(
+                "test_fraction",
+                format!("must be in [0, 1), got {}", self.test_fraction),
+            );
+        }
+        if src.has_official_split() && self.test_fraction != 0.0 {
+            return bad(
+                "test_fraction",
+                format!(
+                    "source = \"{}\" uses the official train/t10k split; remove test_fraction",
+                    src.name()
+                ),
+            );
+        }
+        match (src, &self.path) {
+            (Source::Csv | Source::Idx, None) => {
+                return bad(
+                    "path",
+                    format!(
+                        "source = \"{}\" needs a path (relative to the config file)",
+                        src.name()
+                    ),
+                )
+            }
+            (Source::Csv | Source::Idx, Some(p)) if p.is_empty() => {
+                return bad("path", "is empty".into())
+            }
+            (Source::Csv | Source::Idx, Some(_)) | (_, None) => {}
+            (_, Some(_)) => return not_for("path", "csv and idx"),
+        }
+        if src != Source::Csv {
+            if self.target.is_some() {
+                return not_for("target", "csv");
+            }
+            if self.task.is_some() {
+                return not_for("task", "csv");
+            }
+        } else {
+            let names = self.target_names();
+            if names.is_empty() || names.iter().any(|s| s.is_empty()) {
+                return bad("target", "needs one or more non-empty column names".into());
+            }
+            if self.task == Some(Task::Classification) && names.len() > 1 {
+                return bad(
+                    "target",
+                    format!(
+                        "classification takes one target column, got {}",
+                        names.len()
+                    ),
+                );
+            }
+        }
+        if !src.is_synthetic() {
+            if self.n.is_some() {
+                return not_for("n", "synthetic sources");
+            }
+            if self.noise.is_some() {
+                return not_for("noise", "synthetic sources");
+            }
+        }
+        if self.n == Some(0) {
+            return bad("n", "must be at least 1".into());
+        }
+        if let Some(noise) = self.noise {
+            if !(noise.is_finite() && noise >= 0.0) {
+                return bad(
+                    "noise",
+                    format!("must be a finite number >= 0, got {noise}"),
+                );
+            }
+        }
+        match (src, self.classes) {
+            (Source::Gaussians, Some(c)) if c < 2 => {
+                return bad("classes", format!("must be at least 2, got {c}"))
+            }
+            (Source::Gaussians, _) | (_, None) => {}
+            (_, Some(_)) => return not_for("classes", "gaussians"),
+        }
+        if src == Source::Gaussians && self.n() < self.classes() {
+            return bad(
+                "n",
+                format!(
+                    "{} samples cannot cover {} classes",
+                    self.n(),
+                    self.classes()
+                ),
+            );
+        }
+        if src != Source::Sine {
+            if self.x_range.is_some() {
+                return not_for("x_range", "sine");
+            }
+            if self.frequency.is_some() {
+                return not_for("frequency", "sine");
+            }
+        }
+        let [a, b] = self.x_range();
+        if !(a.is_finite() && b.is_finite() && a < b) {
+            return bad(
+                "x_range",
+                format!("needs finite [lo, hi] with lo < hi, got [{a}, {b}]"),
+            );
+        }
+        if !self.frequency().is_finite() {
+            return bad(
+                "frequency",
+                format!("must be finite, got {}", self.frequency()),
+            );
+        }
+        if self.limit_train == Some(0) {
+            return bad("limit_train", "must be at least 1".into());
+        }
+        if self.limit_test == Some(0) {
+            return bad(
+                "limit_test",
+                "must be at least 1 (set test_fraction = 0 for no test set)".into(),
+            );
+        }
+        if self.limit_test.is_some() && !src.has_official_split() && self.test_fraction == 0.0 {
+            return bad(
+                "limit_test",
+                "there is no test set: test_fraction is 0".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> std::result::Result<DataConfig, toml::de::Error> {
+        toml::from_str(s)
+    }
+
+    #[test]
+    fn parses_full_table_and_defaults() {
+        let c = parse("source = \"csv\"\npath = \"a.csv\"\ntarget = [\"y1\", \"y2\"]\ntask = \"regression\"\ntest_fraction = 0.2\nstandardize = true\nlimit_train = 10\nshuffle_seed = 7\n").unwrap();
+        assert_eq!(c.source, Source::Csv);
+        assert_eq!(c.target_names(), vec!["y1", "y2"]);
+        assert_eq!(c.task, Some(Task::Regression));
+        assert_eq!(c.test_fraction, 0.2);
+        assert!(c.standardize);
+        assert_eq!(
+            (c.limit_train, c.limit_test, c.shuffle_seed),
+            (Some(10), None, Some(7))
+        );
+        c.validate(Path::new("e.toml")).unwrap();
+
+        let c = parse("source = \"breast_cancer\"").unwrap();
+        assert_eq!(c, DataConfig::new(Source::BreastCancer));
+        let c = parse("source = \"csv\"\npath = \"a.csv\"\ntarget = \"y\"").unwrap();
+        assert_eq!(c.target, Some(TargetSpec::One("y".into())));
+        assert_eq!(DataConfig::new(Source::Csv).target_names(), vec!["label"]);
+    }
+
+    #[test]
+    fn serializes_back_to_the_same_table() {
+        let c = DataConfig {
+            noise: Some(0.2),
+            x_range: Some([0.0, 2.0]),
+            frequency: Some(3.0),
+            test_fraction: 0.1,
+            shuffle_seed: Some(11),
+            ..DataConfig::new(Source::Sine)
+        };
+        let text = toml::to_string(&c).unwrap();
+        assert_eq!(parse(&text).unwrap(), c, "{text}");
+        assert!(!text.contains("path"));
+    }
+
+    #[test]
+    fn synthetic_defaults() {
+        let xor = DataConfig::new(Source::Xor);
+        assert_eq!((xor.n(), xor.noise()), (4, 0.0));
+        let xor = DataConfig {
+            noise: Some(0.2),
+            ..xor
+        };
+        assert_eq!(xor.n(), 200);
+        let c = DataConfig::new(Source::Circles);
+        assert_eq!((c.n(), c.noise()), (400, 0.1));
+        let s = DataConfig::new(Source::Sine);
+        assert_eq!(
+            (s.n(), s.x_range(), s.frequency()),
+            (200, [-std::f64::consts::PI, std::f64::consts::PI], 1.0)
+        );
+        assert_eq!(DataConfig::new(Source::Gaussians).classes(), 2);
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_sources() {
+        assert!(parse("source = \"xor\"\nnosie = 0.1")
+            .unwrap_err()
+            .to_string()
+            .contains("nosie"));
+        assert!(parse("source = \"cifar\"").is_err());
+    }
+
+    fn field_of(c: &DataConfig) -> String {
+        match c.validate(Path::new("e.toml")).unwrap_err() {
+            Error::Config { field, .. } => field,
+            e => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let base = DataConfig::new(Source::Circles);
+        let cases: Vec<(DataConfig, &str)> = vec![
+            (
+                DataConfig {
+                    test_fraction: 1.0,
+                    ..base.clone()
+                },
+                "data.test_fraction",
+            ),
+            (
+                DataConfig {
+                    test_fraction: -0.1,
+                    ..base.clone()
+                },
+                "data.test_fraction",
+            ),
+            (
+                DataConfig {
+                    test_fraction: 0.1,
+                    ..DataConfig::new(Source::Mnist)
+                },
+                "data.test_fraction",
+            ),
+            (DataConfig::new(Source::Csv), "data.path"),
+            (
+                DataConfig {
+                    path: Some("x".into()),
+                    ..base.clone()
+                },
+                "data.path",
+            ),
+            (
+                DataConfig {
+                    target: Some(TargetSpec::One("y".into())),
+                    ..base.clone()
+                },
+                "data.target",
+            ),
+            (
+                DataConfig {
+                    n: Some(0),
+                    ..base.clone()
+                },
+                "data.n",
+            ),
+            (
+                DataConfig {
+                    noise: Some(-1.0),
+                    ..base.clone()
+                },
+                "data.noise",
+            ),
+            (
+                DataConfig {
+                    noise: Some(0.1),
+                    ..DataConfig::new(Source::Digits)
+                },
+                "data.noise",
+            ),
+            (
+                DataConfig {
+                    classes: Some(3),
+                    ..base.clone()
+                },
+                "data.classes",
+            ),
+            (
+                DataConfig {
+                    classes: Some(1),
+                    ..DataConfig::new(Source::Gaussians)
+                },
+                "data.classes",
+            ),
+            (
+                DataConfig {
+                    x_range: Some([1.0, 0.0]),
+                    ..DataConfig::new(Source::Sine)
+                },
+                "data.x_range",
+            ),
+            (
+                DataConfig {
+                    frequency: Some(2.0),
+                    ..base.clone()
+                },
+                "data.frequency",
+            ),
+            (
+                DataConfig {
+                    limit_train: Some(0),
+                    ..base.clone()
+                },
+                "data.limit_train",
+            ),
+            (
+                DataConfig {
+                    limit_test: Some(5),
+                    ..base.clone()
+                },
+                "data.limit_test",
+            ),
+            (
+                DataConfig {
+                    path: Some("a.csv".into()),
+                    target: Some(TargetSpec::Many(vec!["a".into(), "b".into()])),
+                    task: Some(Task::Classification),
+                    ..DataConfig::new(Source::Csv)
+                },
+                "data.target",
+            ),
+        ];
+        for (c, field) in cases {
+            assert_eq!(field_of(&c), field, "{c:?}");
+        }
+        let msg = DataConfig {
+            test_fraction: 1.0,
+            ..base
+        }
+        .validate(Path::new("e.toml"))
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("e.toml") && msg.contains("[0, 1)"), "{msg}");
+    }
+}
