@@ -16,6 +16,10 @@ pub enum Error {
         field: String,
         msg: String,
     },
+    /// A config file that is not valid TOML or does not fit the schema (unknown key,
+    /// wrong type, missing field); the message carries the line and column.
+    #[error("{}: {msg}", file.display())]
+    ConfigSyntax { file: PathBuf, msg: String },
     /// A data file that cannot be read or parsed; `line` is 1-based when known.
     #[error("{}{}: {msg}", file.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
     Data {
@@ -46,7 +50,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn config(file: impl AsRef<Path>, field: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub fn config(
+        file: impl AsRef<Path>,
+        field: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
         Error::Config {
             file: file.as_ref().to_path_buf(),
             field: field.into(),
@@ -62,7 +70,11 @@ impl Error {
         }
     }
 
-    pub fn weights(file: impl AsRef<Path>, tensor: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub fn weights(
+        file: impl AsRef<Path>,
+        tensor: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
         Error::Weights {
             file: file.as_ref().to_path_buf(),
             tensor: tensor.into(),

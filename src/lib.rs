@@ -4,11 +4,19 @@
 //! [`objective::Objective`] trait gives loss, gradient and exact Hessian-vector products
 //! on a flat theta, for an MLP on a data set or for analytic toys.
 
+pub mod check;
+pub mod config;
 pub mod data;
 pub mod error;
+pub mod experiment;
+pub mod io;
 pub mod nn;
 pub mod objective;
+pub mod optim;
+pub mod plot;
+pub mod progress;
 pub mod scalar;
+pub mod templates;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;

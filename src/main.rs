@@ -1,1 +1,155 @@
-fn main(){}
+//! The `losscape` command line: run an experiment config, print a template, list
+//! kinds and bundled configs, or self-test the derivatives. Bad input exits with 2.
+
+use clap::{Parser, Subcommand};
+use losscape::config::{ExperimentConfig, LoadedConfig};
+use losscape::experiment::{self, RunOptions};
+use losscape::{check, templates, Error};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "losscape",
+    version,
+    about = "Loss-landscape analysis of multilayer perceptrons"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an experiment config (TOML); writes into plots/<name> or --out.
+    Run {
+        config: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (results do not depend on it).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Replace the config's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// No progress bars or messages.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print a commented template config for an experiment kind.
+    New { kind: String },
+    /// List the experiment kinds and the bundled configs.
+    List,
+    /// Check gradients and Hessian-vector products against central differences.
+    Check {
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            config,
+            out,
+            threads,
+            seed,
+            quiet,
+        } => {
+            let opts = RunOptions {
+                out,
+                threads,
+                seed,
+                quiet,
+            };
+            let result = LoadedConfig::read(&config).and_then(|cfg| experiment::run(cfg, &opts));
+            match result {
+                Ok(outcome) => {
+                    if !quiet {
+                        println!("wrote {}", outcome.dir.display());
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&outcome.summary).unwrap_or_default()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::New { kind } => match templates::template(&kind) {
+            Some(t) => {
+                print!("{t}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "error: no experiment kind `{kind}`; kinds are: {}",
+                    ExperimentConfig::KINDS.join(", ")
+                );
+                ExitCode::from(2)
+            }
+        },
+        Command::List => {
+            println!("experiment kinds: {}", ExperimentConfig::KINDS.join(", "));
+            println!("bundled configs (experiments/):");
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("experiments");
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                let about = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("# "))
+                    .unwrap_or("")
+                    .to_string();
+                let kind = LoadedConfig::parse(&f, &text)
+                    .map(|c| c.config.experiment.kind().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                println!(
+                    "  {:<32} {:<10} {about}",
+                    f.file_name().unwrap().to_string_lossy(),
+                    kind
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Check { seed } => {
+            println!(
+                "{:<10} {:<14} {:<14} {:>14} {:>14}",
+                "activation", "loss", "layers", "grad rel.err", "hvp rel.err"
+            );
+            let rows = check::check_all(seed);
+            for r in &rows {
+                println!(
+                    "{:<10} {:<14} {:<14} {:>14.3e} {:>14.3e}",
+                    r.activation.name(),
+                    r.loss.name(),
+                    format!("{:?}", r.widths),
+                    r.grad_rel_err,
+                    r.hvp_rel_err
+                );
+            }
+            let worst_g = rows.iter().map(|r| r.grad_rel_err).fold(0.0, f64::max);
+            let worst_h = rows.iter().map(|r| r.hvp_rel_err).fold(0.0, f64::max);
+            println!("largest relative error: gradient {worst_g:.3e}, HVP {worst_h:.3e} (tolerance {:.0e})", check::TOLERANCE);
+            if worst_g <= check::TOLERANCE && worst_h <= check::TOLERANCE {
+                println!("ok");
+                ExitCode::SUCCESS
+            } else {
+                println!("FAILED");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn fail(e: &Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
+}

@@ -20,7 +20,9 @@ pub fn random_dataset(n: usize, d: usize, k: usize, loss: Loss, seed: u64) -> Da
             labels: (0..n).map(|_| rng.random_range(0..2)).collect(),
             n_classes: 2,
         },
-        Loss::Mse | Loss::SseHalf => Labels::Values(Array2::from_shape_fn((n, k), |_| rng.random_range(-1.0..1.0))),
+        Loss::Mse | Loss::SseHalf => Labels::Values(Array2::from_shape_fn((n, k), |_| {
+            rng.random_range(-1.0..1.0)
+        })),
     };
     Dataset { x, y }
 }
@@ -61,5 +63,10 @@ pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
     norm(&d) / norm(a).max(norm(b)).max(1e-12)
 }
 
-pub const ACTIVATIONS: [Activation; 4] = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Identity];
+pub const ACTIVATIONS: [Activation; 4] = [
+    Activation::Sigmoid,
+    Activation::Tanh,
+    Activation::Relu,
+    Activation::Identity,
+];
 pub const LOSSES: [Loss; 4] = [Loss::CrossEntropy, Loss::Bce, Loss::Mse, Loss::SseHalf];

@@ -3,38 +3,22 @@
 //! symmetry, f32-vs-f64 agreement and thread-count independence.
 
 use crate::common::*;
+use losscape::check::min_abs_preactivation;
 use losscape::nn::{Activation, Loss};
 use losscape::objective::{MlpObjective, Objective};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
-/// Smallest |pre-activation| over the data: central differences are only valid when
-/// no ReLU unit sits within the step of its kink.
-fn min_abs_preactivation(widths: &[usize], theta: &[f64], x: &[f64], n: usize) -> f64 {
-    let layout = losscape::nn::Layout::new(widths);
-    let mut a: Vec<f64> = x.to_vec();
-    let mut best = f64::INFINITY;
-    for (l, s) in layout.layers().enumerate() {
-        let mut z = vec![0.0; n * s.fan_out];
-        for r in 0..n {
-            for o in 0..s.fan_out {
-                let w = &theta[s.row(o)];
-                z[r * s.fan_out + o] = theta[s.b + o] + (0..s.fan_in).map(|i| w[i] * a[r * s.fan_in + i]).sum::<f64>();
-            }
-        }
-        if l + 1 < layout.n_layers() {
-            best = z.iter().fold(best, |m, v| m.min(v.abs()));
-            z.iter_mut().for_each(|v| *v = v.max(0.0));
-        }
-        a = z;
-    }
-    best
-}
-
-fn check_point(widths: Vec<usize>, act: Activation, loss: Loss, n: usize, seed: u64) -> Result<(), TestCaseError> {
+fn check_point(
+    widths: Vec<usize>,
+    act: Activation,
+    loss: Loss,
+    n: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
     let (mlp, data, theta) = setup::<f64>(&widths, act, loss, n, seed);
     if act == Activation::Relu {
-        prop_assume!(min_abs_preactivation(mlp.layout.widths(), &theta, &data.x, n) > 1e-4);
+        prop_assume!(min_abs_preactivation(&mlp, &theta, &data.x, n) > 1e-4);
     }
     let obj = MlpObjective::new(&mlp, &data);
     let p = obj.dim();
@@ -57,7 +41,10 @@ fn check_point(widths: Vec<usize>, act: Activation, loss: Loss, n: usize, seed: 
         g_fd[i] = (fp - fm) / (2.0 * h);
     }
     let eg = rel_err(&g, &g_fd);
-    prop_assert!(eg <= 1e-6, "{act:?}/{loss:?} {widths:?}: gradient rel. error {eg:e}");
+    prop_assert!(
+        eg <= 1e-6,
+        "{act:?}/{loss:?} {widths:?}: gradient rel. error {eg:e}"
+    );
 
     // HVP: central difference of the gradient along v, h = 1e-5.
     let h = 1e-5;
@@ -66,9 +53,16 @@ fn check_point(widths: Vec<usize>, act: Activation, loss: Loss, n: usize, seed: 
     let tm: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a - h * b).collect();
     obj.loss_grad(&tp, &mut gp);
     obj.loss_grad(&tm, &mut gm);
-    let hv_fd: Vec<f64> = gp.iter().zip(&gm).map(|(a, b)| (a - b) / (2.0 * h)).collect();
+    let hv_fd: Vec<f64> = gp
+        .iter()
+        .zip(&gm)
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
     let eh = rel_err(&hv, &hv_fd);
-    prop_assert!(eh <= 1e-6, "{act:?}/{loss:?} {widths:?}: HVP rel. error {eh:e}");
+    prop_assert!(
+        eh <= 1e-6,
+        "{act:?}/{loss:?} {widths:?}: HVP rel. error {eh:e}"
+    );
     Ok(())
 }
 
@@ -109,7 +103,9 @@ fn every_activation_and_loss_pair_is_checked_on_a_deep_net() {
                     break;
                 }
                 // A Reject (ReLU too close to a kink) tries the next seed; a Fail panics.
-                if let Err(TestCaseError::Fail(m)) = check_point(vec![3, 5, 4, 3], act, loss, 300, seed) {
+                if let Err(TestCaseError::Fail(m)) =
+                    check_point(vec![3, 5, 4, 3], act, loss, 300, seed)
+                {
                     panic!("{m}");
                 }
             }
@@ -131,7 +127,10 @@ fn hvp_is_symmetric() {
             obj.hvp(&theta, &v, &mut hv);
             let uhv: f64 = u.iter().zip(&hv).map(|(a, b)| a * b).sum();
             let vhu: f64 = v.iter().zip(&hu).map(|(a, b)| a * b).sum();
-            assert!((uhv - vhu).abs() <= 1e-12 * uhv.abs().max(1.0), "{act:?}/{loss:?}: {uhv} vs {vhu}");
+            assert!(
+                (uhv - vhu).abs() <= 1e-12 * uhv.abs().max(1.0),
+                "{act:?}/{loss:?}: {uhv} vs {vhu}"
+            );
         }
     }
 }
@@ -153,7 +152,10 @@ fn f32_agrees_with_f64_within_f32_precision() {
             o64.hvp(&t64, &v64, &mut h64);
             o32.hvp(&t32, &v32, &mut h32);
             let up = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
-            assert!(((l32 as f64) - l64).abs() <= 1e-5 * l64.abs().max(1.0), "{act:?}/{loss:?} loss");
+            assert!(
+                ((l32 as f64) - l64).abs() <= 1e-5 * l64.abs().max(1.0),
+                "{act:?}/{loss:?} loss"
+            );
             assert!(rel_err(&up(&g32), &g64) <= 1e-4, "{act:?}/{loss:?} grad");
             assert!(rel_err(&up(&h32), &h64) <= 1e-4, "{act:?}/{loss:?} hvp");
         }
@@ -162,17 +164,33 @@ fn f32_agrees_with_f64_within_f32_precision() {
 
 #[test]
 fn results_are_identical_with_one_and_two_threads() {
-    let (mlp, data, theta) = setup::<f32>(&[6, 32, 32, 4], Activation::Tanh, Loss::CrossEntropy, 3000, 9);
-    let v: Vec<f32> = random_vec(mlp.n_params(), 4).iter().map(|&x| x as f32).collect();
+    let (mlp, data, theta) = setup::<f32>(
+        &[6, 32, 32, 4],
+        Activation::Tanh,
+        Loss::CrossEntropy,
+        3000,
+        9,
+    );
+    let v: Vec<f32> = random_vec(mlp.n_params(), 4)
+        .iter()
+        .map(|&x| x as f32)
+        .collect();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             let obj = MlpObjective::new(&mlp, &data);
             let mut g = vec![0.0f32; mlp.n_params()];
             let mut hv = vec![0.0f32; mlp.n_params()];
             let e = obj.eval_grad(&theta, &mut g);
             obj.hvp(&theta, &v, &mut hv);
-            (e.loss.to_bits(), g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), hv.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+            (
+                e.loss.to_bits(),
+                g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                hv.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            )
         })
     };
     assert_eq!(run(1), run(2));
@@ -189,8 +207,17 @@ fn losses_match_their_definitions_on_a_hand_computed_case() {
     use losscape::nn::Mlp;
     let theta = [1.0, -1.0, 0.0, 0.5];
     let x = ndarray::arr2(&[[2.0]]);
-    let classes = Dataset { x: x.clone(), y: Labels::Classes { labels: vec![0], n_classes: 2 } };
-    let values = Dataset { x, y: Labels::Values(ndarray::arr2(&[[1.0, 0.0]])) };
+    let classes = Dataset {
+        x: x.clone(),
+        y: Labels::Classes {
+            labels: vec![0],
+            n_classes: 2,
+        },
+    };
+    let values = Dataset {
+        x,
+        y: Labels::Values(ndarray::arr2(&[[1.0, 0.0]])),
+    };
     let ce = Mlp::new(&[1, 2], Activation::Identity, Loss::CrossEntropy);
     let s = Samples::<f64>::new(&classes, Loss::CrossEntropy, 2, "t").unwrap();
     assert!((MlpObjective::new(&ce, &s).loss(&theta) - (1.0 + (-3.5f64).exp()).ln()).abs() < 1e-15);
@@ -201,7 +228,15 @@ fn losses_match_their_definitions_on_a_hand_computed_case() {
     }
     // bce, one output z = 2 with label 1: softplus(2) - 2 = ln(1 + e^-2) = 0.126928...
     let b = Mlp::new(&[1, 1], Activation::Identity, Loss::Bce);
-    let d = Dataset { x: ndarray::arr2(&[[2.0]]), y: Labels::Classes { labels: vec![1], n_classes: 2 } };
+    let d = Dataset {
+        x: ndarray::arr2(&[[2.0]]),
+        y: Labels::Classes {
+            labels: vec![1],
+            n_classes: 2,
+        },
+    };
     let s = Samples::<f64>::new(&d, Loss::Bce, 1, "t").unwrap();
-    assert!((MlpObjective::new(&b, &s).loss(&[1.0, 0.0]) - (1.0 + (-2.0f64).exp()).ln()).abs() < 1e-15);
+    assert!(
+        (MlpObjective::new(&b, &s).loss(&[1.0, 0.0]) - (1.0 + (-2.0f64).exp()).ln()).abs() < 1e-15
+    );
 }

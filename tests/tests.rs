@@ -1,4 +1,8 @@
 //! All integration tests, built into one binary.
 
+mod bad_input;
+mod cli;
 mod common;
+mod configs;
 mod derivatives;
+mod weights_io;

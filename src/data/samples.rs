@@ -36,7 +36,10 @@ impl<S: Scalar> Samples<S> {
                     return Err(Error::config(
                         origin,
                         "model.layers",
-                        format!("the data has class labels up to {} but the output width is {k}", n_classes - 1),
+                        format!(
+                            "the data has class labels up to {} but the output width is {k}",
+                            n_classes - 1
+                        ),
                     ));
                 }
                 (Some(labels.clone()), None)
@@ -79,19 +82,27 @@ impl<S: Scalar> Samples<S> {
                     return Err(Error::config(
                         origin,
                         "model.layers",
-                        format!("the data has {} target columns but the output width is {k}", t.ncols()),
+                        format!(
+                            "the data has {} target columns but the output width is {k}",
+                            t.ncols()
+                        ),
                     ));
                 }
                 (None, Some(t.iter().map(|&v| S::of(v)).collect()))
             }
-            (Labels::Values(_), _) => {
-                return Err(bad(format!(
-                    "{} needs class labels but the data's targets are real values; use mse or sse_half",
-                    loss.name()
-                )))
-            }
+            (Labels::Values(_), _) => return Err(bad(format!(
+                "{} needs class labels but the data's targets are real values; use mse or sse_half",
+                loss.name()
+            ))),
         };
-        Ok(Samples { x, n, d, labels, values, k })
+        Ok(Samples {
+            x,
+            n,
+            d,
+            labels,
+            values,
+            k,
+        })
     }
 
     /// Whether accuracy is defined (classification data).
@@ -105,7 +116,12 @@ impl<S: Scalar> Samples<S> {
         let targets = if loss.uses_labels() {
             Targets::Labels(labels.expect("labels checked in Samples::new"))
         } else {
-            Targets::Values(&self.values.as_ref().expect("values checked in Samples::new")[start * self.k..end * self.k])
+            Targets::Values(
+                &self
+                    .values
+                    .as_ref()
+                    .expect("values checked in Samples::new")[start * self.k..end * self.k],
+            )
         };
         Batch {
             x: &self.x[start * self.d..end * self.d],
@@ -122,7 +138,8 @@ impl<S: Scalar> Samples<S> {
         into.k = self.k;
         into.x.clear();
         for &i in idx {
-            into.x.extend_from_slice(&self.x[i * self.d..(i + 1) * self.d]);
+            into.x
+                .extend_from_slice(&self.x[i * self.d..(i + 1) * self.d]);
         }
         if let Some(l) = &self.labels {
             let out = into.labels.get_or_insert_with(Vec::new);

@@ -88,7 +88,13 @@ impl<S: Scalar> ChunkPool<S> {
             g.grad.iter_mut().for_each(|v| *v = S::zero());
             for (start, end) in chunks(rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
-                let s = mlp.loss_grad_batch(theta, data.batch(mlp.loss, start, end), scale, &mut g.ws, &mut g.grad);
+                let s = mlp.loss_grad_batch(
+                    theta,
+                    data.batch(mlp.loss, start, end),
+                    scale,
+                    &mut g.ws,
+                    &mut g.grad,
+                );
                 g.stats.loss += s.loss;
                 g.stats.correct += s.correct;
             }
@@ -105,7 +111,15 @@ impl<S: Scalar> ChunkPool<S> {
             g.hv.resize(p, S::zero());
             for (start, end) in chunks(rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
-                let s = mlp.hvp_batch(theta, v, data.batch(mlp.loss, start, end), scale, &mut g.ws, &mut g.hv, None);
+                let s = mlp.hvp_batch(
+                    theta,
+                    v,
+                    data.batch(mlp.loss, start, end),
+                    scale,
+                    &mut g.ws,
+                    &mut g.hv,
+                    None,
+                );
                 g.stats.loss += s.loss;
                 g.stats.correct += s.correct;
             }
@@ -129,7 +143,10 @@ impl<S: Scalar> ChunkPool<S> {
         if parts.len() == 1 {
             job((&self.groups[0], parts[0].clone()));
         } else {
-            self.groups[..parts.len()].par_iter().zip(parts.clone()).for_each(job);
+            self.groups[..parts.len()]
+                .par_iter()
+                .zip(parts.clone())
+                .for_each(job);
         }
         let mut total = BatchStats::<S>::default();
         for g in &self.groups[..parts.len()] {
@@ -142,7 +159,10 @@ impl<S: Scalar> ChunkPool<S> {
 
     /// out[i] = Σ_g buf_g[i] over the first `n_groups` groups, in group order.
     fn reduce(&self, n_groups: usize, out: &mut [S], buf: impl Fn(&Group<S>) -> &Vec<S> + Sync) {
-        let guards: Vec<_> = self.groups[..n_groups].iter().map(|g| g.lock().unwrap()).collect();
+        let guards: Vec<_> = self.groups[..n_groups]
+            .iter()
+            .map(|g| g.lock().unwrap())
+            .collect();
         let bufs: Vec<&[S]> = guards.iter().map(|g| &buf(g)[..]).collect();
         const BLOCK: usize = 16 * 1024;
         let add = |(b, o): (usize, &mut [S])| {

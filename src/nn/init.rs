@@ -79,7 +79,10 @@ mod tests {
         assert!((var(&xa[span.weight()]) / (2.0 / 700.0) - 1.0).abs() < 0.02);
         let pt: Vec<f64> = Init::Pytorch.theta(&layout, &mut rng);
         let a = 1.0 / 20.0;
-        assert!(pt[span.weight()].iter().chain(&pt[span.bias()]).all(|&w| w.abs() <= a));
+        assert!(pt[span.weight()]
+            .iter()
+            .chain(&pt[span.bias()])
+            .all(|&w| w.abs() <= a));
         assert!(pt[span.bias()].iter().any(|&b| b != 0.0));
     }
 }

@@ -40,7 +40,10 @@ impl LayerSpan {
 impl Layout {
     /// `widths` = [input, hidden..., output]; at least two entries, none zero (checked by config).
     pub fn new(widths: &[usize]) -> Self {
-        assert!(widths.len() >= 2, "a layout needs an input and an output width");
+        assert!(
+            widths.len() >= 2,
+            "a layout needs an input and an output width"
+        );
         let mut offsets = Vec::with_capacity(widths.len());
         let mut at = 0;
         offsets.push(0);

@@ -123,7 +123,11 @@ impl Loss {
                 }
             }
             (Loss::Mse, Targets::Values(tv)) | (Loss::SseHalf, Targets::Values(tv)) => {
-                let c = if self == Loss::Mse { S::one() } else { S::of(0.5) };
+                let c = if self == Loss::Mse {
+                    S::one()
+                } else {
+                    S::of(0.5)
+                };
                 for (zn, tn) in z.iter().zip(tv) {
                     let e = *zn - *tn;
                     total += c * e * e;
@@ -139,7 +143,11 @@ impl Loss {
         match self {
             Loss::CrossEntropy => {
                 // H = diag(p) − p pᵀ  ⇒  H r = p ⊙ r − p (pᵀ r)
-                for ((zn, rn), on) in z.chunks_exact(k).zip(rz.chunks_exact(k)).zip(rdz.chunks_exact_mut(k)) {
+                for ((zn, rn), on) in z
+                    .chunks_exact(k)
+                    .zip(rz.chunks_exact(k))
+                    .zip(rdz.chunks_exact_mut(k))
+                {
                     let m = zn.iter().fold(S::neg_infinity(), |a, &b| a.max(b));
                     let mut sum = S::zero();
                     for (o, &v) in on.iter_mut().zip(zn) {
@@ -163,7 +171,11 @@ impl Loss {
                 }
             }
             Loss::Mse | Loss::SseHalf => {
-                let g = if self == Loss::Mse { S::of(2.0) } else { S::one() };
+                let g = if self == Loss::Mse {
+                    S::of(2.0)
+                } else {
+                    S::one()
+                };
                 for (on, rn) in rdz.iter_mut().zip(rz) {
                     *on = scale * g * *rn;
                 }
@@ -175,7 +187,11 @@ impl Loss {
     /// threshold is z > 0 for `bce` (a logit) and z > 0.5 otherwise (a 0/1 regression).
     pub fn correct<S: Scalar>(self, z: &[S], k: usize, labels: &[u32]) -> usize {
         if k == 1 {
-            let thr = if self == Loss::Bce { S::zero() } else { S::of(0.5) };
+            let thr = if self == Loss::Bce {
+                S::zero()
+            } else {
+                S::of(0.5)
+            };
             z.iter()
                 .zip(labels)
                 .filter(|(zn, &y)| (**zn > thr) == (y == 1))

@@ -7,25 +7,61 @@
 use crate::scalar::Scalar;
 
 /// C (m×n) ← [C +] A · Bᵀ, with A (m×k) and B (n×k). The forward pass: Z = X Wᵀ.
-pub fn mm_nt<S: Scalar>(m: usize, n: usize, k: usize, a: &[S], b: &[S], c: &mut [S], accumulate: bool) {
+pub fn mm_nt<S: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[S],
+    b: &[S],
+    c: &mut [S],
+    accumulate: bool,
+) {
     assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
     // SAFETY: bounds checked above; A is (m×k) with strides (k, 1), Bᵀ is (k×n) with
     // strides (1, k), C is (m×n) with strides (n, 1).
-    unsafe { raw(m, n, k, c, n as isize, 1, a, k as isize, 1, b, 1, k as isize, accumulate) }
+    unsafe {
+        raw(
+            m, n, k, c, n as isize, 1, a, k as isize, 1, b, 1, k as isize, accumulate,
+        )
+    }
 }
 
 /// C (m×n) ← [C +] A · B, with A (m×k) and B (k×n). Backprop to the inputs: dX = dZ W.
-pub fn mm_nn<S: Scalar>(m: usize, n: usize, k: usize, a: &[S], b: &[S], c: &mut [S], accumulate: bool) {
+pub fn mm_nn<S: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[S],
+    b: &[S],
+    c: &mut [S],
+    accumulate: bool,
+) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     // SAFETY: bounds checked above.
-    unsafe { raw(m, n, k, c, n as isize, 1, a, k as isize, 1, b, n as isize, 1, accumulate) }
+    unsafe {
+        raw(
+            m, n, k, c, n as isize, 1, a, k as isize, 1, b, n as isize, 1, accumulate,
+        )
+    }
 }
 
 /// C (m×n) ← [C +] Aᵀ · B, with A (k×m) and B (k×n). Weight gradients: dW = dZᵀ X.
-pub fn mm_tn<S: Scalar>(m: usize, n: usize, k: usize, a: &[S], b: &[S], c: &mut [S], accumulate: bool) {
+pub fn mm_tn<S: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[S],
+    b: &[S],
+    c: &mut [S],
+    accumulate: bool,
+) {
     assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
     // SAFETY: bounds checked above; Aᵀ is (m×k) with strides (1, m).
-    unsafe { raw(m, n, k, c, n as isize, 1, a, 1, m as isize, b, n as isize, 1, accumulate) }
+    unsafe {
+        raw(
+            m, n, k, c, n as isize, 1, a, 1, m as isize, b, n as isize, 1, accumulate,
+        )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -80,7 +116,13 @@ unsafe fn raw<S: Scalar>(
 mod tests {
     use super::*;
 
-    fn naive(m: usize, n: usize, k: usize, a: impl Fn(usize, usize) -> f64, b: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    fn naive(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: impl Fn(usize, usize) -> f64,
+        b: impl Fn(usize, usize) -> f64,
+    ) -> Vec<f64> {
         let mut c = vec![0.0; m * n];
         for i in 0..m {
             for j in 0..n {
@@ -100,7 +142,9 @@ mod tests {
         let mut c = vec![1.0; m * n];
         mm_nt(m, n, k, &a, &bt, &mut c, false);
         let want = naive(m, n, k, |i, p| a[i * k + p], |p, j| bt[j * k + p]);
-        c.iter().zip(&want).for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
+        c.iter()
+            .zip(&want)
+            .for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
         mm_nn(m, n, k, &a, &bn, &mut c, true);
         let want2 = naive(m, n, k, |i, p| a[i * k + p], |p, j| bn[p * n + j]);
         for i in 0..m * n {
@@ -108,6 +152,8 @@ mod tests {
         }
         mm_tn(m, n, k, &at, &bn, &mut c, false);
         let want3 = naive(m, n, k, |i, p| at[p * m + i], |p, j| bn[p * n + j]);
-        c.iter().zip(&want3).for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
+        c.iter()
+            .zip(&want3)
+            .for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
     }
 }

@@ -110,8 +110,18 @@ impl Mlp {
     }
 
     /// Forward pass of m samples; returns the logits z_L (m × K) held in `ws`.
-    pub fn forward<'w, S: Scalar>(&self, theta: &[S], x: &[S], m: usize, ws: &'w mut Workspace<S>) -> &'w [S] {
-        assert!(m <= ws.capacity, "batch of {m} rows exceeds workspace capacity {}", ws.capacity);
+    pub fn forward<'w, S: Scalar>(
+        &self,
+        theta: &[S],
+        x: &[S],
+        m: usize,
+        ws: &'w mut Workspace<S>,
+    ) -> &'w [S] {
+        assert!(
+            m <= ws.capacity,
+            "batch of {m} rows exceeds workspace capacity {}",
+            ws.capacity
+        );
         assert_eq!(theta.len(), self.n_params());
         let last = self.layout.n_layers() - 1;
         for (l, span) in self.layout.layers().enumerate() {
@@ -119,8 +129,17 @@ impl Mlp {
             let input: &[S] = if l == 0 { x } else { &done[l - 1] };
             let out = &mut rest[0][..m * span.fan_out];
             let bias = &theta[span.bias()];
-            out.chunks_exact_mut(span.fan_out).for_each(|row| row.copy_from_slice(bias));
-            mm_nt(m, span.fan_out, span.fan_in, input, &theta[span.weight()], out, true);
+            out.chunks_exact_mut(span.fan_out)
+                .for_each(|row| row.copy_from_slice(bias));
+            mm_nt(
+                m,
+                span.fan_out,
+                span.fan_in,
+                input,
+                &theta[span.weight()],
+                out,
+                true,
+            );
             if l < last {
                 self.activation.apply(out);
             }
@@ -129,7 +148,13 @@ impl Mlp {
     }
 
     /// Loss of a batch (times `scale`) and its correct count, no gradient.
-    pub fn loss_batch<S: Scalar>(&self, theta: &[S], batch: Batch<S>, scale: S, ws: &mut Workspace<S>) -> BatchStats<S> {
+    pub fn loss_batch<S: Scalar>(
+        &self,
+        theta: &[S],
+        batch: Batch<S>,
+        scale: S,
+        ws: &mut Workspace<S>,
+    ) -> BatchStats<S> {
         let k = self.layout.output_width();
         let z = self.forward(theta, batch.x, batch.m, ws);
         BatchStats {
@@ -183,11 +208,19 @@ impl Mlp {
     }
 
     /// Forward pass plus δ_L = scale · ∂ℓ/∂z_L into `ws.delta`.
-    fn forward_with_delta<S: Scalar>(&self, theta: &[S], batch: Batch<S>, scale: S, ws: &mut Workspace<S>) -> BatchStats<S> {
+    fn forward_with_delta<S: Scalar>(
+        &self,
+        theta: &[S],
+        batch: Batch<S>,
+        scale: S,
+        ws: &mut Workspace<S>,
+    ) -> BatchStats<S> {
         let k = self.layout.output_width();
         self.forward(theta, batch.x, batch.m, ws);
         let z = &ws.acts[self.layout.n_layers() - 1][..batch.m * k];
-        let loss = self.loss.value_grad(z, k, batch.targets, scale, &mut ws.delta[..batch.m * k]);
+        let loss = self
+            .loss
+            .value_grad(z, k, batch.targets, scale, &mut ws.delta[..batch.m * k]);
         BatchStats {
             loss,
             correct: batch.labels.map_or(0, |y| self.loss.correct(z, k, y)),
@@ -203,10 +236,27 @@ impl Mlp {
             let (ra_done, _) = ws.ra.split_at_mut(l);
             let rz = &mut ws.rz[l][..m * span.fan_out];
             let vb = &v[span.bias()];
-            rz.chunks_exact_mut(span.fan_out).for_each(|row| row.copy_from_slice(vb));
-            mm_nt(m, span.fan_out, span.fan_in, input, &v[span.weight()], rz, true);
+            rz.chunks_exact_mut(span.fan_out)
+                .for_each(|row| row.copy_from_slice(vb));
+            mm_nt(
+                m,
+                span.fan_out,
+                span.fan_in,
+                input,
+                &v[span.weight()],
+                rz,
+                true,
+            );
             if l > 0 {
-                mm_nt(m, span.fan_out, span.fan_in, &ra_done[l - 1], &theta[span.weight()], rz, true);
+                mm_nt(
+                    m,
+                    span.fan_out,
+                    span.fan_in,
+                    &ra_done[l - 1],
+                    &theta[span.weight()],
+                    rz,
+                    true,
+                );
             }
             if l < last {
                 let a = &ws.acts[l][..m * span.fan_out];
@@ -232,7 +282,11 @@ impl Mlp {
         for l in (0..self.layout.n_layers()).rev() {
             let span = self.layout.layer(l);
             let (fi, fo) = (span.fan_in, span.fan_out);
-            let input: &[S] = if l == 0 { batch.x } else { &ws.acts[l - 1][..m * fi] };
+            let input: &[S] = if l == 0 {
+                batch.x
+            } else {
+                &ws.acts[l - 1][..m * fi]
+            };
             let delta = &ws.delta[..m * fo];
             if let Some(g) = grad.as_mut() {
                 mm_tn(fo, fi, m, delta, input, &mut g[span.weight()], true);
@@ -242,7 +296,15 @@ impl Mlp {
                 let rdelta = &ws.rdelta[..m * fo];
                 mm_tn(fo, fi, m, rdelta, input, &mut hv[span.weight()], true);
                 if l > 0 {
-                    mm_tn(fo, fi, m, delta, &ws.ra[l - 1][..m * fi], &mut hv[span.weight()], true);
+                    mm_tn(
+                        fo,
+                        fi,
+                        m,
+                        delta,
+                        &ws.ra[l - 1][..m * fi],
+                        &mut hv[span.weight()],
+                        true,
+                    );
                 }
                 add_column_sums(rdelta, fo, &mut hv[span.bias()]);
                 if l > 0 {
@@ -267,7 +329,8 @@ impl Mlp {
                         *rp *= act.d1(ai);
                     }
                 } else {
-                    for (((rp, &dp), &ai), &rzi) in rprev.iter_mut().zip(prev.iter()).zip(a).zip(rz) {
+                    for (((rp, &dp), &ai), &rzi) in rprev.iter_mut().zip(prev.iter()).zip(a).zip(rz)
+                    {
                         *rp = *rp * act.d1(ai) + dp * act.d2(ai) * rzi;
                     }
                 }

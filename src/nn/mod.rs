@@ -2,10 +2,10 @@
 //! the R-operator, initialisation, the matmul entry point and weights files.
 
 pub mod activation;
+pub mod chunked;
 pub mod init;
 pub mod layout;
 pub mod loss;
-pub mod chunked;
 pub mod matmul;
 pub mod mlp;
 pub mod weights;

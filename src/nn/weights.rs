@@ -1,1 +1,702 @@
-//! Weights files (safetensors).
+//! Weights files: safetensors with PyTorch `state_dict` names.
+//!
+//! Export writes the names of an `nn.Sequential` of `Linear` layers with activations
+//! between them: layer l is `{2l}.weight` (shape [out, in]) and `{2l}.bias` ([out]), in
+//! F32 or F64 per the run's scalar, with metadata `{"format": "pt", "layers": "2,16,16,1"}`.
+//!
+//! Import takes any file whose tensors are `<prefix>.weight` / `<prefix>.bias` pairs with
+//! a numeric module index in the prefix (`0.weight`, `layers.0.weight`, `net.4.bias`,
+//! `model.layers.1.bias`, `fc1.weight`), orders the pairs by that index numerically
+//! (`10` after `8`), checks every shape against the config's `layers`, converts F32, F64,
+//! F16 or BF16 to the run's scalar and returns theta in the flat order of
+//! [`Layout`] (= `torch.nn.utils.parameters_to_vector(model.parameters())`).
+//! A single bare `nn.Linear` (`weight`, `bias`) loads too.
+
+use crate::error::{Error, Result};
+use crate::io::atomic::write_atomic;
+use crate::nn::layout::Layout;
+use crate::scalar::Scalar;
+use safetensors::tensor::{Dtype, SafeTensorError, TensorView};
+use safetensors::SafeTensors;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Tensor field of errors about the file as a whole.
+const WHOLE_FILE: &str = "-";
+
+/// The bytes of a safetensors file holding `theta` with `nn.Sequential` names.
+///
+/// `theta.len()` must be `layout.n_params()` ([`Error::Invalid`] otherwise).
+pub fn to_bytes<S: Scalar>(layout: &Layout, theta: &[S]) -> Result<Vec<u8>> {
+    if theta.len() != layout.n_params() {
+        return Err(Error::Invalid(format!(
+            "weights: theta has {} values but layers {:?} need {}",
+            theta.len(),
+            layout.widths(),
+            layout.n_params()
+        )));
+    }
+    let dtype = if S::BYTES == 4 {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    };
+    let mut blobs = Vec::with_capacity(2 * layout.n_layers());
+    for (l, span) in layout.layers().enumerate() {
+        let w = S::to_le_bytes_vec(&theta[span.weight()]);
+        let b = S::to_le_bytes_vec(&theta[span.bias()]);
+        blobs.push((
+            format!("{}.weight", 2 * l),
+            vec![span.fan_out, span.fan_in],
+            w,
+        ));
+        blobs.push((format!("{}.bias", 2 * l), vec![span.fan_out], b));
+    }
+    let views = blobs
+        .iter()
+        .map(|(name, shape, bytes)| {
+            Ok((name.as_str(), TensorView::new(dtype, shape.clone(), bytes)?))
+        })
+        .collect::<std::result::Result<Vec<_>, SafeTensorError>>()
+        .map_err(|e| Error::Invalid(format!("weights: {e}")))?;
+    // One metadata entry only: the crate stores metadata in a HashMap, and a second
+    // key would make the header's byte order (and the file) vary from run to run.
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    safetensors::serialize(views, Some(metadata))
+        .map_err(|e| Error::Invalid(format!("weights: {e}")))
+}
+
+/// Save `theta` to `path` as safetensors (atomic: temp file in the same folder + rename).
+pub fn save<S: Scalar>(path: &Path, layout: &Layout, theta: &[S]) -> Result<()> {
+    let bytes = to_bytes(layout, theta).map_err(|e| match e {
+        Error::Invalid(m) => Error::Invalid(format!("{}: {m}", path.display())),
+        e => e,
+    })?;
+    write_atomic(path, &bytes)
+}
+
+/// Load the weights in `path` as theta for `layout`, converted to `S`.
+///
+/// Errors: missing/unreadable file → [`Error::Io`]; anything wrong with the contents →
+/// [`Error::Weights`] naming the tensor at fault (`-` for the whole file) and what the
+/// config's `layers` expected.
+pub fn load<S: Scalar>(path: &Path, layout: &Layout) -> Result<Vec<S>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(path, &bytes, layout)
+}
+
+/// [`load`] from the bytes of a file; `file` only names the file in errors.
+pub fn from_bytes<S: Scalar>(file: &Path, bytes: &[u8], layout: &Layout) -> Result<Vec<S>> {
+    let st = parse(file, bytes)?;
+    let modules = modules(file, &st)?;
+    let widths = layout.widths();
+    if modules.len() != layout.n_layers() {
+        return Err(Error::weights(
+            file,
+            WHOLE_FILE,
+            format!(
+                "the file holds {} Linear layer{} ({}) but the config's layers {:?} need {}",
+                modules.len(),
+                if modules.len() == 1 { "" } else { "s" },
+                listing(&modules),
+                widths,
+                layout.n_layers()
+            ),
+        ));
+    }
+    let mut theta = vec![S::zero(); layout.n_params()];
+    for (l, (span, m)) in layout.layers().zip(&modules).enumerate() {
+        let place = format!("layer {} of {}", l + 1, layout.n_layers());
+        for (t, want, range) in [
+            (&m.weight, vec![span.fan_out, span.fan_in], span.weight()),
+            (&m.bias, vec![span.fan_out], span.bias()),
+        ] {
+            if t.view.shape() != want.as_slice() {
+                return Err(Error::weights(
+                    file,
+                    &t.name,
+                    format!(
+                        "shape {:?} but the config's layers {widths:?} need {want:?} ({place})",
+                        t.view.shape()
+                    ),
+                ));
+            }
+            convert(file, t, &mut theta[range])?;
+        }
+    }
+    Ok(theta)
+}
+
+/// The layer widths `[in, hidden..., out]` the file's tensors describe, read without a
+/// config (e.g. to suggest a `layers` value).
+pub fn widths(path: &Path) -> Result<Vec<usize>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let st = parse(path, &bytes)?;
+    let modules = modules(path, &st)?;
+    let mut widths = Vec::with_capacity(modules.len() + 1);
+    for m in &modules {
+        let (w, b) = (m.weight.view.shape(), m.bias.view.shape());
+        if w.len() != 2 {
+            return Err(Error::weights(
+                path,
+                &m.weight.name,
+                format!("shape {w:?} is not a matrix [out, in]"),
+            ));
+        }
+        if widths.is_empty() {
+            widths.push(w[1]);
+        } else if widths.last() != Some(&w[1]) {
+            return Err(Error::weights(
+                path,
+                &m.weight.name,
+                format!(
+                    "shape {w:?} takes {} inputs but the layer before has {} outputs",
+                    w[1],
+                    widths.last().unwrap()
+                ),
+            ));
+        }
+        if b != [w[0]] {
+            return Err(Error::weights(
+                path,
+                &m.bias.name,
+                format!("shape {b:?} but its weight needs [{}]", w[0]),
+            ));
+        }
+        widths.push(w[0]);
+    }
+    Ok(widths)
+}
+
+struct Tensor<'a> {
+    name: String,
+    view: TensorView<'a>,
+}
+
+/// One Linear layer of the file: `<prefix>.weight` and `<prefix>.bias`.
+struct Module<'a> {
+    weight: Tensor<'a>,
+    bias: Tensor<'a>,
+}
+
+/// Parse the safetensors container, turning the library's terse errors into messages
+/// that say what the file looks like.
+fn parse<'a>(file: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>> {
+    let not_st =
+        |msg: String| Error::weights(file, WHOLE_FILE, format!("not a safetensors file: {msg}"));
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(not_st(
+            "this is a zip archive, probably a PyTorch `.pt`/`.pth` checkpoint; convert it with \
+             `safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")`"
+                .into(),
+        ));
+    }
+    if bytes.starts_with(b"\x93NUMPY") {
+        return Err(not_st(
+            "this is a numpy `.npy` array, not a weights file".into(),
+        ));
+    }
+    if bytes.len() < 8 {
+        return Err(not_st(format!(
+            "it has {} bytes; a safetensors file starts with an 8-byte header length",
+            bytes.len()
+        )));
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    if n > 100_000_000 || bytes.get(8).is_some_and(|&b| b != b'{') {
+        return Err(not_st(
+            "its first bytes are not a header length followed by a JSON header".into(),
+        ));
+    }
+    let n = n as usize;
+    if bytes.len() < 8 + n {
+        return Err(Error::weights(
+            file,
+            WHOLE_FILE,
+            format!(
+                "truncated safetensors file: the header is {n} bytes but the file ends {} bytes into it",
+                bytes.len() - 8
+            ),
+        ));
+    }
+    SafeTensors::deserialize(bytes).map_err(|e| match e {
+        SafeTensorError::MetadataIncompleteBuffer => {
+            let have = bytes.len() - 8 - n;
+            match data_len(&bytes[8..8 + n]) {
+                Some(need) if need > have => Error::weights(
+                    file,
+                    WHOLE_FILE,
+                    format!("truncated safetensors file: its tensors need {need} data bytes but the file holds {have}"),
+                ),
+                Some(need) => Error::weights(
+                    file,
+                    WHOLE_FILE,
+                    format!("damaged safetensors file: its tensors need {need} data bytes but the file holds {have}"),
+                ),
+                None => not_st(e.to_string()),
+            }
+        }
+        e => not_st(e.to_string()),
+    })
+}
+
+/// End of the data section the JSON header declares (largest `data_offsets` end).
+fn data_len(header: &[u8]) -> Option<usize> {
+    let v: serde_json::Value = serde_json::from_slice(header).ok()?;
+    v.as_object()?
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__metadata__")
+        .map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64().map(|x| x as usize))
+        .try_fold(0, |acc, end| Some(acc.max(end?)))
+}
+
+/// Split a module prefix into its non-numeric skeleton (`layers.#`) and its numbers.
+fn index_of(prefix: &str) -> (String, Vec<u64>) {
+    let mut skeleton = String::new();
+    let mut numbers = Vec::new();
+    let mut digits = String::new();
+    for c in prefix.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            numbers.push(digits.parse().unwrap_or(u64::MAX));
+            skeleton.push('#');
+            digits.clear();
+        }
+        if c != '\0' {
+            skeleton.push(c);
+        }
+    }
+    (skeleton, numbers)
+}
+
+/// Group the tensors into weight/bias pairs ordered by their numeric module index.
+fn modules<'a>(file: &Path, st: &SafeTensors<'a>) -> Result<Vec<Module<'a>>> {
+    type Half<'a> = Option<Tensor<'a>>;
+    let mut groups: BTreeMap<String, (Half<'a>, Half<'a>)> = BTreeMap::new();
+    for (name, view) in st.iter() {
+        let (prefix, is_weight) = if name == "weight" {
+            ("", true)
+        } else if name == "bias" {
+            ("", false)
+        } else if let Some(p) = name.strip_suffix(".weight") {
+            (p, true)
+        } else if let Some(p) = name.strip_suffix(".bias") {
+            (p, false)
+        } else {
+            return Err(Error::weights(
+                file,
+                name,
+                "unexpected tensor: an MLP of Linear layers has only `<module>.weight` and `<module>.bias` tensors",
+            ));
+        };
+        let slot = groups.entry(prefix.to_string()).or_default();
+        let t = Some(Tensor {
+            name: name.to_string(),
+            view,
+        });
+        if is_weight {
+            slot.0 = t;
+        } else {
+            slot.1 = t;
+        }
+    }
+    if groups.is_empty() {
+        return Err(Error::weights(
+            file,
+            WHOLE_FILE,
+            "the file holds no tensors",
+        ));
+    }
+
+    let mut keyed = Vec::with_capacity(groups.len());
+    for (prefix, (weight, bias)) in groups {
+        let dot = if prefix.is_empty() { "" } else { "." };
+        let weight = weight.ok_or_else(|| {
+            Error::weights(
+                file,
+                format!("{prefix}{dot}weight"),
+                format!("missing: the file has `{prefix}{dot}bias` but no weight matrix for it"),
+            )
+        })?;
+        let bias = bias.ok_or_else(|| {
+            Error::weights(
+                file,
+                format!("{prefix}{dot}bias"),
+                format!(
+                    "missing: `{}` has no bias; every layer needs one (`nn.Linear(..., bias=False)` is not supported)",
+                    weight.name
+                ),
+            )
+        })?;
+        let (skeleton, numbers) = index_of(&prefix);
+        keyed.push((skeleton, numbers, Module { weight, bias }));
+    }
+    if keyed.len() > 1 {
+        let same_pattern = keyed
+            .iter()
+            .all(|(s, n, _)| !n.is_empty() && *s == keyed[0].0);
+        keyed.sort_by(|a, b| a.1.cmp(&b.1));
+        let distinct = keyed.windows(2).all(|w| w[0].1 != w[1].1);
+        if !same_pattern || !distinct {
+            let names: Vec<&str> = keyed
+                .iter()
+                .map(|(_, _, m)| m.weight.name.as_str())
+                .collect();
+            return Err(Error::weights(
+                file,
+                WHOLE_FILE,
+                format!(
+                    "cannot order the layers: the weights {} do not share one numbered naming pattern \
+                     such as `0.weight, 2.weight` or `layers.0.weight, layers.1.weight`",
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(keyed.into_iter().map(|(_, _, m)| m).collect())
+}
+
+/// `0.weight [3, 2] + 0.bias [3], 2.weight [1, 3] + 2.bias [1]`.
+fn listing(modules: &[Module]) -> String {
+    modules
+        .iter()
+        .map(|m| {
+            format!(
+                "`{}` {:?} + `{}` {:?}",
+                m.weight.name,
+                m.weight.view.shape(),
+                m.bias.name,
+                m.bias.view.shape()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Decode one tensor into `out` (same element count, checked by the caller's shape test).
+fn convert<S: Scalar>(file: &Path, t: &Tensor, out: &mut [S]) -> Result<()> {
+    let data = t.view.data();
+    let values: Box<dyn Iterator<Item = f64>> = match t.view.dtype() {
+        Dtype::F64 => Box::new(data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap()))),
+        Dtype::F32 => Box::new(data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)),
+        Dtype::F16 => Box::new(data.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])) as f64)),
+        Dtype::BF16 => Box::new(
+            data.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64),
+        ),
+        other => {
+            return Err(Error::weights(
+                file,
+                &t.name,
+                format!("dtype {other} is not supported: weights must be F32 or F64 (F16 and BF16 also load)"),
+            ))
+        }
+    };
+    let mut n = 0;
+    for (i, (x, slot)) in values.zip(out.iter_mut()).enumerate() {
+        let s = S::of(x);
+        if !s.is_finite() {
+            let what = if x.is_finite() {
+                format!("{x:e} does not fit in {}", S::NAME)
+            } else {
+                format!("{x}")
+            };
+            return Err(Error::weights(
+                file,
+                &t.name,
+                format!(
+                    "element {} (flat index {i} in the tensor) is {what}",
+                    position(t.view.shape(), i)
+                ),
+            ));
+        }
+        *slot = s;
+        n += 1;
+    }
+    debug_assert_eq!(n, out.len());
+    Ok(())
+}
+
+/// `[row, col]` of flat index `i` in a tensor of `shape` (C order).
+fn position(shape: &[usize], mut i: usize) -> String {
+    let mut idx = vec![0; shape.len()];
+    for (k, &d) in shape.iter().enumerate().rev() {
+        if d > 0 {
+            idx[k] = i % d;
+            i /= d;
+        }
+    }
+    format!("{idx:?}")
+}
+
+/// IEEE half precision to f32 (exact: every f16 is an f32).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let mant = (h & 0x3ff) as u32;
+    match exp {
+        0 => {
+            let v = mant as f32 * (1.0 / 16_777_216.0); // mant * 2^-24
+            if sign != 0 {
+                -v
+            } else {
+                v
+            }
+        }
+        31 => f32::from_bits(sign | 0x7f80_0000 | (mant << 13)),
+        _ => f32::from_bits(sign | ((exp + 112) << 23) | (mant << 13)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> &'static Path {
+        Path::new("m.safetensors")
+    }
+
+    fn theta<S: Scalar>(layout: &Layout) -> Vec<S> {
+        (0..layout.n_params())
+            .map(|i| S::of((i as f64 * 0.37).sin() / 3.0))
+            .collect()
+    }
+
+    /// A file with the given (name, dtype, shape, little-endian bytes) tensors.
+    fn raw(tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+        let views: Vec<_> = tensors
+            .iter()
+            .map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap()))
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    fn f32s(xs: impl IntoIterator<Item = f32>) -> Vec<u8> {
+        xs.into_iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    fn err(bytes: &[u8], layout: &Layout) -> String {
+        let e = from_bytes::<f64>(file(), bytes, layout).unwrap_err();
+        assert!(matches!(e, Error::Weights { .. }), "{e:?}");
+        e.to_string()
+    }
+
+    #[test]
+    fn round_trip_is_bit_exact_and_named_like_nn_sequential() {
+        let layout = Layout::new(&[2, 16, 16, 1]);
+        let t64 = theta::<f64>(&layout);
+        let bytes = to_bytes(&layout, &t64).unwrap();
+        assert_eq!(from_bytes::<f64>(file(), &bytes, &layout).unwrap(), t64);
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        let mut names = st.names();
+        names.sort();
+        assert_eq!(
+            names,
+            ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]
+        );
+        assert_eq!(st.tensor("2.weight").unwrap().shape(), [16, 16]);
+        assert_eq!(st.tensor("4.weight").unwrap().dtype(), Dtype::F64);
+        let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
+        let meta = meta.metadata().as_ref().unwrap();
+        assert_eq!(meta["format"], "pt");
+        assert_eq!(meta.len(), 1);
+        // Byte-identical on every save (the header has no HashMap-ordered keys).
+        assert_eq!(bytes, to_bytes(&layout, &theta::<f64>(&layout)).unwrap());
+
+        let t32 = theta::<f32>(&layout);
+        let bytes = to_bytes(&layout, &t32).unwrap();
+        assert_eq!(
+            SafeTensors::deserialize(&bytes)
+                .unwrap()
+                .tensor("0.bias")
+                .unwrap()
+                .dtype(),
+            Dtype::F32
+        );
+        let back: Vec<f32> = from_bytes(file(), &bytes, &layout).unwrap();
+        assert_eq!(
+            back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            t32.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+        // f32 file into an f64 run: exact widening.
+        let wide: Vec<f64> = from_bytes(file(), &bytes, &layout).unwrap();
+        assert_eq!(wide, t32.iter().map(|&x| x as f64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn wrong_theta_length_is_invalid() {
+        let e = to_bytes(&Layout::new(&[2, 3, 1]), &[0.0f32; 5]).unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e}");
+    }
+
+    #[test]
+    fn orders_by_numeric_index_and_reads_any_prefix() {
+        let layout = Layout::new(&[1, 1, 1]);
+        // `fc10` comes after `fc2` even though it sorts first as text.
+        let bytes = raw(&[
+            ("model.fc10.weight", Dtype::F32, vec![1, 1], f32s([3.0])),
+            ("model.fc10.bias", Dtype::F32, vec![1], f32s([4.0])),
+            ("model.fc2.weight", Dtype::F32, vec![1, 1], f32s([1.0])),
+            ("model.fc2.bias", Dtype::F32, vec![1], f32s([2.0])),
+        ]);
+        assert_eq!(
+            from_bytes::<f64>(file(), &bytes, &layout).unwrap(),
+            [1.0, 2.0, 3.0, 4.0]
+        );
+        // A bare nn.Linear state_dict.
+        let bytes = raw(&[
+            ("weight", Dtype::F32, vec![1, 2], f32s([1.0, 2.0])),
+            ("bias", Dtype::F32, vec![1], f32s([3.0])),
+        ]);
+        assert_eq!(
+            from_bytes::<f32>(file(), &bytes, &Layout::new(&[2, 1])).unwrap(),
+            [1.0, 2.0, 3.0]
+        );
+    }
+
+    #[test]
+    fn half_precision_tensors_load() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x7bff), 65504.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert_eq!(f16_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
+        assert!(f16_to_f32(0x7c00).is_infinite() && f16_to_f32(0x7e00).is_nan());
+        let layout = Layout::new(&[2, 1]);
+        let h = |xs: &[u16]| xs.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let bytes = raw(&[
+            ("0.weight", Dtype::F16, vec![1, 2], h(&[0x3c00, 0x3800])),
+            ("0.bias", Dtype::BF16, vec![1], h(&[0xc040])),
+        ]);
+        assert_eq!(
+            from_bytes::<f64>(file(), &bytes, &layout).unwrap(),
+            [1.0, 0.5, -3.0]
+        );
+    }
+
+    #[test]
+    fn other_dtypes_and_non_finite_values_are_named() {
+        let layout = Layout::new(&[2, 1]);
+        let bytes = raw(&[
+            ("0.weight", Dtype::I64, vec![1, 2], vec![0; 16]),
+            ("0.bias", Dtype::F32, vec![1], f32s([0.0])),
+        ]);
+        let m = err(&bytes, &layout);
+        assert!(
+            m.contains("tensor `0.weight`: dtype I64 is not supported"),
+            "{m}"
+        );
+
+        let bytes = raw(&[
+            ("0.weight", Dtype::F32, vec![1, 2], f32s([0.0, f32::NAN])),
+            ("0.bias", Dtype::F32, vec![1], f32s([0.0])),
+        ]);
+        let m = err(&bytes, &layout);
+        assert!(
+            m.contains("tensor `0.weight`: element [0, 1]") && m.contains("NaN"),
+            "{m}"
+        );
+
+        let big: Vec<u8> = [1e300f64, 0.0, 0.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let bytes = raw(&[
+            ("0.weight", Dtype::F64, vec![1, 2], big[..16].to_vec()),
+            ("0.bias", Dtype::F64, vec![1], big[16..].to_vec()),
+        ]);
+        let e = from_bytes::<f32>(file(), &bytes, &layout)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1e300 does not fit in f32"), "{e}");
+    }
+
+    #[test]
+    fn unexpected_or_unorderable_names_are_errors() {
+        let layout = Layout::new(&[1, 1, 1]);
+        let one = |n: &str| (n.to_string(), f32s([1.0]));
+        let mk = |names: &[(String, Vec<u8>)]| {
+            let t: Vec<_> = names
+                .iter()
+                .map(|(n, b)| {
+                    let shape = if n.ends_with("weight") {
+                        vec![1, 1]
+                    } else {
+                        vec![1]
+                    };
+                    (n.as_str(), Dtype::F32, shape, b.clone())
+                })
+                .collect();
+            raw(&t)
+        };
+        let m = err(
+            &mk(&[one("0.weight"), one("0.bias"), one("bn.running_mean")]),
+            &layout,
+        );
+        assert!(
+            m.contains("tensor `bn.running_mean`: unexpected tensor"),
+            "{m}"
+        );
+        let m = err(
+            &mk(&[
+                one("fc1.weight"),
+                one("fc1.bias"),
+                one("out.weight"),
+                one("out.bias"),
+            ]),
+            &layout,
+        );
+        assert!(
+            m.contains("cannot order the layers") && m.contains("`out.weight`"),
+            "{m}"
+        );
+        let m = err(
+            &mk(&[
+                one("enc.0.weight"),
+                one("enc.0.bias"),
+                one("dec.0.weight"),
+                one("dec.0.bias"),
+            ]),
+            &layout,
+        );
+        assert!(m.contains("cannot order the layers"), "{m}");
+        let m = err(&mk(&[one("2.bias")]), &Layout::new(&[1, 1]));
+        assert!(m.contains("tensor `2.weight`: missing"), "{m}");
+    }
+
+    #[test]
+    fn index_splits_skeleton_and_numbers() {
+        assert_eq!(
+            index_of("model.layers.12"),
+            ("model.layers.#".to_string(), vec![12])
+        );
+        assert_eq!(index_of("fc2"), ("fc#".to_string(), vec![2]));
+        assert_eq!(
+            index_of("blocks.3.lin.1"),
+            ("blocks.#.lin.#".to_string(), vec![3, 1])
+        );
+        assert_eq!(index_of(""), (String::new(), vec![]));
+    }
+
+    #[test]
+    fn not_safetensors_messages() {
+        let layout = Layout::new(&[1, 1]);
+        for (bytes, want) in [
+            (&b""[..], "not a safetensors file: it has 0 bytes"),
+            (b"PK\x03\x04rest of a torch checkpoint", "PyTorch"),
+            (b"\x93NUMPY\x01\x00v\x00{'descr'", "numpy `.npy` array"),
+            (
+                b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\": 1}        ",
+                "not a safetensors file",
+            ),
+        ] {
+            let m = err(bytes, &layout);
+            assert!(
+                m.starts_with("m.safetensors: tensor `-`: ") && m.contains(want),
+                "{m}"
+            );
+        }
+    }
+}

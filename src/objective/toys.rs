@@ -35,13 +35,17 @@ impl Quadratic {
             u.iter_mut().for_each(|x| *x /= norm);
             for row in q.chunks_exact_mut(p) {
                 let d: f64 = row.iter().zip(&u).map(|(a, b)| a * b).sum();
-                row.iter_mut().zip(&u).for_each(|(r, ui)| *r -= 2.0 * d * ui);
+                row.iter_mut()
+                    .zip(&u)
+                    .for_each(|(r, ui)| *r -= 2.0 * d * ui);
             }
         }
         let mut a = vec![0.0; p * p];
         for i in 0..p {
             for j in 0..p {
-                a[i * p + j] = (0..p).map(|k| q[i * p + k] * eigenvalues[k] * q[j * p + k]).sum();
+                a[i * p + j] = (0..p)
+                    .map(|k| q[i * p + k] * eigenvalues[k] * q[j * p + k])
+                    .sum();
             }
         }
         Quadratic {
@@ -59,7 +63,11 @@ impl Quadratic {
     }
 
     fn shifted<S: Scalar>(&self, theta: &[S]) -> Vec<S> {
-        theta.iter().zip(&self.center).map(|(&t, &c)| t - S::of(c)).collect()
+        theta
+            .iter()
+            .zip(&self.center)
+            .map(|(&t, &c)| t - S::of(c))
+            .collect()
     }
 }
 

@@ -1,0 +1,219 @@
+//! The foundation issue's reference workloads (f32, full-batch gradient):
+//!   (i)   [2,16,16,1] tanh, 2,000 spiral points, bce
+//!   (ii)  [64,128,128,10] relu, 1,797 digits, cross_entropy
+//!   (iii) [784,512,512,10] relu, 4,096 MNIST images, cross_entropy
+//! Criterion measures gradient and HVP time and SGD steps; at the end a table prints
+//! our time against PyTorch 2.15 on this machine (numbers measured by the team, quoted
+//! in the issue) as speed-up ratios. Threads: rayon's default (set RAYON_NUM_THREADS).
+
+use criterion::Criterion;
+use losscape::data::config::{DataConfig, Source};
+use losscape::data::load::load;
+use losscape::data::samples::Samples;
+use losscape::nn::chunked::ChunkPool;
+use losscape::nn::{Activation, Init, Loss, Mlp};
+use losscape::objective::{MlpObjective, Objective};
+use losscape::optim::{train, Hyper, Length, OptimizerKind, TrainPlan};
+use losscape::progress::Progress;
+use rand::SeedableRng;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+struct Workload {
+    name: &'static str,
+    mlp: Mlp,
+    data: Samples<f32>,
+    theta: Vec<f32>,
+    /// PyTorch ms per full-batch gradient.
+    torch_grad_ms: f64,
+}
+
+fn workload(
+    name: &'static str,
+    source: Source,
+    layers: &[usize],
+    act: Activation,
+    loss: Loss,
+    limit: Option<usize>,
+    torch_grad_ms: f64,
+) -> Workload {
+    let mut cfg = DataConfig::new(source);
+    if source == Source::Spirals {
+        cfg.n = Some(2000);
+    }
+    cfg.limit_train = limit;
+    cfg.standardize = source == Source::Digits;
+    let split = load(&cfg, Path::new("bench.toml"), 0, loss.uses_labels()).expect("bundled data");
+    let mlp = Mlp::new(layers, act, loss);
+    let data = Samples::new(&split.train, loss, *layers.last().unwrap(), "bench").unwrap();
+    let theta = Init::Pytorch.theta(&mlp.layout, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0));
+    Workload {
+        name,
+        mlp,
+        data,
+        theta,
+        torch_grad_ms,
+    }
+}
+
+/// Median wall time of `f` over enough repetitions to fill ~`budget`.
+fn median_time(budget: Duration, mut f: impl FnMut()) -> Duration {
+    f();
+    let t0 = Instant::now();
+    f();
+    let one = t0.elapsed().max(Duration::from_nanos(50));
+    let reps = ((budget.as_secs_f64() / one.as_secs_f64()) as usize).clamp(5, 2000);
+    let mut times: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[reps / 2]
+}
+
+/// SGD steps per second on `w` with minibatch `b` (single run of `steps` steps).
+fn sgd_steps_per_sec(w: &Workload, b: usize, steps: usize) -> f64 {
+    let plan = TrainPlan {
+        optimizer: OptimizerKind::Sgd,
+        hyper: Hyper::default(),
+        lr: 1e-3,
+        batch_size: Some(b),
+        length: Length::Steps(steps),
+        record_every: steps,
+        snapshot_every: 0,
+    };
+    let mut theta = w.theta.clone();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    // Records at step 0 and at the end cost two full evaluations; time them separately.
+    let obj = MlpObjective::new(&w.mlp, &w.data);
+    let mut g = vec![0.0f32; w.mlp.n_params()];
+    let rec = median_time(Duration::from_millis(200), || {
+        obj.eval_grad(&theta, &mut g);
+    });
+    let t = Instant::now();
+    train(
+        &w.mlp,
+        &w.data,
+        None,
+        &mut theta,
+        &plan,
+        &mut rng,
+        &Progress::hidden(),
+    );
+    let el = t.elapsed().as_secs_f64() - 2.0 * rec.as_secs_f64();
+    steps as f64 / el
+}
+
+fn main() {
+    let ws = [
+        workload(
+            "(i) spirals [2,16,16,1] tanh",
+            Source::Spirals,
+            &[2, 16, 16, 1],
+            Activation::Tanh,
+            Loss::Bce,
+            None,
+            0.25,
+        ),
+        workload(
+            "(ii) digits [64,128,128,10] relu",
+            Source::Digits,
+            &[64, 128, 128, 10],
+            Activation::Relu,
+            Loss::CrossEntropy,
+            None,
+            1.7,
+        ),
+        workload(
+            "(iii) mnist [784,512,512,10] relu",
+            Source::Mnist,
+            &[784, 512, 512, 10],
+            Activation::Relu,
+            Loss::CrossEntropy,
+            Some(4096),
+            44.0,
+        ),
+    ];
+    let mut c = Criterion::default()
+        .without_plots()
+        .configure_from_args()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
+    for w in &ws {
+        let obj = MlpObjective::new(&w.mlp, &w.data);
+        let mut g = vec![0.0f32; w.mlp.n_params()];
+        let v: Vec<f32> = (0..w.mlp.n_params())
+            .map(|i| ((i % 7) as f32 - 3.0) * 0.01)
+            .collect();
+        let mut hv = vec![0.0f32; w.mlp.n_params()];
+        c.bench_function(&format!("{} gradient", w.name), |b| {
+            b.iter(|| obj.loss_grad(black_box(&w.theta), &mut g))
+        });
+        c.bench_function(&format!("{} hvp", w.name), |b| {
+            b.iter(|| obj.hvp(black_box(&w.theta), &v, &mut hv))
+        });
+    }
+    c.final_summary();
+
+    println!(
+        "\nSpeed against PyTorch 2.15 on this machine (f32, {} threads):",
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:<36} {:>12} {:>12} {:>10} {:>12} {:>10}",
+        "workload", "grad ms", "torch ms", "speed-up", "hvp/grad", "target"
+    );
+    let targets = [10.0, 3.0, 1.2];
+    for (w, target) in ws.iter().zip(targets) {
+        let obj = MlpObjective::new(&w.mlp, &w.data);
+        let pool = ChunkPool::new(&w.mlp);
+        let mut g = vec![0.0f32; w.mlp.n_params()];
+        let v: Vec<f32> = (0..w.mlp.n_params())
+            .map(|i| ((i % 7) as f32 - 3.0) * 0.01)
+            .collect();
+        let mut hv = vec![0.0f32; w.mlp.n_params()];
+        let tg = median_time(Duration::from_secs(2), || {
+            pool.eval_grad(&w.mlp, &w.data, &w.theta, &mut g);
+        });
+        let th = median_time(Duration::from_secs(2), || obj.hvp(&w.theta, &v, &mut hv));
+        let ms = tg.as_secs_f64() * 1e3;
+        println!(
+            "{:<36} {:>12.4} {:>12.3} {:>9.1}x {:>12.2} {:>9.1}x",
+            w.name,
+            ms,
+            w.torch_grad_ms,
+            w.torch_grad_ms / ms,
+            th.as_secs_f64() / tg.as_secs_f64(),
+            target
+        );
+    }
+    println!("\nSGD steps/s (minibatch gradient + update, records excluded):");
+    println!(
+        "{:<36} {:>6} {:>12} {:>12} {:>10} {:>8}",
+        "workload", "batch", "steps/s", "torch", "speed-up", "target"
+    );
+    for (wi, b, torch, target) in [
+        (0usize, 1usize, 5000.0, 50.0),
+        (0, 32, 4800.0, 10.0),
+        (1, 32, 3600.0, 0.0),
+    ] {
+        let sps = sgd_steps_per_sec(&ws[wi], b, 20_000);
+        println!(
+            "{:<36} {:>6} {:>12.0} {:>12.0} {:>9.1}x {:>7}",
+            ws[wi].name,
+            b,
+            sps,
+            torch,
+            sps / torch,
+            if target > 0.0 {
+                format!("{target}x")
+            } else {
+                "-".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! Experiment configs: the TOML schema (serde, unknown keys rejected) and its
+//! validation into plans that can run. Validation happens before anything runs or any
+//! output folder exists; every error names the config file and the field.
+//!
+//! The `[experiment]` table is tagged by `kind`; each kind's own fields live in its
+//! variant of [`ExperimentConfig`].
+
+use crate::data::config::DataConfig;
+use crate::error::{Error, Result};
+use crate::nn::{Activation, Init, Loss};
+use crate::optim::{Hyper, Length, OptimizerKind, TrainPlan};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dtype {
+    #[default]
+    F32,
+    F64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Run name; the default output folder is plots/<name>.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub dtype: Dtype,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train: Option<TrainConfig>,
+    pub experiment: ExperimentConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Widths: input first, output last.
+    pub layers: Vec<usize>,
+    pub activation: Activation,
+    pub loss: Loss,
+    #[serde(default = "default_init")]
+    pub init: Init,
+    /// Start from these weights (safetensors), relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
+}
+
+fn default_init() -> Init {
+    Init::Pytorch
+}
+
+/// `batch_size = 32` or `batch_size = "full"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BatchSize {
+    Size(i64),
+    Named(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "default_optimizer")]
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// Minibatch size or "full"; default 32 (full for `gd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<BatchSize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+    /// momentum: μ (default 0.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nesterov: Option<bool>,
+    /// adam: β₁, β₂, ε (defaults 0.9, 0.999, 1e-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta1: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Record metrics every this many steps (default: every epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_every: Option<usize>,
+    /// Keep a parameter snapshot every this many records (default 1; 0 = none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<usize>,
+}
+
+fn default_optimizer() -> OptimizerKind {
+    OptimizerKind::Sgd
+}
+
+/// What to run, tagged by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExperimentConfig {
+    /// Train the model and draw curves and decision regions.
+    Train {
+        /// Grid resolution of the decision-region picture (2-D inputs).
+        #[serde(default = "default_resolution")]
+        resolution: usize,
+    },
+    /// Loss, accuracy and gradient norm of given (or initial) weights; no training.
+    Evaluate {},
+    /// The lecture's XOR study (single neuron, formula network, trained nets).
+    Xor {
+        /// Number of seeds for the trained sigmoid nets.
+        #[serde(default = "default_xor_seeds")]
+        seeds: usize,
+        /// Points per axis of the single-neuron weight grid over [−grid_limit, grid_limit].
+        #[serde(default = "default_xor_grid")]
+        grid: usize,
+        #[serde(default = "default_xor_limit")]
+        grid_limit: f64,
+        /// Epochs of the perceptron rule before giving up.
+        #[serde(default = "default_perceptron_epochs")]
+        perceptron_epochs: usize,
+        #[serde(default = "default_resolution")]
+        resolution: usize,
+    },
+}
+
+fn default_resolution() -> usize {
+    200
+}
+fn default_xor_seeds() -> usize {
+    100
+}
+fn default_xor_grid() -> usize {
+    41
+}
+fn default_xor_limit() -> f64 {
+    2.0
+}
+fn default_perceptron_epochs() -> usize {
+    1000
+}
+
+impl ExperimentConfig {
+    pub const KINDS: [&'static str; 3] = ["train", "evaluate", "xor"];
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExperimentConfig::Train { .. } => "train",
+            ExperimentConfig::Evaluate { .. } => "evaluate",
+            ExperimentConfig::Xor { .. } => "xor",
+        }
+    }
+}
+
+/// A config read from a file, with the file's path for error messages and relative paths.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    pub file: PathBuf,
+    pub config: Config,
+}
+
+impl LoadedConfig {
+    pub fn read(file: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        Self::parse(file, &text)
+    }
+
+    pub fn parse(file: &Path, text: &str) -> Result<Self> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
+            file: file.to_path_buf(),
+            msg: e.to_string().trim_end().to_string(),
+        })?;
+        Ok(LoadedConfig {
+            file: file.to_path_buf(),
+            config,
+        })
+    }
+
+    /// A path from the config, resolved against the config file's folder.
+    pub fn resolve(&self, rel: &str) -> PathBuf {
+        let p = Path::new(rel);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.file.parent().unwrap_or(Path::new(".")).join(p)
+        }
+    }
+
+    pub fn err(&self, field: &str, msg: impl Into<String>) -> Error {
+        Error::config(&self.file, field, msg)
+    }
+
+    /// The run name: `name`, else the config file's stem.
+    pub fn name(&self) -> String {
+        self.config.name.clone().unwrap_or_else(|| {
+            self.file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into())
+        })
+    }
+
+    pub fn model(&self) -> Result<&ModelConfig> {
+        self.config.model.as_ref().ok_or_else(|| {
+            self.err(
+                "model",
+                format!(
+                    "missing: kind `{}` needs a [model] table",
+                    self.config.experiment.kind()
+                ),
+            )
+        })
+    }
+
+    pub fn data(&self) -> Result<&DataConfig> {
+        self.config.data.as_ref().ok_or_else(|| {
+            self.err(
+                "data",
+                format!(
+                    "missing: kind `{}` needs a [data] table",
+                    self.config.experiment.kind()
+                ),
+            )
+        })
+    }
+
+    /// Check the model table: widths, and that training is possible when asked.
+    pub fn validate_model(&self, model: &ModelConfig, trains: bool) -> Result<()> {
+        if model.layers.len() < 2 {
+            return Err(self.err(
+                "model.layers",
+                "needs at least an input and an output width, e.g. [2, 8, 1]",
+            ));
+        }
+        if let Some(i) = model.layers.iter().position(|&w| w == 0) {
+            return Err(self.err(
+                "model.layers",
+                format!("width {i} is 0; every layer needs at least one neuron"),
+            ));
+        }
+        if trains && !model.activation.is_differentiable() {
+            return Err(self.err(
+                "model.activation",
+                "`step` has no derivative and cannot be trained; use sigmoid, tanh, relu or identity",
+            ));
+        }
+        if model.loss == Loss::Bce && *model.layers.last().unwrap() != 1 {
+            return Err(self.err("model.layers", "loss `bce` needs exactly one output"));
+        }
+        Ok(())
+    }
+
+    /// The validated training plan of `[train]`, for a training set of `n` samples.
+    pub fn train_plan(&self, train: &TrainConfig, n: usize) -> Result<TrainPlan> {
+        if !(train.lr.is_finite() && train.lr > 0.0) {
+            return Err(self.err(
+                "train.lr",
+                format!("must be a positive number, got {}", train.lr),
+            ));
+        }
+        let full = train.optimizer == OptimizerKind::Gd;
+        let batch_size = match &train.batch_size {
+            None if full => None,
+            None => Some(32.min(n)),
+            Some(BatchSize::Named(s)) if s == "full" => None,
+            Some(BatchSize::Named(s)) => {
+                return Err(self.err("train.batch_size", format!("expected a positive integer or \"full\", got \"{s}\"")))
+            }
+            Some(BatchSize::Size(b)) if *b <= 0 => {
+                return Err(self.err("train.batch_size", format!("must be at least 1, got {b}")))
+            }
+            Some(BatchSize::Size(b)) if *b as usize > n => {
+                return Err(self.err(
+                    "train.batch_size",
+                    format!("{b} is larger than the training set ({n} samples); use \"full\" for full-batch"),
+                ))
+            }
+            Some(BatchSize::Size(_)) if full => {
+                return Err(self.err("train.batch_size", "optimizer `gd` is full-batch; remove batch_size or use sgd"))
+            }
+            Some(BatchSize::Size(b)) => Some(*b as usize),
+        };
+        let length = match (train.epochs, train.steps) {
+            (Some(_), Some(_)) => {
+                return Err(self.err("train.steps", "give either epochs or steps, not both"))
+            }
+            (Some(e), None) => Length::Epochs(e),
+            (None, Some(s)) => Length::Steps(s),
+            (None, None) => return Err(self.err("train.epochs", "missing: give epochs (or steps)")),
+        };
+        let d = Hyper::default();
+        let hyper = Hyper {
+            momentum: train.momentum.unwrap_or(d.momentum),
+            nesterov: train.nesterov.unwrap_or(d.nesterov),
+            beta1: train.beta1.unwrap_or(d.beta1),
+            beta2: train.beta2.unwrap_or(d.beta2),
+            eps: train.eps.unwrap_or(d.eps),
+        };
+        let in_unit = |v: f64, field: &str| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(self.err(field, format!("must be in [0, 1), got {v}")))
+            }
+        };
+        in_unit(hyper.momentum, "train.momentum")?;
+        in_unit(hyper.beta1, "train.beta1")?;
+        in_unit(hyper.beta2, "train.beta2")?;
+        if hyper.eps.is_nan() || hyper.eps <= 0.0 {
+            return Err(self.err("train.eps", format!("must be positive, got {}", hyper.eps)));
+        }
+        let unused = |field: &str, set: bool, opt: &str| {
+            if set {
+                Err(self.err(field, format!("is not used by optimizer `{opt}`")))
+            } else {
+                Ok(())
+            }
+        };
+        let name = OptimizerKind::ALL[train.optimizer as usize];
+        if train.optimizer != OptimizerKind::Momentum {
+            unused("train.momentum", train.momentum.is_some(), name)?;
+            unused("train.nesterov", train.nesterov.is_some(), name)?;
+        }
+        if train.optimizer != OptimizerKind::Adam {
+            unused("train.beta1", train.beta1.is_some(), name)?;
+            unused("train.beta2", train.beta2.is_some(), name)?;
+            unused("train.eps", train.eps.is_some(), name)?;
+        }
+        if train.record_every == Some(0) {
+            return Err(self.err(
+                "train.record_every",
+                "must be at least 1 (omit it to record every epoch)",
+            ));
+        }
+        Ok(TrainPlan {
+            optimizer: train.optimizer,
+            hyper,
+            lr: train.lr,
+            batch_size,
+            length,
+            record_every: train.record_every.unwrap_or(0),
+            snapshot_every: train.snapshot_every.unwrap_or(1),
+        })
+    }
+
+    /// The `[train]` table, or an error naming it when the kind needs one.
+    pub fn train(&self) -> Result<&TrainConfig> {
+        self.config.train.as_ref().ok_or_else(|| {
+            self.err(
+                "train",
+                format!(
+                    "missing: kind `{}` needs a [train] table",
+                    self.config.experiment.kind()
+                ),
+            )
+        })
+    }
+}

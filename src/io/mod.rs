@@ -1,0 +1,10 @@
+//! File formats and the run folder: `.npy` arrays numpy opens unchanged, atomic writes
+//! (temp file in the same folder, fsync, rename) for JSON, CSV and text, and [`RunDir`],
+//! the output folder of one run. Weights files (safetensors) live in [`crate::nn::weights`].
+
+pub mod atomic;
+pub mod npy;
+pub mod run_dir;
+
+pub use atomic::{write_atomic, write_csv, write_json};
+pub use run_dir::RunDir;

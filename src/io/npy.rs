@@ -1,0 +1,585 @@
+//! `.npy` arrays, the format of `np.save` / `np.load` (NEP 1, format version 1.0).
+//!
+//! Layout of a file: the magic `\x93NUMPY`, the version bytes `1 0`, a little-endian u16
+//! header length, then a Python dict literal such as
+//! `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }` padded with spaces and a
+//! final `\n` so that the data starts at a multiple of 64 bytes, then the elements in C
+//! (row-major) order. We write `<f4` (f32) or `<f8` (f64) exactly as numpy does, byte for
+//! byte, and read `<f4`/`<f8` (and big-endian `>f4`/`>f8`) in C order into f64.
+
+use crate::error::{Error, Result};
+use crate::io::atomic::write_atomic;
+use crate::scalar::Scalar;
+use std::path::Path;
+
+const MAGIC: &[u8] = b"\x93NUMPY";
+/// numpy aligns the start of the data to this many bytes.
+const ALIGN: usize = 64;
+
+/// The numpy `descr` of scalar type `S`: `<f4` or `<f8`.
+pub fn descr<S: Scalar>() -> &'static str {
+    if S::BYTES == 4 {
+        "<f4"
+    } else {
+        "<f8"
+    }
+}
+
+/// Python's text of a shape tuple: `()`, `(3,)`, `(2, 3)`.
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        _ => {
+            let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}
+
+/// The bytes of a `.npy` file holding `data` (C order) with `shape`.
+///
+/// `data.len()` must equal the product of `shape` (1 for `shape = []`, a 0-d array),
+/// otherwise [`Error::Invalid`].
+pub fn to_bytes<S: Scalar>(data: &[S], shape: &[usize]) -> Result<Vec<u8>> {
+    let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if n != Some(data.len()) {
+        return Err(Error::Invalid(format!(
+            ".npy: {} values do not fill shape {}",
+            data.len(),
+            shape_text(shape)
+        )));
+    }
+    let dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+        descr::<S>(),
+        shape_text(shape)
+    );
+    // Version 1.0 has a u16 header length; numpy falls back to 2.0 (u32) beyond that.
+    let (version, preamble) = if 10 + dict.len() + 1 + ALIGN <= u16::MAX as usize {
+        (1u8, 10)
+    } else {
+        (2u8, 12)
+    };
+    let header_len = (preamble + dict.len() + 1).next_multiple_of(ALIGN) - preamble;
+    let mut out = Vec::with_capacity(preamble + header_len + data.len() * S::BYTES);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[version, 0]);
+    if version == 1 {
+        out.extend_from_slice(&(header_len as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(header_len as u32).to_le_bytes());
+    }
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(preamble + header_len - 1, b' ');
+    out.push(b'\n');
+    out.extend_from_slice(&S::to_le_bytes_vec(data));
+    Ok(out)
+}
+
+/// Write `data` with `shape` to `path` as `.npy`, atomically.
+pub fn write<S: Scalar>(path: &Path, data: &[S], shape: &[usize]) -> Result<()> {
+    let bytes =
+        to_bytes(data, shape).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    write_atomic(path, &bytes)
+}
+
+/// Read a `.npy` file of float32 or float64 values into f64, with its shape.
+///
+/// Missing or unreadable file: [`Error::Io`]; anything else wrong (not `.npy`, another
+/// dtype, Fortran order, truncated): [`Error::Data`] naming the file and what was found.
+pub fn read(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(path, &bytes)
+}
+
+/// Parse the bytes of a `.npy` file; `file` only names the file in errors.
+pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
+    let err = |msg: String| Error::data(file, None, msg);
+    if bytes.len() < 8 || &bytes[..6] != MAGIC {
+        let head: String = bytes
+            .iter()
+            .take(6)
+            .flat_map(|b| std::ascii::escape_default(*b))
+            .map(char::from)
+            .collect();
+        return Err(err(format!(
+            "not a .npy file: it should start with the bytes \\x93NUMPY but starts with \"{head}\""
+        )));
+    }
+    let (major, minor) = (bytes[6], bytes[7]);
+    let (len_bytes, utf8) = match major {
+        1 => (2, false),
+        2 => (4, false),
+        3 => (4, true),
+        _ => {
+            return Err(err(format!(
+                ".npy format version {major}.{minor} is not supported (1.0, 2.0 or 3.0 are)"
+            )))
+        }
+    };
+    let preamble = 8 + len_bytes;
+    if bytes.len() < preamble {
+        return Err(err("truncated .npy file: it ends inside the header".into()));
+    }
+    let header_len = if len_bytes == 2 {
+        u16::from_le_bytes([bytes[8], bytes[9]]) as usize
+    } else {
+        u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize
+    };
+    let Some(header) = bytes.get(preamble..preamble + header_len) else {
+        return Err(err(format!(
+            "truncated .npy file: the header should be {header_len} bytes but the file ends after {}",
+            bytes.len() - preamble
+        )));
+    };
+    let header = if utf8 {
+        std::str::from_utf8(header).map_err(|_| err("the .npy header is not valid UTF-8".into()))?
+    } else {
+        std::str::from_utf8(header)
+            .ok()
+            .filter(|s| s.is_ascii())
+            .ok_or_else(|| err("the .npy header is not ASCII text".into()))?
+    };
+    let h = parse_header(header).map_err(|m| {
+        err(format!(
+            "cannot read the .npy header {:?}: {m}",
+            header.trim_end()
+        ))
+    })?;
+
+    let (big_endian, size) = match h.descr.as_str() {
+        "<f4" => (false, 4),
+        "<f8" => (false, 8),
+        ">f4" => (true, 4),
+        ">f8" => (true, 8),
+        other => {
+            return Err(err(format!(
+                "array dtype is '{other}'{}; losscape reads float32 ('<f4') or float64 ('<f8') arrays: \
+                 save `a.astype(np.float64)` instead",
+                dtype_hint(other)
+            )))
+        }
+    };
+    if h.fortran_order {
+        return Err(err(format!(
+            "array of shape {} is stored in Fortran (column-major) order; save a C-ordered copy: \
+             `np.save(path, np.ascontiguousarray(a))`",
+            shape_text(&h.shape)
+        )));
+    }
+    let n = h
+        .shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|n| n.checked_mul(size).is_some())
+        .ok_or_else(|| err(format!("shape {} is too large", shape_text(&h.shape))))?;
+    let data = &bytes[preamble + header_len..];
+    if data.len() != n * size {
+        let what = if data.len() < n * size {
+            "truncated .npy file"
+        } else {
+            "damaged .npy file"
+        };
+        return Err(err(format!(
+            "{what}: shape {} of '{}' needs {} data bytes but the file holds {}",
+            shape_text(&h.shape),
+            h.descr,
+            n * size,
+            data.len()
+        )));
+    }
+    let values: Vec<f64> = match (size, big_endian) {
+        (4, false) => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        (4, true) => data
+            .chunks_exact(4)
+            .map(|c| f32::from_be_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        (_, false) => data
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect(),
+        (_, true) => data
+            .chunks_exact(8)
+            .map(|c| f64::from_be_bytes(c.try_into().unwrap()))
+            .collect(),
+    };
+    Ok((values, h.shape))
+}
+
+/// A readable name for common numpy dtype strings, for error messages.
+fn dtype_hint(descr: &str) -> &'static str {
+    let kind = descr.trim_start_matches(['<', '>', '|', '=']);
+    match kind {
+        "f2" => " (float16)",
+        "f16" | "g" => " (longdouble)",
+        "i1" | "i2" | "i4" | "i8" => " (integer)",
+        "u1" | "u2" | "u4" | "u8" => " (unsigned integer)",
+        "b1" => " (bool)",
+        "c8" | "c16" => " (complex)",
+        "O" => " (Python objects)",
+        _ if kind.starts_with('U') || kind.starts_with('S') => " (strings)",
+        _ => "",
+    }
+}
+
+struct Header {
+    descr: String,
+    fortran_order: bool,
+    shape: Vec<usize>,
+}
+
+/// A value of the Python literal subset numpy writes in headers.
+#[derive(Debug)]
+enum Py {
+    Str(String),
+    Int(usize),
+    Bool(bool),
+    Tuple(Vec<Py>),
+}
+
+fn parse_header(text: &str) -> std::result::Result<Header, String> {
+    let mut p = Parser {
+        s: text.trim_end().as_bytes(),
+        i: 0,
+    };
+    let entries = p.dict()?;
+    let mut descr = None;
+    let mut fortran_order = None;
+    let mut shape = None;
+    for (k, v) in entries {
+        match (k.as_str(), v) {
+            ("descr", Py::Str(s)) => descr = Some(s),
+            ("descr", v) => {
+                return Err(format!(
+                    "'descr' is {v:?}; structured dtypes are not supported"
+                ))
+            }
+            ("fortran_order", Py::Bool(b)) => fortran_order = Some(b),
+            ("shape", Py::Tuple(items)) => {
+                let dims: Option<Vec<usize>> = items
+                    .into_iter()
+                    .map(|d| match d {
+                        Py::Int(n) => Some(n),
+                        _ => None,
+                    })
+                    .collect();
+                shape = Some(dims.ok_or("'shape' must be a tuple of integers")?);
+            }
+            (k, v) => return Err(format!("unexpected entry '{k}': {v:?}")),
+        }
+    }
+    Ok(Header {
+        descr: descr.ok_or("no 'descr' key")?,
+        fortran_order: fortran_order.ok_or("no 'fortran_order' key")?,
+        shape: shape.ok_or("no 'shape' key")?,
+    })
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> std::result::Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected '{}' at byte {}", c as char, self.i))
+        }
+    }
+
+    fn dict(&mut self) -> std::result::Result<Vec<(String, Py)>, String> {
+        self.expect(b'{')?;
+        let mut out = Vec::new();
+        while !self.eat(b'}') {
+            let key = match self.value()? {
+                Py::Str(s) => s,
+                v => return Err(format!("dict key {v:?} is not a string")),
+            };
+            self.expect(b':')?;
+            out.push((key, self.value()?));
+            if !self.eat(b',') {
+                self.expect(b'}')?;
+                break;
+            }
+        }
+        self.ws();
+        if self.i != self.s.len() {
+            return Err("text after the closing '}'".into());
+        }
+        Ok(out)
+    }
+
+    fn value(&mut self) -> std::result::Result<Py, String> {
+        self.ws();
+        let Some(&c) = self.s.get(self.i) else {
+            return Err("unexpected end of header".into());
+        };
+        match c {
+            b'\'' | b'"' => {
+                let start = self.i + 1;
+                let end = self.s[start..]
+                    .iter()
+                    .position(|&b| b == c)
+                    .ok_or("unterminated string")?
+                    + start;
+                self.i = end + 1;
+                Ok(Py::Str(
+                    String::from_utf8_lossy(&self.s[start..end]).into_owned(),
+                ))
+            }
+            b'[' => Err(
+                "a list 'descr' (structured dtype) is not supported; save a plain float array"
+                    .into(),
+            ),
+            b'(' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                while !self.eat(b')') {
+                    items.push(self.value()?);
+                    if !self.eat(b',') {
+                        self.expect(b')')?;
+                        break;
+                    }
+                }
+                Ok(Py::Tuple(items))
+            }
+            b'0'..=b'9' => {
+                let start = self.i;
+                while self.i < self.s.len() && self.s[self.i].is_ascii_digit() {
+                    self.i += 1;
+                }
+                let digits = std::str::from_utf8(&self.s[start..self.i]).unwrap();
+                // Python 2 era files write long integers as `3L`.
+                if self.s.get(self.i) == Some(&b'L') {
+                    self.i += 1;
+                }
+                digits
+                    .parse()
+                    .map(Py::Int)
+                    .map_err(|_| format!("integer {digits} is too large"))
+            }
+            _ => {
+                let start = self.i;
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+                {
+                    self.i += 1;
+                }
+                match &self.s[start..self.i] {
+                    b"True" => Ok(Py::Bool(true)),
+                    b"False" => Ok(Py::Bool(false)),
+                    b"" => Err(format!("unexpected '{}' at byte {start}", c as char)),
+                    w => Err(format!(
+                        "unexpected word '{}' at byte {start}",
+                        String::from_utf8_lossy(w)
+                    )),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path() -> &'static Path {
+        Path::new("d.npy")
+    }
+
+    /// Header bytes as `np.save(f, np.arange(3.0))` writes them (numpy 1.x and 2.x):
+    /// python3 -c "import numpy as np, io; b = io.BytesIO(); np.save(b, np.arange(3.0)); print(b.getvalue()[:128])"
+    #[test]
+    fn header_matches_numpy_byte_for_byte() {
+        let bytes = to_bytes(&[0.0f64, 1.0, 2.0], &[3]).unwrap();
+        let mut expected = b"\x93NUMPY\x01\x00v\x00".to_vec();
+        let dict = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }";
+        expected.extend_from_slice(dict);
+        expected.resize(127, b' ');
+        expected.push(b'\n');
+        assert_eq!(&bytes[..128], &expected[..]);
+        assert_eq!(bytes.len(), 128 + 24);
+        assert_eq!(&bytes[128..136], &0.0f64.to_le_bytes());
+        assert_eq!(&bytes[144..152], &2.0f64.to_le_bytes());
+    }
+
+    /// `np.save(f, np.zeros((2, 3), np.float32))`: 152 bytes, header length 118 (`v`).
+    #[test]
+    fn f32_matrix_and_0d_headers_match_numpy() {
+        let bytes = to_bytes(&[0.0f32; 6], &[2, 3]).unwrap();
+        assert_eq!(bytes.len(), 152);
+        assert_eq!(&bytes[6..10], b"\x01\x00v\x00");
+        assert!(bytes[10..]
+            .starts_with(b"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }   "));
+        assert_eq!(bytes[127], b'\n');
+
+        // np.save(f, np.array(1.5)): shape (), 136 bytes.
+        let bytes = to_bytes(&[1.5f64], &[]).unwrap();
+        assert_eq!(bytes.len(), 136);
+        assert!(bytes[10..].starts_with(b"{'descr': '<f8', 'fortran_order': False, 'shape': (), }"));
+        // np.save(f, np.zeros((0, 4))): 128 bytes.
+        assert_eq!(to_bytes::<f64>(&[], &[0, 4]).unwrap().len(), 128);
+    }
+
+    #[test]
+    fn round_trip_any_shape() {
+        for shape in [vec![], vec![5], vec![2, 3], vec![2, 1, 3, 2], vec![0, 7]] {
+            let n: usize = shape.iter().product();
+            let data: Vec<f64> = (0..n).map(|i| (i as f64).sin() * 1e-3).collect();
+            let (back, s) = from_bytes(path(), &to_bytes(&data, &shape).unwrap()).unwrap();
+            assert_eq!(s, shape);
+            assert_eq!(back, data);
+
+            let data32: Vec<f32> = data.iter().map(|&x| x as f32).collect();
+            let (back, s) = from_bytes(path(), &to_bytes(&data32, &shape).unwrap()).unwrap();
+            assert_eq!(s, shape);
+            assert_eq!(back, data32.iter().map(|&x| x as f64).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn header_length_keeps_data_aligned_to_64() {
+        for shape in [vec![1], vec![123456789, 1], vec![1; 20], vec![3; 30]] {
+            let n: usize = shape.iter().product();
+            if n > 1000 {
+                continue;
+            }
+            let bytes = to_bytes(&vec![0.0f64; n], &shape).unwrap();
+            let hl = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+            assert_eq!((10 + hl) % 64, 0);
+            assert_eq!(bytes[10 + hl - 1], b'\n');
+        }
+    }
+
+    #[test]
+    fn wrong_data_length_is_invalid() {
+        let e = to_bytes(&[1.0f64, 2.0], &[3]).unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)));
+        assert!(e.to_string().contains("(3,)"), "{e}");
+    }
+
+    fn with_header(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        let mut h = dict.to_string();
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn msg(bytes: &[u8]) -> String {
+        let e = from_bytes(path(), bytes).unwrap_err();
+        assert!(matches!(e, Error::Data { .. }), "{e:?}");
+        let m = e.to_string();
+        assert!(m.starts_with("d.npy: "), "{m}");
+        m
+    }
+
+    #[test]
+    fn reads_big_endian_and_python2_headers() {
+        let data: Vec<u8> = [1.0f64, -2.5]
+            .iter()
+            .flat_map(|x| x.to_be_bytes())
+            .collect();
+        let b = with_header(
+            "{'descr': '>f8', 'fortran_order': False, 'shape': (2L,), }",
+            &data,
+        );
+        assert_eq!(from_bytes(path(), &b).unwrap(), (vec![1.0, -2.5], vec![2]));
+        let b = with_header(
+            "{\"descr\":\"<f4\",\"shape\":(1,1),\"fortran_order\":False}",
+            &1.0f32.to_le_bytes(),
+        );
+        assert_eq!(from_bytes(path(), &b).unwrap(), (vec![1.0], vec![1, 1]));
+    }
+
+    #[test]
+    fn errors_name_what_was_found() {
+        let m = msg(b"PK\x03\x04 this is a zip");
+        assert!(m.contains("not a .npy file"), "{m}");
+        assert!(msg(b"").contains("not a .npy file"));
+
+        let m = msg(&with_header(
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }",
+            &[0; 8],
+        ));
+        assert!(m.contains("'<i8' (integer)") && m.contains("'<f8'"), "{m}");
+
+        let m = msg(&with_header(
+            "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+            &[0; 48],
+        ));
+        assert!(m.contains("Fortran") && m.contains("(2, 3)"), "{m}");
+
+        let full = to_bytes(&[1.0f64, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+        let m = msg(&full[..full.len() - 5]);
+        assert!(
+            m.contains("truncated") && m.contains("needs 32 data bytes but the file holds 27"),
+            "{m}"
+        );
+        let m = msg(&full[..40]);
+        assert!(m.contains("truncated") && m.contains("header"), "{m}");
+        let mut long = full.clone();
+        long.push(0);
+        assert!(msg(&long).contains("holds 33"));
+
+        let m = msg(&with_header("{'descr': '<f8', 'shape': (2,), }", &[0; 16]));
+        assert!(m.contains("no 'fortran_order' key"), "{m}");
+        let m = msg(&with_header(
+            "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }",
+            &[0; 8],
+        ));
+        assert!(
+            m.contains("cannot read the .npy header") && m.contains("structured dtype"),
+            "{m}"
+        );
+
+        let mut v9 = full.clone();
+        v9[6] = 9;
+        assert!(msg(&v9).contains("version 9.0"));
+    }
+
+    #[test]
+    fn missing_file_is_io_error() {
+        let e = read(Path::new("/nonexistent/dir/x.npy")).unwrap_err();
+        assert!(matches!(e, Error::Io { .. }));
+        assert!(e.to_string().contains("x.npy"));
+    }
+
+    #[test]
+    fn write_then_read_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npy");
+        write(&p, &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
+        assert_eq!(
+            read(&p).unwrap(),
+            (vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![3, 2])
+        );
+    }
+}

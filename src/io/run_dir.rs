@@ -1,0 +1,186 @@
+//! `RunDir`: the output folder of one run (`plots/<name>/` by default).
+//!
+//! Every file goes through an atomic write (temp file in the same folder + rename), so a
+//! rerun or a crash never leaves a half-written `summary.json`, `.npy`, `.csv` or
+//! `.safetensors`. The folder is created by [`RunDir::create`], which the caller invokes
+//! only after all input was validated: bad input never creates an output folder.
+
+use crate::error::{Error, Result};
+use crate::io::{atomic, npy};
+use crate::nn::layout::Layout;
+use crate::nn::weights;
+use crate::scalar::Scalar;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    /// Create the folder `path` (and its parents); an existing folder is reused and files
+    /// in it are replaced one by one as they are rewritten.
+    pub fn create(path: impl AsRef<Path>) -> Result<RunDir> {
+        let root = path.as_ref().to_path_buf();
+        std::fs::create_dir_all(&root)
+            .map_err(|e| Error::output(&root, format!("cannot create the folder: {e}")))?;
+        Ok(RunDir { root })
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where file `name` (relative, e.g. `"summary.json"` or `"grids/loss.npy"`) goes.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// The target path of `name`, checked to stay inside the folder, with its parent
+    /// folders created.
+    fn target(&self, name: &str) -> Result<PathBuf> {
+        let rel = Path::new(name);
+        let inside =
+            !name.is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
+        if !inside {
+            return Err(Error::Invalid(format!(
+                "output file name {name:?} must be a relative path inside the run folder {}",
+                self.root.display()
+            )));
+        }
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            if parent != self.root {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::output(parent, format!("cannot create the folder: {e}")))?;
+            }
+        }
+        Ok(path)
+    }
+
+    /// Write raw bytes to `name`; returns the path written.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let path = self.target(name)?;
+        atomic::write_atomic(&path, bytes)?;
+        Ok(path)
+    }
+
+    /// Write text (e.g. the resolved `config.toml`) to `name`.
+    pub fn write_text(&self, name: &str, text: &str) -> Result<PathBuf> {
+        self.write_bytes(name, text.as_bytes())
+    }
+
+    /// Write `value` as pretty JSON (newline-terminated) to `name`.
+    pub fn write_json(&self, name: &str, value: &serde_json::Value) -> Result<PathBuf> {
+        let path = self.target(name)?;
+        atomic::write_json(&path, value)?;
+        Ok(path)
+    }
+
+    /// Write `data` (C order) with `shape` as a `.npy` array (`<f4` or `<f8` per `S`).
+    pub fn write_npy<S: Scalar>(&self, name: &str, data: &[S], shape: &[usize]) -> Result<PathBuf> {
+        let path = self.target(name)?;
+        npy::write(&path, data, shape)?;
+        Ok(path)
+    }
+
+    /// Write a CSV table with a header line; every row has `header.len()` values.
+    pub fn write_csv(&self, name: &str, header: &[&str], rows: &[Vec<f64>]) -> Result<PathBuf> {
+        let path = self.target(name)?;
+        atomic::write_csv(&path, header, rows)?;
+        Ok(path)
+    }
+
+    /// Save `theta` as safetensors with PyTorch `nn.Sequential` names (`0.weight`, ...).
+    pub fn save_weights<S: Scalar>(
+        &self,
+        name: &str,
+        layout: &Layout,
+        theta: &[S],
+    ) -> Result<PathBuf> {
+        let path = self.target(name)?;
+        weights::save(&path, layout, theta)?;
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_every_kind_of_file_atomically() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::create(tmp.path().join("plots/demo")).unwrap();
+        assert!(run.root().is_dir());
+        run.write_json("summary.json", &serde_json::json!({"loss": 1.25}))
+            .unwrap();
+        run.write_text("config.toml", "seed = 0\n").unwrap();
+        let p = run
+            .write_npy("grids/loss.npy", &[1.0f64, 2.0], &[2])
+            .unwrap();
+        assert_eq!(p, run.path("grids/loss.npy"));
+        run.write_csv(
+            "curve.csv",
+            &["alpha", "loss"],
+            &[vec![0.0, 1.0], vec![0.5, 0.25]],
+        )
+        .unwrap();
+        let layout = Layout::new(&[2, 3, 1]);
+        let theta: Vec<f32> = (0..layout.n_params()).map(|i| i as f32).collect();
+        run.save_weights("model.safetensors", &layout, &theta)
+            .unwrap();
+
+        assert_eq!(
+            std::fs::read_to_string(run.path("config.toml")).unwrap(),
+            "seed = 0\n"
+        );
+        assert_eq!(
+            npy::read(&run.path("grids/loss.npy")).unwrap().0,
+            vec![1.0, 2.0]
+        );
+        assert_eq!(
+            std::fs::read_to_string(run.path("curve.csv")).unwrap(),
+            "alpha,loss\n0.0,1.0\n0.5,0.25\n"
+        );
+        assert_eq!(
+            weights::load::<f32>(&run.path("model.safetensors"), &layout).unwrap(),
+            theta
+        );
+        let mut names: Vec<String> = std::fs::read_dir(run.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "config.toml",
+                "curve.csv",
+                "grids",
+                "model.safetensors",
+                "summary.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_must_stay_inside_the_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::create(tmp.path().join("r")).unwrap();
+        for bad in ["", "../x.json", "/tmp/x.json", "a/../../x"] {
+            let e = run.write_text(bad, "x").unwrap_err();
+            assert!(matches!(e, Error::Invalid(_)), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn uncreatable_folder_is_an_output_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let e = RunDir::create(file.join("sub")).unwrap_err();
+        assert!(matches!(e, Error::Output { .. }), "{e}");
+    }
+}

@@ -1,0 +1,7 @@
+//! Optimisers and the training loop that records a trajectory.
+
+pub mod optimizer;
+pub mod train;
+
+pub use optimizer::{Hyper, Optimizer, OptimizerKind};
+pub use train::{train, Length, Record, Snapshot, TrainPlan, Trajectory};

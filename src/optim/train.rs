@@ -1,0 +1,199 @@
+//! The training loop: full-batch GD or shuffled minibatches, with a recorded trajectory.
+//!
+//! Minibatches follow PyTorch's DataLoader(shuffle=True, drop_last=False): each epoch a
+//! fresh permutation (from the caller's ChaCha8 stream), consecutive slices of
+//! `batch_size`, the last one possibly smaller; the minibatch loss is the mean over its
+//! own samples. At every record point (each epoch, or every `record_every` steps, and at
+//! step 0) the loop measures the full training loss, accuracy and gradient norm, the
+//! test loss and accuracy, and keeps a parameter snapshot every `snapshot_every` records
+//! (for PCA planes of the path). A non-finite loss or gradient stops training and is
+//! reported as divergence.
+
+use crate::data::samples::Samples;
+use crate::nn::chunked::ChunkPool;
+use crate::nn::Mlp;
+use crate::objective::MlpObjective;
+use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
+use crate::progress::Progress;
+use crate::scalar::Scalar;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+
+/// How long to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Length {
+    Epochs(usize),
+    Steps(usize),
+}
+
+/// A validated training plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainPlan {
+    pub optimizer: OptimizerKind,
+    pub hyper: Hyper,
+    pub lr: f64,
+    /// Minibatch size; None = the full training set (gradient descent).
+    pub batch_size: Option<usize>,
+    pub length: Length,
+    /// Record every this many steps; 0 = at the end of every epoch.
+    pub record_every: usize,
+    /// Keep theta every this many records; 0 = never.
+    pub snapshot_every: usize,
+}
+
+/// Measurements at one record point.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Record {
+    pub step: usize,
+    pub epoch: f64,
+    pub train_loss: f64,
+    pub train_accuracy: Option<f64>,
+    pub test_loss: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    /// ‖∇L‖ of the full training loss.
+    pub grad_norm: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot<S> {
+    pub step: usize,
+    pub theta: Vec<S>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory<S> {
+    pub records: Vec<Record>,
+    pub snapshots: Vec<Snapshot<S>>,
+    /// Optimiser steps taken.
+    pub steps: usize,
+    /// Set when a loss or gradient became NaN or infinite; says where.
+    pub divergence: Option<String>,
+}
+
+impl<S> Trajectory<S> {
+    pub fn diverged(&self) -> bool {
+        self.divergence.is_some()
+    }
+    pub fn last(&self) -> &Record {
+        self.records
+            .last()
+            .expect("a trajectory has the step-0 record")
+    }
+}
+
+struct Recorder<'a, S: Scalar> {
+    train: MlpObjective<'a, S>,
+    test: Option<MlpObjective<'a, S>>,
+    grad: Vec<S>,
+    plan: &'a TrainPlan,
+    steps_per_epoch: usize,
+}
+
+impl<S: Scalar> Recorder<'_, S> {
+    fn record(&mut self, step: usize, theta: &[S], traj: &mut Trajectory<S>) {
+        let tr = self.train.eval_grad(theta, &mut self.grad);
+        let te = self.test.as_ref().map(|t| t.eval(theta));
+        let grad_norm = self
+            .grad
+            .iter()
+            .map(|g| g.f64() * g.f64())
+            .sum::<f64>()
+            .sqrt();
+        traj.records.push(Record {
+            step,
+            epoch: step as f64 / self.steps_per_epoch as f64,
+            train_loss: tr.loss,
+            train_accuracy: tr.accuracy,
+            test_loss: te.map(|e| e.loss),
+            test_accuracy: te.and_then(|e| e.accuracy),
+            grad_norm,
+        });
+        let k = self.plan.snapshot_every;
+        if k > 0 && (traj.records.len() - 1) % k == 0 {
+            traj.snapshots.push(Snapshot {
+                step,
+                theta: theta.to_vec(),
+            });
+        }
+        if !(tr.loss.is_finite() && grad_norm.is_finite()) && traj.divergence.is_none() {
+            traj.divergence = Some(format!("training loss {} at step {step}", tr.loss));
+        }
+    }
+}
+
+/// Train `theta` in place; returns the recorded trajectory.
+pub fn train<S: Scalar>(
+    mlp: &Mlp,
+    train: &Samples<S>,
+    test: Option<&Samples<S>>,
+    theta: &mut [S],
+    plan: &TrainPlan,
+    shuffle: &mut rand_chacha::ChaCha8Rng,
+    progress: &Progress,
+) -> Trajectory<S> {
+    let n = train.n;
+    let b = plan.batch_size.unwrap_or(n).clamp(1, n);
+    let steps_per_epoch = n.div_ceil(b);
+    let total = match plan.length {
+        Length::Epochs(e) => e * steps_per_epoch,
+        Length::Steps(s) => s,
+    };
+    let mut rec = Recorder {
+        train: MlpObjective::new(mlp, train),
+        test: test.map(|t| MlpObjective::new(mlp, t)),
+        grad: vec![S::zero(); mlp.n_params()],
+        plan,
+        steps_per_epoch,
+    };
+    let mut traj = Trajectory {
+        records: Vec::new(),
+        snapshots: Vec::new(),
+        steps: 0,
+        divergence: None,
+    };
+    rec.record(0, theta, &mut traj);
+
+    let mut opt = Optimizer::new(plan.optimizer, plan.hyper, mlp.n_params());
+    let lr = S::of(plan.lr);
+    let mut grad = vec![S::zero(); mlp.n_params()];
+    let mut perm: Vec<usize> = (0..n).collect();
+    let mut batch = train.empty_like();
+    let pool = ChunkPool::new(mlp);
+    let mut step = 0;
+    while step < total && !traj.diverged() {
+        if b < n {
+            perm.shuffle(shuffle);
+        }
+        for idx in perm.chunks(b) {
+            let loss = if b < n {
+                train.gather(idx, &mut batch);
+                pool.eval_grad(mlp, &batch, theta, &mut grad).loss
+            } else {
+                rec.train.eval_grad(theta, &mut grad).loss
+            };
+            if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+                traj.divergence = Some(format!("minibatch loss {loss} at step {step}"));
+                break;
+            }
+            opt.step(theta, &grad, lr);
+            step += 1;
+            progress.inc(1);
+            if plan.record_every > 0 && step % plan.record_every == 0 {
+                rec.record(step, theta, &mut traj);
+            }
+            if step == total || traj.diverged() {
+                break;
+            }
+        }
+        if plan.record_every == 0 && !traj.diverged() {
+            rec.record(step, theta, &mut traj);
+        }
+    }
+    // The final state is always recorded (also after divergence, showing the NaN).
+    if traj.last().step != step {
+        rec.record(step, theta, &mut traj);
+    }
+    traj.steps = step;
+    progress.finish();
+    traj
+}

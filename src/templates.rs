@@ -1,0 +1,13 @@
+//! `losscape new KIND`: a commented template config for each experiment kind. Each
+//! template runs as it is (a test runs every one).
+
+pub const TEMPLATES: [(&str, &str); 3] = [
+    ("train", include_str!("templates/train.toml")),
+    ("evaluate", include_str!("templates/evaluate.toml")),
+    ("xor", include_str!("templates/xor.toml")),
+];
+
+/// The template of `kind`, if there is one.
+pub fn template(kind: &str) -> Option<&'static str> {
+    TEMPLATES.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)
+}

@@ -1,0 +1,239 @@
+//! Every class of bad input gets a one-paragraph error naming the file and the field or
+//! line, exit status 2, and no output folder.
+
+use std::path::Path;
+use std::process::Command;
+
+const GOOD: &str = r#"
+name = "t"
+seed = 0
+[data]
+source = "xor"
+[model]
+layers = [2, 3, 1]
+activation = "tanh"
+loss = "bce"
+[train]
+optimizer = "sgd"
+lr = 0.1
+batch_size = 2
+epochs = 2
+[experiment]
+kind = "train"
+"#;
+
+/// Run `losscape run` on `config` (plus extra files) in a fresh folder; return stderr
+/// after asserting exit status 2 and that the output folder was not created.
+fn run_bad(config: &str, files: &[(&str, &[u8])]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let cfg = dir.path().join("exp.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected exit 2; stderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !Path::new(&out).exists(),
+        "output folder created for bad input: {stderr}"
+    );
+    stderr
+}
+
+fn assert_mentions(stderr: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(
+            stderr.contains(p),
+            "error should mention {p:?}; got: {stderr}"
+        );
+    }
+}
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(GOOD.contains(replace), "{replace}");
+    GOOD.replace(replace, by)
+}
+
+#[test]
+fn the_good_config_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("exp.toml");
+    std::fs::write(&cfg, GOOD).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("summary.json").exists());
+}
+
+#[test]
+fn unknown_key() {
+    let e = run_bad(&with("lr = 0.1", "lr = 0.1\nlearning_rate = 0.1"), &[]);
+    assert_mentions(&e, &["exp.toml", "learning_rate", "line"]);
+}
+
+#[test]
+fn wrong_type() {
+    let e = run_bad(&with("lr = 0.1", "lr = \"fast\""), &[]);
+    assert_mentions(&e, &["exp.toml", "lr"]);
+}
+
+#[test]
+fn missing_required_field() {
+    let e = run_bad(&with("activation = \"tanh\"\n", ""), &[]);
+    assert_mentions(&e, &["exp.toml", "activation"]);
+}
+
+#[test]
+fn missing_train_table_for_train_kind() {
+    let cfg =
+        GOOD.split("[train]").next().unwrap().to_string() + "[experiment]\nkind = \"train\"\n";
+    let e = run_bad(&cfg, &[]);
+    assert_mentions(&e, &["exp.toml", "train"]);
+}
+
+#[test]
+fn layer_widths_that_do_not_match_the_data() {
+    let e = run_bad(&with("layers = [2, 3, 1]", "layers = [3, 3, 1]"), &[]);
+    assert_mentions(&e, &["exp.toml", "model.layers", "2 features"]);
+}
+
+#[test]
+fn zero_width() {
+    let e = run_bad(&with("layers = [2, 3, 1]", "layers = [2, 0, 1]"), &[]);
+    assert_mentions(&e, &["exp.toml", "model.layers", "0"]);
+}
+
+#[test]
+fn zero_or_negative_learning_rate() {
+    for lr in ["0.0", "-0.5"] {
+        let e = run_bad(&with("lr = 0.1", &format!("lr = {lr}")), &[]);
+        assert_mentions(&e, &["exp.toml", "train.lr"]);
+    }
+}
+
+#[test]
+fn batch_size_zero_or_larger_than_the_data() {
+    let e = run_bad(&with("batch_size = 2", "batch_size = 0"), &[]);
+    assert_mentions(&e, &["exp.toml", "train.batch_size"]);
+    let e = run_bad(&with("batch_size = 2", "batch_size = 5"), &[]);
+    assert_mentions(
+        &e,
+        &[
+            "exp.toml",
+            "train.batch_size",
+            "larger than the training set",
+        ],
+    );
+}
+
+#[test]
+fn unknown_activation_loss_and_dataset() {
+    let e = run_bad(
+        &with("activation = \"tanh\"", "activation = \"swish\""),
+        &[],
+    );
+    assert_mentions(&e, &["exp.toml", "swish", "tanh"]);
+    let e = run_bad(&with("loss = \"bce\"", "loss = \"hinge\""), &[]);
+    assert_mentions(&e, &["exp.toml", "hinge", "cross_entropy"]);
+    let e = run_bad(&with("source = \"xor\"", "source = \"cifar\""), &[]);
+    assert_mentions(&e, &["exp.toml", "cifar", "spirals"]);
+}
+
+#[test]
+fn step_activation_asked_to_train() {
+    let e = run_bad(&with("activation = \"tanh\"", "activation = \"step\""), &[]);
+    assert_mentions(&e, &["exp.toml", "model.activation", "step"]);
+}
+
+#[test]
+fn missing_data_file() {
+    let e = run_bad(
+        &with(
+            "source = \"xor\"",
+            "source = \"csv\"\npath = \"nowhere.csv\"",
+        ),
+        &[],
+    );
+    assert_mentions(&e, &["nowhere.csv"]);
+}
+
+#[test]
+fn csv_row_with_wrong_field_count_and_non_number() {
+    let cfg = with("source = \"xor\"", "source = \"csv\"\npath = \"d.csv\"");
+    let e = run_bad(&cfg, &[("d.csv", b"a,b,label\n0,0,0\n1,1\n")]);
+    assert_mentions(&e, &["d.csv", "line 3"]);
+    let e = run_bad(&cfg, &[("d.csv", b"a,b,label\n0,0,0\n1,x,1\n")]);
+    assert_mentions(&e, &["d.csv", "line 3", "b"]);
+}
+
+#[test]
+fn nan_in_the_data() {
+    let cfg = with("source = \"xor\"", "source = \"csv\"\npath = \"d.csv\"");
+    let e = run_bad(&cfg, &[("d.csv", b"a,b,label\n0,0,0\nNaN,1,1\n")]);
+    assert_mentions(&e, &["d.csv", "line 3"]);
+}
+
+#[test]
+fn class_label_outside_the_output_width() {
+    let cfg = with("source = \"xor\"", "source = \"csv\"\npath = \"d.csv\"")
+        .replace("layers = [2, 3, 1]", "layers = [2, 3, 2]")
+        .replace("loss = \"bce\"", "loss = \"cross_entropy\"");
+    let e = run_bad(&cfg, &[("d.csv", b"a,b,label\n0,0,0\n1,1,1\n0,1,4\n")]);
+    assert_mentions(&e, &["exp.toml", "model.layers", "output width is 2"]);
+}
+
+#[test]
+fn missing_or_truncated_weights_file_and_wrong_shapes() {
+    let cfg = with(
+        "loss = \"bce\"",
+        "loss = \"bce\"\nweights = \"w.safetensors\"",
+    );
+    let e = run_bad(&cfg, &[]);
+    assert_mentions(&e, &["w.safetensors"]);
+    // A valid file for other layer widths: the message names the tensor and both shapes.
+    let tmp = tempfile::tempdir().unwrap();
+    let wpath = tmp.path().join("w.safetensors");
+    let layout = losscape::nn::Layout::new(&[2, 4, 1]);
+    losscape::nn::weights::save::<f32>(&wpath, &layout, &vec![0.5; layout.n_params()]).unwrap();
+    let bytes = std::fs::read(&wpath).unwrap();
+    let e = run_bad(&cfg, &[("w.safetensors", &bytes)]);
+    assert_mentions(&e, &["w.safetensors", "0.weight"]);
+    let e = run_bad(&cfg, &[("w.safetensors", &bytes[..bytes.len() - 7])]);
+    assert_mentions(&e, &["w.safetensors"]);
+}
+
+#[test]
+fn unknown_kind_and_template() {
+    let e = run_bad(&with("kind = \"train\"", "kind = \"dance\""), &[]);
+    assert_mentions(&e, &["exp.toml", "dance"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args(["new", "dance"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
