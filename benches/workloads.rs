@@ -138,12 +138,14 @@ fn main() {
             44.0,
         ),
     ];
+    // LOSSCAPE_BENCH_QUICK=1 skips the criterion runs and prints only the ratio tables.
+    let quick = std::env::var_os("LOSSCAPE_BENCH_QUICK").is_some();
     let mut c = Criterion::default()
         .without_plots()
         .configure_from_args()
         .sample_size(20)
         .measurement_time(Duration::from_secs(3));
-    for w in &ws {
+    for w in ws.iter().filter(|_| !quick) {
         let obj = MlpObjective::new(&w.mlp, &w.data);
         let mut g = vec![0.0f32; w.mlp.n_params()];
         let v: Vec<f32> = (0..w.mlp.n_params())

@@ -13,6 +13,7 @@
 //! | `target`, `task` | csv: `"label"`; classification when one target column holds only non-negative integers (or the loss needs labels), else regression |
 //! | `test_fraction` | 0.0 (no test set); idx/mnist always use the official train/t10k split |
 //! | `standardize` | false |
+//! | `standardize_targets` | false (regression targets only) |
 //! | `limit_train`, `limit_test` | no limit |
 //! | `shuffle_seed` | the run seed |
 
@@ -128,6 +129,10 @@ pub struct DataConfig {
     /// Shift and scale each feature to mean 0, std 1 (training-set statistics).
     #[serde(default)]
     pub standardize: bool,
+    /// Regression only: shift and scale each target column to mean 0, std 1
+    /// (training-set statistics), so the loss is measured in units of the target's spread.
+    #[serde(default)]
+    pub standardize_targets: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_train: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +156,7 @@ impl DataConfig {
             frequency: None,
             test_fraction: 0.0,
             standardize: false,
+            standardize_targets: false,
             limit_train: None,
             limit_test: None,
             shuffle_seed: None,

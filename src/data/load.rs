@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::data::config::{DataConfig, Source, Task};
 use crate::data::split::{self, Standardizer, LIMIT_TEST_STREAM, LIMIT_TRAIN_STREAM};
-use crate::data::{csv, idx, synthetic, Dataset, Split};
+use crate::data::{csv, idx, synthetic, Dataset, Labels, Split};
 use crate::error::{Error, Result};
 
 /// The crate's bundled data folder (`<crate>/data`).
@@ -92,6 +92,20 @@ pub fn load(
         s.apply(&mut split.train.x);
         if let Some(t) = &mut split.test {
             s.apply(&mut t.x);
+        }
+    }
+    if cfg.standardize_targets {
+        let Labels::Values(train_y) = &mut split.train.y else {
+            return Err(Error::config(
+                config_file,
+                "data.standardize_targets",
+                "applies to real-valued (regression) targets; this data set has class labels",
+            ));
+        };
+        let s = Standardizer::fit(train_y);
+        s.apply(train_y);
+        if let Some(Labels::Values(test_y)) = split.test.as_mut().map(|t| &mut t.y) {
+            s.apply(test_y);
         }
     }
     Ok(split)
@@ -271,6 +285,31 @@ mod tests {
         };
         let l = load(&c, Path::new(EXP), 3, true).unwrap();
         assert_eq!((l.train.n(), l.test.unwrap().n()), (100, 50));
+    }
+
+    #[test]
+    fn standardize_targets_rescales_regression_targets_with_training_statistics() {
+        let c = DataConfig {
+            test_fraction: 0.25,
+            standardize_targets: true,
+            ..cfg(Source::Sine)
+        };
+        let s = load(&c, Path::new(EXP), 0, false).unwrap();
+        let Labels::Values(y) = &s.train.y else {
+            panic!()
+        };
+        assert!(y.mean_axis(Axis(0)).unwrap()[0].abs() < 1e-12);
+        assert!((y.std_axis(Axis(0), 0.0)[0] - 1.0).abs() < 1e-12);
+        let Labels::Values(ty) = &s.test.unwrap().y else {
+            panic!()
+        };
+        assert!(ty.mean_axis(Axis(0)).unwrap()[0] != 0.0);
+        let c = DataConfig {
+            standardize_targets: true,
+            ..cfg(Source::Digits)
+        };
+        let e = load(&c, Path::new(EXP), 0, true).unwrap_err().to_string();
+        assert!(e.contains("data.standardize_targets"), "{e}");
     }
 
     #[test]

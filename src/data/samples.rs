@@ -90,10 +90,12 @@ impl<S: Scalar> Samples<S> {
                 }
                 (None, Some(t.iter().map(|&v| S::of(v)).collect()))
             }
-            (Labels::Values(_), _) => return Err(bad(format!(
+            (Labels::Values(_), _) => {
+                return Err(bad(format!(
                 "{} needs class labels but the data's targets are real values; use mse or sse_half",
                 loss.name()
-            ))),
+            )))
+            }
         };
         Ok(Samples {
             x,

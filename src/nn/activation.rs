@@ -42,8 +42,8 @@ impl Activation {
             Activation::Step => z
                 .iter_mut()
                 .for_each(|v| *v = if *v > S::zero() { S::one() } else { S::zero() }),
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = sigmoid(*v)),
-            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = v.sigmoid_act()),
+            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh_act()),
             Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(S::zero())),
             Activation::Identity => {}
         }

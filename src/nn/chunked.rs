@@ -1,10 +1,12 @@
 //! Whole-data-set evaluation of an [`Mlp`]: loss, accuracy, gradient and Hessian-vector
 //! product over n samples, in parallel and independent of the thread count.
 //!
-//! The rows are cut into chunks of [`CHUNK_ROWS`]; consecutive chunks form at most
-//! [`MAX_GROUPS`] groups, a partition that depends only on n. Each group (one rayon task)
-//! runs its chunks in order, accumulating into its own buffers; the groups' results are
-//! then added in group order, element by element. Every sum is therefore taken in the
+//! The rows are split into at most [`MAX_GROUPS`] groups of (nearly) equal size, each cut
+//! into chunks of at most `chunk_rows` rows (set by the net's widths so a chunk's
+//! activations stay cache-sized): a partition that depends only on n and the net, never
+//! on the thread count. Each group (one rayon task) runs its chunks in order,
+//! accumulating into its own buffers; the groups' results are then added in group
+//! order, element by element. Every sum is therefore taken in the
 //! same order whatever the number of threads, so results are bit-identical for any
 //! `--threads`. Buffers live in the pool and are reused: steady-state calls allocate
 //! nothing.
@@ -16,10 +18,15 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Mutex;
 
-/// Rows per chunk: large enough for efficient matrix products, small enough for caches.
-pub const CHUNK_ROWS: usize = 256;
 /// Upper bound on the number of independent accumulation buffers.
 pub const MAX_GROUPS: usize = 16;
+
+/// Rows per chunk for `mlp`: 2^17 activations per layer buffer, between 64 and 256 rows.
+/// Few large chunks keep per-call overhead low on small nets; wide nets get fewer rows.
+pub fn chunk_rows(mlp: &Mlp) -> usize {
+    let widest = mlp.layout.widths()[1..].iter().copied().max().unwrap_or(1);
+    (131_072 / widest).clamp(64, 256)
+}
 
 /// Loss and accuracy of a whole data set.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -36,43 +43,35 @@ struct Group<S> {
     stats: BatchStats<S>,
 }
 
-/// Reusable per-group buffers for one network shape.
+/// Reusable per-group buffers for one network shape (allocated on first use).
 pub struct ChunkPool<S> {
-    groups: Vec<Mutex<Group<S>>>,
+    chunk_rows: usize,
+    n_params: usize,
+    layout: crate::nn::Layout,
+    groups: Vec<Mutex<Option<Group<S>>>>,
 }
 
-/// How to split n rows: (group ranges of row indices).
-fn partition(n: usize) -> Vec<Range<usize>> {
-    let n_chunks = n.div_ceil(CHUNK_ROWS).max(1);
-    let g = n_chunks.min(MAX_GROUPS);
-    (0..g)
-        .map(|i| {
-            let (c0, c1) = (i * n_chunks / g, (i + 1) * n_chunks / g);
-            (c0 * CHUNK_ROWS).min(n)..(c1 * CHUNK_ROWS).min(n)
-        })
-        .collect()
+/// How to split n rows into groups: ceil(n / chunk_rows) groups (at most MAX_GROUPS)
+/// of sizes differing by at most one row.
+fn partition(n: usize, chunk_rows: usize) -> Vec<Range<usize>> {
+    let g = n.div_ceil(chunk_rows).clamp(1, MAX_GROUPS);
+    (0..g).map(|i| i * n / g..(i + 1) * n / g).collect()
 }
 
 impl<S: Scalar> ChunkPool<S> {
     pub fn new(mlp: &Mlp) -> Self {
-        let p = mlp.n_params();
-        let groups = (0..MAX_GROUPS)
-            .map(|_| {
-                Mutex::new(Group {
-                    ws: Workspace::new(&mlp.layout, CHUNK_ROWS),
-                    grad: vec![S::zero(); p],
-                    hv: Vec::new(),
-                    stats: BatchStats::default(),
-                })
-            })
-            .collect();
-        ChunkPool { groups }
+        ChunkPool {
+            chunk_rows: chunk_rows(mlp),
+            n_params: mlp.n_params(),
+            layout: mlp.layout.clone(),
+            groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
+        }
     }
 
     /// Loss and accuracy of `data` at `theta`.
     pub fn eval(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Eval {
         let stats = self.run(data, |g, rows| {
-            for (start, end) in chunks(rows) {
+            for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
                 let s = mlp.loss_batch(theta, data.batch(mlp.loss, start, end), scale, &mut g.ws);
                 g.stats.loss += s.loss;
@@ -86,7 +85,7 @@ impl<S: Scalar> ChunkPool<S> {
     pub fn eval_grad(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S], grad: &mut [S]) -> Eval {
         let stats = self.run(data, |g, rows| {
             g.grad.iter_mut().for_each(|v| *v = S::zero());
-            for (start, end) in chunks(rows) {
+            for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
                 let s = mlp.loss_grad_batch(
                     theta,
@@ -109,7 +108,7 @@ impl<S: Scalar> ChunkPool<S> {
         let stats = self.run(data, |g, rows| {
             g.hv.clear();
             g.hv.resize(p, S::zero());
-            for (start, end) in chunks(rows) {
+            for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
                 let s = mlp.hvp_batch(
                     theta,
@@ -134,11 +133,17 @@ impl<S: Scalar> ChunkPool<S> {
     where
         F: Fn(&mut Group<S>, Range<usize>) + Sync,
     {
-        let parts = partition(data.n);
-        let job = |(g, rows): (&Mutex<Group<S>>, Range<usize>)| {
+        let parts = partition(data.n, self.chunk_rows);
+        let job = |(g, rows): (&Mutex<Option<Group<S>>>, Range<usize>)| {
             let mut g = g.lock().unwrap();
+            let g = g.get_or_insert_with(|| Group {
+                ws: Workspace::new(&self.layout, self.chunk_rows),
+                grad: vec![S::zero(); self.n_params],
+                hv: Vec::new(),
+                stats: BatchStats::default(),
+            });
             g.stats = BatchStats::default();
-            work(&mut g, rows);
+            work(g, rows);
         };
         if parts.len() == 1 {
             job((&self.groups[0], parts[0].clone()));
@@ -151,6 +156,7 @@ impl<S: Scalar> ChunkPool<S> {
         let mut total = BatchStats::<S>::default();
         for g in &self.groups[..parts.len()] {
             let g = g.lock().unwrap();
+            let g = g.as_ref().expect("every group ran");
             total.loss += g.stats.loss;
             total.correct += g.stats.correct;
         }
@@ -163,7 +169,10 @@ impl<S: Scalar> ChunkPool<S> {
             .iter()
             .map(|g| g.lock().unwrap())
             .collect();
-        let bufs: Vec<&[S]> = guards.iter().map(|g| &buf(g)[..]).collect();
+        let bufs: Vec<&[S]> = guards
+            .iter()
+            .map(|g| &buf(g.as_ref().expect("every group ran"))[..])
+            .collect();
         const BLOCK: usize = 16 * 1024;
         let add = |(b, o): (usize, &mut [S])| {
             let at = b * BLOCK;
@@ -183,10 +192,10 @@ impl<S: Scalar> ChunkPool<S> {
     }
 }
 
-fn chunks(rows: Range<usize>) -> impl Iterator<Item = (usize, usize)> {
+fn chunks(rows: Range<usize>, chunk_rows: usize) -> impl Iterator<Item = (usize, usize)> {
     rows.clone()
-        .step_by(CHUNK_ROWS)
-        .map(move |s| (s, (s + CHUNK_ROWS).min(rows.end)))
+        .step_by(chunk_rows)
+        .map(move |s| (s, (s + chunk_rows).min(rows.end)))
 }
 
 fn finish<S: Scalar>((stats, _): (BatchStats<S>, usize), data: &Samples<S>) -> Eval {
@@ -205,7 +214,7 @@ mod tests {
     #[test]
     fn partition_covers_rows_in_order_and_ignores_threads() {
         for n in [1, 255, 256, 257, 2000, 100_000] {
-            let p = partition(n);
+            let p = partition(n, 256);
             assert_eq!(p[0].start, 0);
             assert_eq!(p.last().unwrap().end, n);
             assert!(p.windows(2).all(|w| w[0].end == w[1].start));
