@@ -1,10 +1,13 @@
 """PyTorch reference timings for the workloads in benches/workloads.rs (not run by CI).
 
 Run on the same machine as the Rust bench:  python3 benches/torch_reference.py
+Writes benches/torch_reference.json, which the Rust bench reads for its ratio table.
 Prints ms per full-batch gradient and per HVP (double backward, as PyHessian does),
 and SGD steps/s with plain tensor indexing (no DataLoader: the strongest baseline).
 Timing does not depend on data values, so the inputs are random with the real shapes.
 """
+import json
+import os
 import time
 
 import torch
@@ -62,6 +65,8 @@ def workload(name, widths, act, n, loss):
 
     tg, th = median_ms(grad), median_ms(hvp)
     print(f"{name:<36} grad {tg:9.3f} ms   hvp {th:9.3f} ms   hvp/grad {th / tg:5.2f}")
+    RESULTS["grad_ms"].append(tg)
+    RESULTS["hvp_ms"].append(th)
     return model, x, y, crit
 
 
@@ -79,10 +84,20 @@ def sgd_steps_per_s(model, x, y, crit, b, steps=3000):
     return steps / (time.perf_counter() - t)
 
 
+RESULTS = {"grad_ms": [], "hvp_ms": [], "sgd_steps_per_s": []}
+
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}")
     w1 = workload("(i) spirals [2,16,16,1] tanh", [2, 16, 16, 1], nn.Tanh, 2000, "bce")
     w2 = workload("(ii) digits [64,128,128,10] relu", [64, 128, 128, 10], nn.ReLU, 1797, "ce")
     workload("(iii) mnist [784,512,512,10] relu", [784, 512, 512, 10], nn.ReLU, 4096, "ce")
     for (w, b, name) in [(w1, 1, "(i)"), (w1, 32, "(i)"), (w2, 32, "(ii)")]:
-        print(f"SGD {name} batch {b}: {sgd_steps_per_s(*w, b):9.0f} steps/s")
+        sps = sgd_steps_per_s(*w, b)
+        RESULTS["sgd_steps_per_s"].append(sps)
+        print(f"SGD {name} batch {b}: {sps:9.0f} steps/s")
+    RESULTS["torch"] = torch.__version__
+    RESULTS["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.json")
+    with open(out, "w") as f:
+        json.dump(RESULTS, f, indent=1)
+    print(f"wrote {out} (read by `cargo bench --bench workloads`)")
