@@ -237,3 +237,18 @@ fn unknown_kind_and_template() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn truncated_gzip_data_file() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let body: String = (0..400)
+        .map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2))
+        .collect();
+    gz.write_all(format!("a,b,label\n{body}").as_bytes())
+        .unwrap();
+    let bytes = gz.finish().unwrap();
+    let cfg = with("source = \"xor\"", "source = \"csv\"\npath = \"d.csv.gz\"");
+    let e = run_bad(&cfg, &[("d.csv.gz", &bytes[..bytes.len() / 2])]);
+    assert_mentions(&e, &["d.csv.gz"]);
+}

@@ -211,3 +211,22 @@ fn list_shows_kinds_and_bundled_configs() {
     assert!(text.contains("train, evaluate, xor"));
     assert!(text.contains("quickstart.toml"));
 }
+
+#[test]
+fn divergence_is_a_result_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SPIRALS
+        .replace(
+            "optimizer = \"adam\"\nlr = 0.05",
+            "optimizer = \"sgd\"\nlr = 1e30",
+        )
+        .replace("loss = \"bce\"", "loss = \"mse\"")
+        .replace("source = \"gaussians\"", "source = \"sine\"")
+        .replace("layers = [2, 8, 1]", "layers = [1, 8, 1]")
+        .replace("noise = 0.5\n", "");
+    let cfg = write(dir.path(), "d.toml", &text);
+    let s = run_ok(&cfg, &dir.path().join("d"), &[]);
+    assert_eq!(s["diverged"], true, "{s}");
+    assert!(s["divergence"].as_str().unwrap().contains("step"));
+    assert!((s["steps"].as_u64().unwrap()) < 20 * 6);
+}
