@@ -10,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod experiment;
 pub mod io;
+pub mod landscape;
 pub mod nn;
 pub mod objective;
 pub mod optim;

@@ -1,0 +1,24 @@
+//! Loss-landscape slices (Li et al. 2018, "Visualizing the Loss Landscape of Neural
+//! Nets"): directions in parameter space, 1-D and 2-D grids of θ + a·d_x + b·d_y
+//! evaluated in parallel, and a resumable on-disk store for long sweeps.
+
+use serde::{Deserialize, Serialize};
+
+/// One axis of a slice: `points` evenly spaced coordinates from `range[0]` to `range[1]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    pub range: [f64; 2],
+    pub points: usize,
+}
+
+impl Axis {
+    /// The coordinates, endpoints included: min + (max − min)·i/(points − 1).
+    pub fn coords(&self) -> Vec<f64> {
+        let [lo, hi] = self.range;
+        let n = self.points;
+        (0..n)
+            .map(|i| if i + 1 == n { hi } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 })
+            .collect()
+    }
+}
