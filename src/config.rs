@@ -114,6 +114,8 @@ pub enum ExperimentConfig {
     },
     /// Loss, accuracy and gradient norm of given (or initial) weights; no training.
     Evaluate {},
+    /// A 1-D or 2-D slice of the loss landscape around a center (Li et al. 2018).
+    Slice(SliceConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
     Xor {
         /// Number of seeds for the trained sigmoid nets.
@@ -149,15 +151,95 @@ fn default_perceptron_epochs() -> usize {
 }
 
 impl ExperimentConfig {
-    pub const KINDS: [&'static str; 3] = ["train", "evaluate", "xor"];
+    pub const KINDS: [&'static str; 4] = ["train", "evaluate", "slice", "xor"];
 
     pub fn kind(&self) -> &'static str {
         match self {
             ExperimentConfig::Train { .. } => "train",
             ExperimentConfig::Evaluate { .. } => "evaluate",
+            ExperimentConfig::Slice(_) => "slice",
             ExperimentConfig::Xor { .. } => "xor",
         }
     }
+}
+
+/// Where a slice is centred.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Center {
+    /// Train with `[train]` first, then slice around the result.
+    Trained,
+    /// The weights of `[model] weights`.
+    Weights,
+    /// The seeded initialisation.
+    Init,
+}
+
+/// How the slice's directions are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectionKind {
+    /// Gaussian, seeded, then normalised (filter-wise by default).
+    Random,
+    /// `.npy` vectors in the flat parameter order (`dir_x`, `dir_y`).
+    Files,
+    /// Differences to other models: x = `model_x` − center, y = `model_y` − center.
+    Models,
+    /// The two principal directions of the training path (center = trained).
+    Pca,
+}
+
+/// `[experiment]` of kind `slice`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SliceConfig {
+    /// Default: `trained` when there is a `[train]` table, else `weights` when
+    /// `[model] weights` is set, else `init`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub center: Option<Center>,
+    pub x: crate::landscape::Axis,
+    /// Absent for a 1-D slice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<crate::landscape::Axis>,
+    #[serde(default = "default_directions")]
+    pub directions: DirectionKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir_x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir_y: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_y: Option<String>,
+    /// Default: `filter` for random and file directions, `none` for models and pca
+    /// (so that a = 1 lands exactly on model_x, and PCA coordinates are distances).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalization: Option<crate::landscape::directions::Normalization>,
+    /// Default `bias`: bias entries of the directions are zeroed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore: Option<crate::landscape::directions::Ignore>,
+    /// Gram–Schmidt y against x.
+    #[serde(default)]
+    pub orthogonalize: bool,
+    /// 1-D only: this many independent random directions on one figure.
+    #[serde(default = "default_repeat")]
+    pub repeat: usize,
+    /// Log-scale colour map and contour levels.
+    #[serde(default)]
+    pub log: bool,
+    /// Number of contour levels.
+    #[serde(default = "default_levels")]
+    pub levels: usize,
+}
+
+fn default_directions() -> DirectionKind {
+    DirectionKind::Random
+}
+fn default_repeat() -> usize {
+    1
+}
+fn default_levels() -> usize {
+    20
 }
 
 /// A config read from a file, with the file's path for error messages and relative paths.

@@ -36,6 +36,25 @@ enum Command {
         /// No progress bars or messages.
         #[arg(long)]
         quiet: bool,
+        /// Start a slice sweep over, discarding an interrupted one in the output folder.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Redraw the figures of a slice run from its saved arrays (no recomputation).
+    Plot {
+        run_dir: PathBuf,
+        /// Log-scale colour map and contour levels.
+        #[arg(long)]
+        log: bool,
+        /// Number of contour levels.
+        #[arg(long, default_value_t = 20)]
+        levels: usize,
+        /// Lower end of the colour range.
+        #[arg(long, allow_hyphen_values = true)]
+        vmin: Option<f64>,
+        /// Upper end of the colour range.
+        #[arg(long, allow_hyphen_values = true)]
+        vmax: Option<f64>,
     },
     /// Print a commented template config for an experiment kind.
     New { kind: String },
@@ -57,12 +76,14 @@ fn main() -> ExitCode {
             threads,
             seed,
             quiet,
+            fresh,
         } => {
             let opts = RunOptions {
                 out,
                 threads,
                 seed,
                 quiet,
+                fresh,
             };
             let result = LoadedConfig::read(&config).and_then(|cfg| experiment::run(cfg, &opts));
             match result {
@@ -74,6 +95,27 @@ fn main() -> ExitCode {
                             serde_json::to_string_pretty(&outcome.summary).unwrap_or_default()
                         );
                     }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Plot {
+            run_dir,
+            log,
+            levels,
+            vmin,
+            vmax,
+        } => {
+            let style = losscape::experiment::slice_figures::Style {
+                log,
+                levels,
+                vmin,
+                vmax,
+            };
+            match losscape::experiment::slice_figures::redraw(&run_dir, &style) {
+                Ok(()) => {
+                    println!("redrew the figures in {}", run_dir.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e),

@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod configs;
 mod derivatives;
+mod slice;
 mod weights_io;

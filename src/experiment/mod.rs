@@ -5,6 +5,8 @@
 pub mod evaluate;
 pub mod figures;
 pub mod setup;
+pub mod slice;
+pub mod slice_figures;
 pub mod train;
 pub mod xor;
 
@@ -27,6 +29,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// No progress bars.
     pub quiet: bool,
+    /// Discard an interrupted sweep of another config in the output folder.
+    pub fresh: bool,
 }
 
 /// What a finished run left behind.
@@ -41,6 +45,7 @@ pub struct Context {
     pub cfg: LoadedConfig,
     pub out: PathBuf,
     pub quiet: bool,
+    pub fresh: bool,
 }
 
 impl Context {
@@ -68,6 +73,7 @@ pub fn run(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
         cfg,
         out,
         quiet: opts.quiet,
+        fresh: opts.fresh,
     };
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
@@ -106,6 +112,7 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
     match &ctx.cfg.config.experiment {
         ExperimentConfig::Train { resolution } => train::run::<S>(ctx, *resolution),
         ExperimentConfig::Evaluate {} => evaluate::run::<S>(ctx),
+        ExperimentConfig::Slice(sc) => slice::run::<S>(ctx, sc, ctx.fresh),
         ExperimentConfig::Xor { .. } => xor::run::<S>(ctx),
     }
 }

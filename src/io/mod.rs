@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod npy;
 pub mod run_dir;
+pub mod vtp;
 
 pub use atomic::{write_atomic, write_csv, write_json};
 pub use run_dir::RunDir;

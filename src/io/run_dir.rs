@@ -27,6 +27,19 @@ impl RunDir {
         Ok(RunDir { root })
     }
 
+    /// An existing run folder (for redrawing); an error naming it when it is absent.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<RunDir> {
+        let root = path.as_ref().to_path_buf();
+        if root.is_dir() {
+            Ok(RunDir { root })
+        } else {
+            Err(Error::io(
+                &root,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such run folder"),
+            ))
+        }
+    }
+
     /// The folder itself.
     pub fn root(&self) -> &Path {
         &self.root

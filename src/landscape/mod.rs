@@ -2,6 +2,10 @@
 //! Nets"): directions in parameter space, 1-D and 2-D grids of θ + a·d_x + b·d_y
 //! evaluated in parallel, and a resumable on-disk store for long sweeps.
 
+pub mod directions;
+pub mod grid;
+pub mod store;
+
 use serde::{Deserialize, Serialize};
 
 /// One axis of a slice: `points` evenly spaced coordinates from `range[0]` to `range[1]`.
@@ -18,7 +22,13 @@ impl Axis {
         let [lo, hi] = self.range;
         let n = self.points;
         (0..n)
-            .map(|i| if i + 1 == n { hi } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 })
+            .map(|i| {
+                if i + 1 == n {
+                    hi
+                } else {
+                    lo + (hi - lo) * i as f64 / (n - 1) as f64
+                }
+            })
             .collect()
     }
 }

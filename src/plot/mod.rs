@@ -1,9 +1,10 @@
 //! PNG figures drawn with plotters, fed only with plain data (slices of `f64`, labels).
 //!
 //! One small function per figure: [`line_chart`], [`training_curves`], [`bar_chart`],
-//! [`histogram`] (in `curves.rs`) and [`decision_regions`] (in `regions.rs`, the
-//! TensorFlow Playground picture). None of them knows about models or reports: callers
-//! pass numbers and strings.
+//! [`histogram`] (in `curves.rs`), [`decision_regions`] (in `regions.rs`, the
+//! TensorFlow Playground picture) and the loss-landscape slices [`contour_plot`],
+//! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface.rs`). None of them knows
+//! about models or reports: callers pass numbers and strings.
 //!
 //! Conventions shared by every figure:
 //! - Text uses the DejaVu Sans font embedded in the binary (no system fonts needed); it is
@@ -17,9 +18,13 @@
 
 pub mod curves;
 pub mod regions;
+pub mod surface;
 
 pub use curves::{bar_chart, histogram, line_chart, training_curves, Curves, Series};
 pub use regions::{decision_regions, RegionValues, Regions};
+pub use surface::{
+    contour_plot, heatmap, slice_1d, surface_3d, Curve1d, Overlay, Slice1d, Surface, SurfaceStyle,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,585 @@
+//! Kind `slice`: the loss (and accuracy) on a 1-D line or 2-D plane through parameter
+//! space around a center, θ(a, b) = θ₀ + a·d_x + b·d_y (Li et al. 2018; Goodfellow et
+//! al. 2015 for model-to-model lines).
+//!
+//! Order of work, so that bad input never touches an output folder and a killed sweep
+//! resumes: validate everything and load every input file; fingerprint the resolved
+//! config and the input files; if the folder holds a sweep log, check it belongs to this
+//! config (else refuse, or start over with `--fresh`); only then write. The center and
+//! the directions are saved before the sweep starts (`center.safetensors`,
+//! `dir_x.npy`, `dir_y.npy`, `path.npy` for PCA), so a resumed run reads them back
+//! instead of training again, and the log holds every finished grid point.
+
+use super::setup::{build, rng, stream};
+use super::{num, resolved_config, Context};
+use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
+use crate::error::{Error, Result};
+use crate::io::npy;
+use crate::io::run_dir::RunDir;
+use crate::landscape::directions::{self as dirs, Ignore, Normalization};
+use crate::landscape::grid::{Evaluator, Plane, N_VALUES, VALUE_NAMES};
+use crate::landscape::store::GridStore;
+use crate::landscape::Axis;
+use crate::nn::weights;
+use crate::optim::{train, Length};
+use crate::progress::Progress;
+use crate::scalar::Scalar;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Stream numbers of the random directions: x of repeat r uses DIR + 2r, y uses DIR + 2r + 1.
+const DIR_STREAM: u64 = 100;
+/// The sweep log's file name inside the run folder.
+pub const LOG: &str = "sweep.log";
+
+/// Directions as resolved for this run: one (dx, dy) pair per repeat.
+struct Directions {
+    x: Vec<Vec<f64>>,
+    y: Option<Vec<f64>>,
+    pca: Option<dirs::Pca>,
+}
+
+fn check_axis(cfg: &LoadedConfig, name: &str, a: &Axis) -> Result<()> {
+    let [lo, hi] = a.range;
+    if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
+        return Err(cfg.err(
+            &format!("experiment.{name}.range"),
+            format!("needs [min, max] with min < max, got [{lo}, {hi}]"),
+        ));
+    }
+    if a.points < 2 {
+        return Err(cfg.err(
+            &format!("experiment.{name}.points"),
+            format!("needs at least 2 points, got {}", a.points),
+        ));
+    }
+    Ok(())
+}
+
+/// Everything about the slice's settings that can be checked before loading data.
+fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> {
+    check_axis(cfg, "x", &sc.x)?;
+    if let Some(y) = &sc.y {
+        check_axis(cfg, "y", y)?;
+    }
+    let two_d = sc.y.is_some();
+    let need = |field: &str, v: &Option<String>, why: &str| match v {
+        Some(_) => Ok(()),
+        None => Err(cfg.err(&format!("experiment.{field}"), format!("missing: {why}"))),
+    };
+    let unused = |field: &str, v: &Option<String>| match v {
+        Some(_) => Err(cfg.err(
+            &format!("experiment.{field}"),
+            format!(
+                "is not used with directions = \"{}\"",
+                kind_name(sc.directions)
+            ),
+        )),
+        None => Ok(()),
+    };
+    match sc.directions {
+        DirectionKind::Files => {
+            need(
+                "dir_x",
+                &sc.dir_x,
+                "directions = \"files\" needs dir_x (a .npy vector)",
+            )?;
+            if two_d {
+                need(
+                    "dir_y",
+                    &sc.dir_y,
+                    "a 2-D slice with directions = \"files\" needs dir_y",
+                )?;
+            }
+        }
+        DirectionKind::Models => {
+            need(
+                "model_x",
+                &sc.model_x,
+                "directions = \"models\" needs model_x (a weights file)",
+            )?;
+            if two_d {
+                need(
+                    "model_y",
+                    &sc.model_y,
+                    "a 2-D slice with directions = \"models\" needs model_y",
+                )?;
+            }
+        }
+        DirectionKind::Pca => {
+            if center != Center::Trained {
+                return Err(cfg.err(
+                    "experiment.directions",
+                    "pca needs a training trajectory: use center = \"trained\" with a [train] table",
+                ));
+            }
+        }
+        DirectionKind::Random => {}
+    }
+    if sc.directions != DirectionKind::Files {
+        unused("dir_x", &sc.dir_x)?;
+        unused("dir_y", &sc.dir_y)?;
+    }
+    if sc.directions != DirectionKind::Models {
+        unused("model_x", &sc.model_x)?;
+        unused("model_y", &sc.model_y)?;
+    }
+    if !two_d {
+        if sc.dir_y.is_some() || sc.model_y.is_some() {
+            return Err(cfg.err(
+                "experiment.y",
+                "dir_y/model_y given but no y axis: add y = { range = [..], points = N }",
+            ));
+        }
+        if sc.orthogonalize {
+            return Err(cfg.err("experiment.orthogonalize", "needs a 2-D slice (a y axis)"));
+        }
+    }
+    if sc.repeat == 0 {
+        return Err(cfg.err("experiment.repeat", "must be at least 1"));
+    }
+    if sc.repeat > 1 && (two_d || sc.directions != DirectionKind::Random) {
+        return Err(cfg.err(
+            "experiment.repeat",
+            "repeated directions are for 1-D slices with directions = \"random\"",
+        ));
+    }
+    if sc.levels < 2 {
+        return Err(cfg.err("experiment.levels", "needs at least 2 contour levels"));
+    }
+    Ok(())
+}
+
+fn kind_name(k: DirectionKind) -> &'static str {
+    match k {
+        DirectionKind::Random => "random",
+        DirectionKind::Files => "files",
+        DirectionKind::Models => "models",
+        DirectionKind::Pca => "pca",
+    }
+}
+
+/// 64-bit FNV-1a, for fingerprints.
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Value> {
+    let cfg = &ctx.cfg;
+    let model = cfg.model()?;
+    let center_kind = sc.center.unwrap_or(if cfg.config.train.is_some() {
+        Center::Trained
+    } else if model.weights.is_some() {
+        Center::Weights
+    } else {
+        Center::Init
+    });
+    validate(cfg, sc, center_kind)?;
+    if center_kind == Center::Weights && model.weights.is_none() {
+        return Err(cfg.err(
+            "experiment.center",
+            "\"weights\" needs [model] weights = \"file.safetensors\"",
+        ));
+    }
+    let mut setup = build::<S>(cfg, model, center_kind == Center::Trained)?;
+    let plan = match center_kind {
+        Center::Trained => Some(cfg.train_plan(cfg.train()?, setup.train.n)?),
+        _ => None,
+    };
+    if sc.directions == DirectionKind::Pca && plan.as_ref().is_some_and(|p| p.snapshot_every == 0) {
+        return Err(cfg.err(
+            "train.snapshot_every",
+            "pca needs parameter snapshots; set snapshot_every ≥ 1",
+        ));
+    }
+    let layout = setup.mlp.layout.clone();
+    let p = layout.n_params();
+
+    // Load every direction input now: wrong lengths or shapes are errors before any write.
+    let mut fingerprint = fnv(resolved_config(cfg)?.as_bytes(), 0xcbf2_9ce4_8422_2325);
+    let mut loaded: Vec<Vec<f64>> = Vec::new();
+    for f in [&sc.dir_x, &sc.dir_y].into_iter().flatten() {
+        let path = cfg.resolve(f);
+        loaded.push(dirs::load_npy_direction(&path, p)?);
+    }
+    for f in [&sc.model_x, &sc.model_y].into_iter().flatten() {
+        loaded.push(weights::load::<f64>(&cfg.resolve(f), &layout)?);
+    }
+    for v in &loaded {
+        fingerprint = fnv(&<f64 as Scalar>::to_le_bytes_vec(v), fingerprint);
+    }
+    let fingerprint = format!("{fingerprint:016x}");
+
+    let coords_x = sc.x.coords();
+    let coords_y = sc.y.as_ref().map(|y| y.coords());
+    let ny = coords_y.as_ref().map_or(1, |c| c.len());
+    let n_lines = sc.repeat;
+    let n_points = coords_x.len() * ny * n_lines;
+
+    // An existing sweep log must belong to this config; check before writing anything.
+    let log_path = ctx.out.join(LOG);
+    let mut early_store = if log_path.exists() {
+        Some(GridStore::open(
+            &log_path,
+            &fingerprint,
+            n_points,
+            N_VALUES,
+            fresh,
+        )?)
+    } else {
+        None
+    };
+    let dir = ctx.create_dir()?;
+    let resuming = early_store
+        .as_ref()
+        .is_some_and(|(_, done)| done.iter().any(Option::is_some));
+
+    // The center.
+    let mut trajectory_note = Value::Null;
+    let mut snapshots: Vec<Vec<f64>> = Vec::new();
+    let center_file = dir.path("center.safetensors");
+    let center: Vec<f64> = if resuming && center_file.exists() {
+        weights::load::<f64>(&center_file, &layout)?
+    } else {
+        if let Some(plan) = &plan {
+            let total = match plan.length {
+                Length::Epochs(e) => {
+                    e * setup
+                        .train
+                        .n
+                        .div_ceil(plan.batch_size.unwrap_or(setup.train.n))
+                }
+                Length::Steps(s) => s,
+            };
+            let progress = Progress::new(total as u64, "train", ctx.quiet);
+            let traj = train(
+                &setup.mlp,
+                &setup.train,
+                setup.test.as_ref(),
+                &mut setup.theta,
+                plan,
+                &mut rng(cfg.config.seed, stream::SHUFFLE),
+                &progress,
+            );
+            if traj.diverged() {
+                return Err(Error::Invalid(format!(
+                    "training diverged ({}); a slice around a diverged model is meaningless: lower train.lr",
+                    traj.divergence.unwrap_or_default()
+                )));
+            }
+            trajectory_note =
+                json!({ "steps": traj.steps, "final_train_loss": num(traj.last().train_loss) });
+            snapshots = traj
+                .snapshots
+                .iter()
+                .map(|s| s.theta.iter().map(|v| v.f64()).collect())
+                .collect();
+        }
+        let c: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
+        weights::save::<f64>(&center_file, &layout, &c)?;
+        c
+    };
+
+    // The directions.
+    let normalization = sc.normalization.unwrap_or(match sc.directions {
+        DirectionKind::Random | DirectionKind::Files => Normalization::Filter,
+        DirectionKind::Models | DirectionKind::Pca => Normalization::None,
+    });
+    let ignore = sc.ignore.unwrap_or(Ignore::Bias);
+    let directions = if resuming && dir.path("dir_x.npy").exists() {
+        read_directions(
+            &dir,
+            p,
+            n_lines,
+            coords_y.is_some(),
+            sc.directions == DirectionKind::Pca,
+        )?
+    } else {
+        let d = make_directions(
+            cfg,
+            sc,
+            &center,
+            &snapshots,
+            &loaded,
+            &layout,
+            normalization,
+            ignore,
+        )?;
+        save_directions(&dir, &d, p)?;
+        d
+    };
+    let cosine_xy = directions
+        .y
+        .as_ref()
+        .map(|y| dirs::cosine(&directions.x[0], y));
+
+    // The sweep.
+    let (mut store, done) = match early_store.take() {
+        Some(s) => s,
+        None => GridStore::open(&log_path, &fingerprint, n_points, N_VALUES, fresh)?,
+    };
+    let resumed = done.iter().filter(|d| d.is_some()).count();
+    let planes: Vec<Plane> = directions
+        .x
+        .iter()
+        .map(|dx| Plane {
+            center: &center,
+            dx,
+            dy: directions.y.as_deref(),
+        })
+        .collect();
+    let mut coords = Vec::with_capacity(n_points);
+    for line in 0..n_lines {
+        for j in 0..ny {
+            for &a in &coords_x {
+                coords.push((line, a, coords_y.as_ref().map_or(0.0, |c| c[j])));
+            }
+        }
+    }
+    let eval = Evaluator::new(&setup.mlp, &setup.train, setup.test.as_ref());
+    let progress = Progress::new(n_points as u64, "slice", ctx.quiet);
+    let t0 = std::time::Instant::now();
+    let values = eval.sweep(&planes, &coords, done, &mut store, &progress)?;
+    let sweep_seconds = t0.elapsed().as_secs_f64();
+    progress.finish();
+    let center_values = eval.measure(&planes[0], 0.0, 0.0);
+
+    // Arrays: (ny, nx) for 2-D, (repeat, nx) for 1-D.
+    let nx = coords_x.len();
+    let shape: Vec<usize> = if coords_y.is_some() {
+        vec![ny, nx]
+    } else if n_lines > 1 {
+        vec![n_lines, nx]
+    } else {
+        vec![nx]
+    };
+    let has_test = setup.test.is_some();
+    let has_acc = setup.train.has_labels();
+    for (k, name) in VALUE_NAMES.iter().enumerate() {
+        let is_test = k >= 2;
+        let is_acc = k % 2 == 1;
+        if (is_test && !has_test) || (is_acc && !has_acc) {
+            continue;
+        }
+        let col: Vec<f64> = values.iter().map(|v| v[k]).collect();
+        dir.write_npy(&format!("{name}.npy"), &col, &shape)?;
+    }
+    dir.write_npy("x.npy", &coords_x, &[nx])?;
+    if let Some(cy) = &coords_y {
+        dir.write_npy("y.npy", cy, &[ny])?;
+        let z: Vec<f64> = values.iter().map(|v| v[0]).collect();
+        let mut scalars: Vec<(String, Vec<f64>)> = Vec::new();
+        for (k, name) in VALUE_NAMES.iter().enumerate() {
+            if (k >= 2 && !has_test) || (k % 2 == 1 && !has_acc) {
+                continue;
+            }
+            scalars.push((name.to_string(), values.iter().map(|v| v[k]).collect()));
+        }
+        let refs: Vec<(&str, &[f64])> = scalars
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        dir.write_text(
+            "train_loss.vtp",
+            &crate::io::vtp::surface_vtp(&coords_x, cy, &z, &refs),
+        )?;
+    }
+
+    // Summary numbers.
+    let train_loss: Vec<f64> = values.iter().map(|v| v[0]).collect();
+    let (mut min_loss, mut min_at) = (f64::NAN, Value::Null);
+    for (i, &l) in train_loss.iter().enumerate() {
+        if l.is_finite() && (min_loss.is_nan() || l < min_loss) {
+            min_loss = l;
+            let (_, a, b) = coords[i];
+            min_at = if coords_y.is_some() {
+                json!([a, b])
+            } else {
+                json!([a])
+            };
+        }
+    }
+    let summary = json!({
+        "directions": kind_name(sc.directions),
+        "normalization": format!("{normalization:?}").to_lowercase(),
+        "ignore": format!("{ignore:?}").to_lowercase(),
+        "center": format!("{center_kind:?}").to_lowercase(),
+        "center_loss": num(center_values[0]),
+        "center_accuracy": num(center_values[1]),
+        "center_test_loss": num(center_values[2]),
+        "min_loss": num(min_loss),
+        "min_at": min_at,
+        "cosine_xy": cosine_xy.map(num),
+        "explained_variance": directions.pca.as_ref().map(|p| p.explained_variance_ratio.to_vec()),
+        "projection_error": directions.pca.as_ref().map(|p| num(p.projection_error)),
+        "points": n_points,
+        "grid": shape,
+        "repeat": n_lines,
+        "resumed_points": resumed,
+        "sweep_seconds": sweep_seconds,
+        "ms_per_point": if n_points > resumed { sweep_seconds * 1e3 / (n_points - resumed) as f64 } else { 0.0 },
+        "n_params": p,
+        "n_train": setup.train.n,
+        "n_test": setup.test.as_ref().map(|t| t.n),
+        "training": trajectory_note,
+        "log": sc.log,
+        "levels": sc.levels,
+    });
+    super::slice_figures::draw(
+        &dir,
+        &summary,
+        &super::slice_figures::Style {
+            log: sc.log,
+            levels: sc.levels,
+            vmin: None,
+            vmax: None,
+        },
+    )?;
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_directions(
+    cfg: &LoadedConfig,
+    sc: &SliceConfig,
+    center: &[f64],
+    snapshots: &[Vec<f64>],
+    loaded: &[Vec<f64>],
+    layout: &crate::nn::Layout,
+    normalization: Normalization,
+    ignore: Ignore,
+) -> Result<Directions> {
+    let p = center.len();
+    let two_d = sc.y.is_some();
+    let norm = |mut d: Vec<f64>| {
+        dirs::normalize(&mut d, center, layout, normalization, ignore);
+        d
+    };
+    let mut pca = None;
+    let (x, mut y): (Vec<Vec<f64>>, Option<Vec<f64>>) = match sc.directions {
+        DirectionKind::Random => {
+            let draw =
+                |s: u64| dirs::random_direction(p, &mut rng(cfg.config.seed, DIR_STREAM + s));
+            let xs = (0..sc.repeat as u64).map(|r| norm(draw(2 * r))).collect();
+            (xs, two_d.then(|| norm(draw(1))))
+        }
+        DirectionKind::Files => (
+            vec![norm(loaded[0].clone())],
+            two_d.then(|| norm(loaded[1].clone())),
+        ),
+        DirectionKind::Models => {
+            let diff = |m: &Vec<f64>| {
+                m.iter()
+                    .zip(center)
+                    .map(|(a, c)| a - c)
+                    .collect::<Vec<f64>>()
+            };
+            (
+                vec![norm(diff(&loaded[0]))],
+                two_d.then(|| norm(diff(&loaded[1]))),
+            )
+        }
+        DirectionKind::Pca => {
+            let refs: Vec<&[f64]> = snapshots.iter().map(|s| s.as_slice()).collect();
+            let pc = dirs::pca_directions(&refs, center)
+                .map_err(|e| cfg.err("experiment.directions", format!("pca: {e}")))?;
+            let out = (
+                vec![norm(pc.dir_x.clone())],
+                two_d.then(|| norm(pc.dir_y.clone())),
+            );
+            pca = Some(pc);
+            out
+        }
+    };
+    if sc.orthogonalize {
+        if let Some(y) = y.as_mut() {
+            dirs::orthogonalize(y, &x[0]);
+        }
+    }
+    if x.iter().chain(y.iter()).any(|d| dirs::norm(d) == 0.0) {
+        return Err(cfg.err(
+            "experiment.directions",
+            "a direction is zero after normalisation (e.g. model_x equals the center, or all its entries are biases with ignore = \"bias\")",
+        ));
+    }
+    Ok(Directions { x, y, pca })
+}
+
+fn save_directions(dir: &RunDir, d: &Directions, p: usize) -> Result<()> {
+    let flat: Vec<f64> = d.x.concat();
+    let shape = if d.x.len() > 1 {
+        vec![d.x.len(), p]
+    } else {
+        vec![p]
+    };
+    dir.write_npy("dir_x.npy", &flat, &shape)?;
+    if let Some(y) = &d.y {
+        dir.write_npy("dir_y.npy", y, &[p])?;
+    }
+    if let Some(pca) = &d.pca {
+        let path: Vec<f64> = pca.coords.iter().flat_map(|&(a, b)| [a, b]).collect();
+        dir.write_npy("path.npy", &path, &[pca.coords.len(), 2])?;
+        let meta = json!({
+            "explained_variance_ratio": pca.explained_variance_ratio.to_vec(),
+            "projection_error": pca.projection_error,
+        });
+        dir.write_json("pca.json", &meta)?;
+    }
+    Ok(())
+}
+
+/// Directions saved by an interrupted run of the same config.
+fn read_directions(
+    dir: &RunDir,
+    p: usize,
+    lines: usize,
+    two_d: bool,
+    pca: bool,
+) -> Result<Directions> {
+    let (flat, _) = npy::read(&dir.path("dir_x.npy"))?;
+    if flat.len() != lines * p {
+        return Err(Error::data(
+            dir.path("dir_x.npy"),
+            None,
+            "saved directions do not fit this config; rerun with --fresh",
+        ));
+    }
+    let x = flat.chunks(p).map(<[f64]>::to_vec).collect();
+    let y = if two_d {
+        Some(npy::read(&dir.path("dir_y.npy"))?.0)
+    } else {
+        None
+    };
+    let pca = if pca {
+        let (path, _) = npy::read(&dir.path("path.npy"))?;
+        let meta: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path("pca.json"))
+                .map_err(|e| Error::io(dir.path("pca.json"), e))?,
+        )
+        .map_err(|e| Error::data(dir.path("pca.json"), None, e.to_string()))?;
+        let ev = |i: usize| {
+            meta["explained_variance_ratio"][i]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+        };
+        Some(dirs::Pca {
+            dir_x: Vec::new(),
+            dir_y: Vec::new(),
+            explained_variance_ratio: [ev(0), ev(1)],
+            coords: path.chunks(2).map(|c| (c[0], c[1])).collect(),
+            projection_error: meta["projection_error"].as_f64().unwrap_or(f64::NAN),
+        })
+    } else {
+        None
+    };
+    Ok(Directions { x, y, pca })
+}
+
+/// Whether `path` holds a slice run (for `losscape plot`).
+pub fn is_slice_run(path: &Path) -> bool {
+    path.join("summary.json").exists() && path.join("x.npy").exists()
+}

@@ -1,0 +1,223 @@
+//! Evaluating a 1-D or 2-D grid of parameter vectors θ(a, b) = θ₀ + a·d_x + b·d_y.
+//!
+//! Every grid point is measured on the training set and, when there is one, the test
+//! set: [train loss, train accuracy, test loss, test accuracy] (NaN where undefined or
+//! not finite). Points run in parallel (rayon), in batches whose results are appended
+//! to the resumable [`GridStore`] in index order; each point's numbers come from the
+//! thread-count-independent chunked evaluation, so they are bit-identical however the
+//! sweep is scheduled, interrupted or resumed.
+
+use crate::data::samples::Samples;
+use crate::error::Result;
+use crate::landscape::store::GridStore;
+use crate::nn::chunked::{ChunkPool, Eval};
+use crate::nn::Mlp;
+use crate::objective::Objective;
+use crate::progress::Progress;
+use crate::scalar::Scalar;
+use rayon::prelude::*;
+use std::sync::Mutex;
+
+/// Values stored per grid point.
+pub const N_VALUES: usize = 4;
+/// Names of the stored values, in order.
+pub const VALUE_NAMES: [&str; N_VALUES] =
+    ["train_loss", "train_accuracy", "test_loss", "test_accuracy"];
+
+/// The plane θ(a, b) = center + a·dx + b·dy (dy absent for 1-D slices).
+pub struct Plane<'a> {
+    pub center: &'a [f64],
+    pub dx: &'a [f64],
+    pub dy: Option<&'a [f64]>,
+}
+
+impl Plane<'_> {
+    /// θ(a, b) rounded to the run's dtype, written into `out`.
+    pub fn point<S: Scalar>(&self, a: f64, b: f64, out: &mut [S]) {
+        match self.dy {
+            Some(dy) => {
+                for (((o, &c), &x), &y) in out.iter_mut().zip(self.center).zip(self.dx).zip(dy) {
+                    *o = S::of(c + a * x + b * y);
+                }
+            }
+            None => {
+                for ((o, &c), &x) in out.iter_mut().zip(self.center).zip(self.dx) {
+                    *o = S::of(c + a * x);
+                }
+            }
+        }
+    }
+}
+
+/// Model, data and reusable buffers for measuring points.
+pub struct Evaluator<'a, S> {
+    pub mlp: &'a Mlp,
+    pub train: &'a Samples<S>,
+    pub test: Option<&'a Samples<S>>,
+    free: Mutex<Vec<Worker<S>>>,
+}
+
+struct Worker<S> {
+    theta: Vec<S>,
+    train: ChunkPool<S>,
+    test: ChunkPool<S>,
+}
+
+fn finite_or_nan(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        f64::NAN
+    }
+}
+
+impl<'a, S: Scalar> Evaluator<'a, S> {
+    pub fn new(mlp: &'a Mlp, train: &'a Samples<S>, test: Option<&'a Samples<S>>) -> Self {
+        Evaluator {
+            mlp,
+            train,
+            test,
+            free: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The stored values at θ(a, b).
+    pub fn measure(&self, plane: &Plane, a: f64, b: f64) -> [f64; N_VALUES] {
+        let mut w = self.free.lock().unwrap().pop().unwrap_or_else(|| Worker {
+            theta: vec![S::zero(); self.mlp.n_params()],
+            train: ChunkPool::new(self.mlp),
+            test: ChunkPool::new(self.mlp),
+        });
+        plane.point(a, b, &mut w.theta);
+        let tr = w.train.eval(self.mlp, self.train, &w.theta);
+        let te: Option<Eval> = self.test.map(|t| w.test.eval(self.mlp, t, &w.theta));
+        self.free.lock().unwrap().push(w);
+        [
+            finite_or_nan(tr.loss),
+            tr.accuracy.unwrap_or(f64::NAN),
+            te.map_or(f64::NAN, |e| finite_or_nan(e.loss)),
+            te.and_then(|e| e.accuracy).unwrap_or(f64::NAN),
+        ]
+    }
+
+    /// Measure every point not yet in `done`, appending results to `store` as they
+    /// finish; returns all values in point order. Point i is (plane index, a, b).
+    pub fn sweep(
+        &self,
+        planes: &[Plane],
+        coords: &[(usize, f64, f64)],
+        mut done: Vec<Option<Vec<f64>>>,
+        store: &mut GridStore,
+        progress: &Progress,
+    ) -> Result<Vec<[f64; N_VALUES]>> {
+        let pending: Vec<usize> = (0..coords.len()).filter(|&i| done[i].is_none()).collect();
+        progress.inc((coords.len() - pending.len()) as u64);
+        let batch = 4 * rayon::current_num_threads().max(1);
+        for ids in pending.chunks(batch) {
+            let vals: Vec<[f64; N_VALUES]> = ids
+                .par_iter()
+                .map(|&i| {
+                    let (p, a, b) = coords[i];
+                    self.measure(&planes[p], a, b)
+                })
+                .collect();
+            for (&i, v) in ids.iter().zip(&vals) {
+                store.append(i, v)?;
+                done[i] = Some(v.to_vec());
+            }
+            progress.inc(ids.len() as u64);
+        }
+        store.flush()?;
+        Ok(done
+            .into_iter()
+            .map(|v| {
+                let v = v.expect("every point measured");
+                std::array::from_fn(|k| v[k])
+            })
+            .collect())
+    }
+}
+
+/// f(θ₀ + a·dx + b·dy) of any [`Objective`] on the grid `xs` × `ys` (row j is ys[j]),
+/// in parallel: the same slice machinery for analytic toys with known surfaces.
+pub fn slice_objective<S: Scalar, O: Objective<S>>(
+    obj: &O,
+    plane: &Plane,
+    xs: &[f64],
+    ys: &[f64],
+) -> Vec<f64> {
+    let pts: Vec<(f64, f64)> = ys
+        .iter()
+        .flat_map(|&b| xs.iter().map(move |&a| (a, b)))
+        .collect();
+    pts.par_iter()
+        .map_init(
+            || vec![S::zero(); obj.dim()],
+            |theta, &(a, b)| {
+                plane.point(a, b, theta);
+                obj.loss(theta).f64()
+            },
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::toys::{Quadratic, Rosenbrock, Saddle};
+
+    #[test]
+    fn slice_of_a_quadratic_equals_the_closed_form() {
+        // f(c + a dx + b dy) = ½ (a² dxᵀAdx + 2ab dxᵀAdy + b² dyᵀAdy) with c = 0.
+        let q = Quadratic::new(&[4.0, 1.0, -2.0, 0.5, 3.0], 7);
+        let p = 5;
+        let dx: Vec<f64> = (0..p).map(|i| (i as f64 * 0.7).sin()).collect();
+        let dy: Vec<f64> = (0..p).map(|i| (i as f64 * 1.3).cos()).collect();
+        let quad = |u: &[f64], v: &[f64]| -> f64 {
+            (0..p)
+                .map(|i| (0..p).map(|j| u[i] * q.a[i * p + j] * v[j]).sum::<f64>())
+                .sum()
+        };
+        let (xx, xy, yy) = (quad(&dx, &dx), quad(&dx, &dy), quad(&dy, &dy));
+        let center = vec![0.0; p];
+        let plane = Plane {
+            center: &center,
+            dx: &dx,
+            dy: Some(&dy),
+        };
+        let xs = [-1.0, -0.25, 0.0, 0.5, 2.0];
+        let ys = [-0.5, 0.0, 1.5];
+        let z = slice_objective::<f64, _>(&q, &plane, &xs, &ys);
+        for (j, &b) in ys.iter().enumerate() {
+            for (i, &a) in xs.iter().enumerate() {
+                let want = 0.5 * (a * a * xx + 2.0 * a * b * xy + b * b * yy);
+                assert!((z[j * xs.len() + i] - want).abs() < 1e-12 * want.abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn slices_through_saddle_and_rosenbrock_have_known_values() {
+        // Along the axes through 0 the saddle x² − y² is a² on x and −b² on y.
+        let (ex, ey) = ([1.0, 0.0], [0.0, 1.0]);
+        let c = [0.0, 0.0];
+        let plane = Plane {
+            center: &c,
+            dx: &ex,
+            dy: Some(&ey),
+        };
+        let z = slice_objective::<f64, _>(&Saddle, &plane, &[-2.0, 0.0, 3.0], &[-1.0, 2.0]);
+        assert_eq!(z, vec![3.0, -1.0, 8.0, 0.0, -4.0, 5.0]);
+        // Rosenbrock along the valley floor y = x² through (1, 1) is (1 − x)².
+        let c = [1.0, 1.0];
+        let line = Plane {
+            center: &c,
+            dx: &ex,
+            dy: None,
+        };
+        let r = Rosenbrock::default();
+        let z = slice_objective::<f64, _>(&r, &line, &[0.0, 0.5], &[0.0]);
+        assert_eq!(z[0], 0.0);
+        assert!((z[1] - (0.25 + 100.0 * (1.0f64 - 2.25).powi(2))).abs() < 1e-12);
+    }
+}
