@@ -215,7 +215,8 @@ pub struct SliceConfig {
     /// (so that a = 1 lands exactly on model_x, and PCA coordinates are distances).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalization: Option<crate::landscape::directions::Normalization>,
-    /// Default `bias`: bias entries of the directions are zeroed.
+    /// Default `bias` (bias entries of the directions zeroed) for random and file
+    /// directions, `none` for models and pca (their biases are part of the move).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore: Option<crate::landscape::directions::Ignore>,
     /// Gram–Schmidt y against x.

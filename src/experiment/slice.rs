@@ -199,8 +199,22 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     let layout = setup.mlp.layout.clone();
     let p = layout.n_params();
 
+    // Effective settings (defaults resolved), part of the sweep's fingerprint.
+    let normalization = sc.normalization.unwrap_or(match sc.directions {
+        DirectionKind::Random | DirectionKind::Files => Normalization::Filter,
+        DirectionKind::Models | DirectionKind::Pca => Normalization::None,
+    });
+    let ignore = sc.ignore.unwrap_or(match sc.directions {
+        DirectionKind::Random | DirectionKind::Files => Ignore::Bias,
+        DirectionKind::Models | DirectionKind::Pca => Ignore::None,
+    });
     // Load every direction input now: wrong lengths or shapes are errors before any write.
+    let settings = format!(
+        "{center_kind:?} {normalization:?} {ignore:?} losscape {}",
+        env!("CARGO_PKG_VERSION")
+    );
     let mut fingerprint = fnv(resolved_config(cfg)?.as_bytes(), 0xcbf2_9ce4_8422_2325);
+    fingerprint = fnv(settings.as_bytes(), fingerprint);
     let mut loaded: Vec<Vec<f64>> = Vec::new();
     for f in [&sc.dir_x, &sc.dir_y].into_iter().flatten() {
         let path = cfg.resolve(f);
@@ -284,12 +298,6 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         c
     };
 
-    // The directions.
-    let normalization = sc.normalization.unwrap_or(match sc.directions {
-        DirectionKind::Random | DirectionKind::Files => Normalization::Filter,
-        DirectionKind::Models | DirectionKind::Pca => Normalization::None,
-    });
-    let ignore = sc.ignore.unwrap_or(Ignore::Bias);
     let directions = if resuming && dir.path("dir_x.npy").exists() {
         read_directions(
             &dir,

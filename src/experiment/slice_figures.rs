@@ -171,7 +171,9 @@ fn draw_1d(dir: &RunDir, x: &[f64], xl: &str, style: &Style) -> Result<()> {
             accuracy: train_acc.as_ref().map(|v| &v[range.clone()]),
             dashed: false,
         });
-        if let Some(t) = &test {
+        // With many directions the figure shows the training set only (one colour per
+        // direction stays readable); the test arrays are saved all the same.
+        if let Some(t) = test.as_ref().filter(|_| lines == 1) {
             curves.push(Curve1d {
                 label: el,
                 loss: &t[range.clone()],

@@ -11,8 +11,8 @@
 //!
 //! The file is ASCII. Numbers are written so that they parse back to the same `f64`; a
 //! scalar that is not finite at a point (or missing, when its slice is short) is written
-//! as `nan` / `inf` / `-inf`, which VTK 9 reads as such (checked with VTK 9.7's
-//! `vtkXMLPolyDataReader`).
+//! as `nan`, which VTK reads as NaN and ParaView draws in its NaN colour (checked with
+//! VTK 9.7's `vtkXMLPolyDataReader`, which reads `-inf` as +inf, hence no infinities).
 
 use std::fmt::Write;
 
@@ -23,11 +23,11 @@ pub fn surface_vtp(x: &[f64], y: &[f64], z: &[f64], scalars: &[(&str, &[f64])]) 
     // Point index of every grid cell that becomes a point.
     let mut index = vec![usize::MAX; nx * ny];
     let mut cells = Vec::new();
-    for j in 0..ny {
-        for i in 0..nx {
+    for (j, yj) in y.iter().enumerate() {
+        for (i, xi) in x.iter().enumerate() {
             let k = j * nx + i;
             let v = z.get(k).copied().unwrap_or(f64::NAN);
-            if v.is_finite() && x[i].is_finite() && y[j].is_finite() {
+            if v.is_finite() && xi.is_finite() && yj.is_finite() {
                 index[k] = cells.len();
                 cells.push((i, j, k));
             }
@@ -107,12 +107,10 @@ pub fn surface_vtp(x: &[f64], y: &[f64], z: &[f64], scalars: &[(&str, &[f64])]) 
 }
 
 /// An `f64` that parses back to itself: plain decimals for ordinary magnitudes, the
-/// shortest exponent form otherwise.
+/// shortest exponent form otherwise; `nan` for anything not finite.
 fn fmt_f64(v: f64) -> String {
-    if v.is_nan() {
+    if !v.is_finite() {
         "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.into()
     } else if v == 0.0 || (1e-4..1e15).contains(&v.abs()) {
         format!("{v}")
     } else {
@@ -233,5 +231,10 @@ mod tests {
         assert_eq!(attr(&text, "NumberOfPoints"), 0);
         let text = surface_vtp(&[0.0, f64::NAN], &[0.0, 1.0], &[1.0; 4], &[]);
         assert_eq!(attr(&text, "NumberOfPoints"), 2);
+        // Non-finite scalars are NaN.
+        let s = [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1.0];
+        let text = surface_vtp(&[0.0, 1.0], &[0.0, 1.0], &[1.0; 4], &[("s", &s)]);
+        let v = array(&text, "s");
+        assert!(v[..3].iter().all(|v| v.is_nan()) && v[3] == 1.0, "{v:?}");
     }
 }

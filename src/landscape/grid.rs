@@ -49,7 +49,8 @@ impl Plane<'_> {
     }
 }
 
-/// Model, data and reusable buffers for measuring points.
+/// Model, data and reusable buffers for measuring points. Points run in parallel and
+/// each point's data-set sums run on its own thread (same numbers as in parallel).
 pub struct Evaluator<'a, S> {
     pub mlp: &'a Mlp,
     pub train: &'a Samples<S>,
@@ -85,8 +86,8 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
     pub fn measure(&self, plane: &Plane, a: f64, b: f64) -> [f64; N_VALUES] {
         let mut w = self.free.lock().unwrap().pop().unwrap_or_else(|| Worker {
             theta: vec![S::zero(); self.mlp.n_params()],
-            train: ChunkPool::new(self.mlp),
-            test: ChunkPool::new(self.mlp),
+            train: ChunkPool::new(self.mlp).sequential(),
+            test: ChunkPool::new(self.mlp).sequential(),
         });
         plane.point(a, b, &mut w.theta);
         let tr = w.train.eval(self.mlp, self.train, &w.theta);
@@ -112,7 +113,7 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
     ) -> Result<Vec<[f64; N_VALUES]>> {
         let pending: Vec<usize> = (0..coords.len()).filter(|&i| done[i].is_none()).collect();
         progress.inc((coords.len() - pending.len()) as u64);
-        let batch = 4 * rayon::current_num_threads().max(1);
+        let batch = (4 * rayon::current_num_threads()).max(64);
         for ids in pending.chunks(batch) {
             let vals: Vec<[f64; N_VALUES]> = ids
                 .par_iter()

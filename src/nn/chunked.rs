@@ -45,6 +45,9 @@ struct Group<S> {
 
 /// Reusable per-group buffers for one network shape (allocated on first use).
 pub struct ChunkPool<S> {
+    /// Run the groups as rayon tasks (else in order on the calling thread; the numbers
+    /// are the same either way).
+    parallel: bool,
     chunk_rows: usize,
     n_params: usize,
     layout: crate::nn::Layout,
@@ -61,11 +64,19 @@ fn partition(n: usize, chunk_rows: usize) -> Vec<Range<usize>> {
 impl<S: Scalar> ChunkPool<S> {
     pub fn new(mlp: &Mlp) -> Self {
         ChunkPool {
+            parallel: true,
             chunk_rows: chunk_rows(mlp),
             n_params: mlp.n_params(),
             layout: mlp.layout.clone(),
             groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
         }
+    }
+
+    /// The same pool evaluating its groups on the calling thread: for callers that are
+    /// already parallel over something else (grid points, runs).
+    pub fn sequential(mut self) -> Self {
+        self.parallel = false;
+        self
     }
 
     /// Loss and accuracy of `data` at `theta`.
@@ -145,8 +156,8 @@ impl<S: Scalar> ChunkPool<S> {
             g.stats = BatchStats::default();
             work(g, rows);
         };
-        if parts.len() == 1 {
-            job((&self.groups[0], parts[0].clone()));
+        if parts.len() == 1 || !self.parallel {
+            self.groups.iter().zip(parts.clone()).for_each(job);
         } else {
             self.groups[..parts.len()]
                 .par_iter()

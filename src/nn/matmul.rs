@@ -17,6 +17,14 @@ pub fn mm_nt<S: Scalar>(
     accumulate: bool,
 ) {
     assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
+    // Tiny inner dimensions (the first layer on 2-D data) are faster as a direct loop.
+    match k {
+        1 => return nt_small_k::<S, 1>(m, n, a, b, c, accumulate),
+        2 => return nt_small_k::<S, 2>(m, n, a, b, c, accumulate),
+        3 => return nt_small_k::<S, 3>(m, n, a, b, c, accumulate),
+        4 => return nt_small_k::<S, 4>(m, n, a, b, c, accumulate),
+        _ => {}
+    }
     // SAFETY: bounds checked above; A is (m×k) with strides (k, 1), Bᵀ is (k×n) with
     // strides (1, k), C is (m×n) with strides (n, 1).
     unsafe {
@@ -61,6 +69,40 @@ pub fn mm_tn<S: Scalar>(
         raw(
             m, n, k, c, n as isize, 1, a, 1, m as isize, b, n as isize, 1, accumulate,
         )
+    }
+}
+
+/// C ← [C +] A·Bᵀ for a small compile-time inner dimension K: Bᵀ is copied into a
+/// stack buffer (K × n) so the loop over a row of C is contiguous and vectorises.
+fn nt_small_k<S: Scalar, const K: usize>(
+    m: usize,
+    n: usize,
+    a: &[S],
+    b: &[S],
+    c: &mut [S],
+    accumulate: bool,
+) {
+    const MAX: usize = 4096;
+    let mut bt = [S::zero(); MAX];
+    let cols = MAX / K; // columns of C handled per pass
+    for j0 in (0..n).step_by(cols) {
+        let nb = cols.min(n - j0);
+        for p in 0..K {
+            for j in 0..nb {
+                bt[p * nb + j] = b[(j0 + j) * K + p];
+            }
+        }
+        for (row, ai) in c.chunks_exact_mut(n).zip(a.chunks_exact(K)).take(m) {
+            let row = &mut row[j0..j0 + nb];
+            if !accumulate {
+                row.iter_mut().for_each(|v| *v = S::zero());
+            }
+            for (p, &x) in ai.iter().enumerate() {
+                for (cj, &w) in row.iter_mut().zip(&bt[p * nb..(p + 1) * nb]) {
+                    *cj += x * w;
+                }
+            }
+        }
     }
 }
 
@@ -130,6 +172,26 @@ mod tests {
             }
         }
         c
+    }
+
+    #[test]
+    fn small_inner_dimensions_agree_with_naive_products() {
+        for k in 1..=5 {
+            for (m, n) in [(7, 5), (3, 1500)] {
+                let a: Vec<f64> = (0..m * k).map(|i| (i as f64 * 0.37).sin()).collect();
+                let b: Vec<f64> = (0..n * k).map(|i| (i as f64 * 0.11).cos()).collect();
+                let want = naive(m, n, k, |i, p| a[i * k + p], |p, j| b[j * k + p]);
+                let mut c = vec![0.5; m * n];
+                mm_nt(m, n, k, &a, &b, &mut c, true);
+                c.iter()
+                    .zip(&want)
+                    .for_each(|(x, y)| assert!((x - 0.5 - y).abs() < 1e-12));
+                mm_nt(m, n, k, &a, &b, &mut c, false);
+                c.iter()
+                    .zip(&want)
+                    .for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
+            }
+        }
     }
 
     #[test]

@@ -28,7 +28,8 @@
 use std::path::Path;
 
 use contour::ContourBuilder;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -406,7 +407,7 @@ fn color_range(
         (lo, hi) = (-m, m);
     }
     let scale = lo.abs().max(hi.abs());
-    if !(hi - lo > 1e-12 * scale) {
+    if hi - lo <= 1e-12 * scale {
         let w = if log {
             1.0
         } else if scale > 0.0 {
@@ -467,7 +468,7 @@ fn step_decimals(step: f64) -> usize {
 /// large or small magnitudes).
 fn fmt_stepped(v: f64, step: f64) -> String {
     let v = if v.abs() < 1e-9 * step { 0.0 } else { v };
-    if (v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3)) || step < 1e-5 || step >= 1e5 {
+    if (v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3)) || !(1e-5..1e5).contains(&step) {
         return fmt_tick(v);
     }
     let d = step_decimals(step);
@@ -1213,6 +1214,33 @@ fn fmt_sig(v: f64) -> String {
 // ---------------------------------------------------------------------------------------
 // The 2-D figures.
 
+/// Which of `levels` get a label: every `stride`-th, counted so that the labelled values
+/// are the roundest (multiples of `stride` steps on a linear scale; decades first on a
+/// log scale).
+fn labelled_levels(levels: &[Mark], stride: usize, log: bool) -> Vec<bool> {
+    if stride <= 1 || levels.len() < 2 {
+        return vec![true; levels.len()];
+    }
+    // The offset in 0..stride whose labels are roundest: most decades on a log scale,
+    // then fewest significant characters on average.
+    let score = |off: usize| -> (usize, usize) {
+        let chosen: Vec<&Mark> = levels.iter().skip(off).step_by(stride).collect();
+        let decades = chosen
+            .iter()
+            .filter(|m| log && (m.t - m.t.round()).abs() < 1e-9)
+            .count();
+        let chars: usize = chosen
+            .iter()
+            .map(|m| m.label.trim_end_matches('0').len())
+            .sum();
+        (usize::MAX - decades, chars * 1000 / chosen.len().max(1))
+    };
+    let best = (0..stride.min(levels.len()))
+        .min_by_key(|&o| score(o))
+        .unwrap_or(0);
+    (0..levels.len()).map(|k| k % stride == best).collect()
+}
+
 /// Contour lines with labelled levels (matplotlib's `contour` + `clabel`): lines
 /// coloured by level from viridis, about every other level labelled inline, the grid
 /// minimum marked with a star, masked cells grey, an optional path on top; a colour bar
@@ -1230,7 +1258,11 @@ pub fn contour_plot(
         ));
     }
     let g = prepare("contour_plot", s, style)?;
-    let levels = round_marks(&g.scale, style.levels);
+    let levels = if g.argmin.is_some() {
+        round_marks(&g.scale, style.levels)
+    } else {
+        Vec::new()
+    };
     let polylines = contour_lines(&g, &levels).map_err(|e| Error::output(path, e))?;
     draw_2d(path, title, &g, style, overlay, Some((&levels, &polylines)))
 }
@@ -1328,13 +1360,13 @@ fn draw_2d(
                 let (w, h) = root.estimate_text_size(&m.label, &label_font)?;
                 sizes.push((w as f64 + 6.0, h as f64 + 2.0));
             }
-            // Label every level when there are few, else about every other one.
-            let stride = if levels.len() <= 8 {
-                1
-            } else {
-                levels.len().div_ceil(10).max(2)
-            };
-            let labelled: Vec<bool> = (0..levels.len()).map(|k| k % stride == 0).collect();
+            // Label every level when there are few, else every 2nd, 5th, 10th... counted
+            // from a round value, so that the labelled values are the roundest ones.
+            let stride = [1usize, 2, 5, 10, 20, 50]
+                .into_iter()
+                .find(|&k| levels.len().div_ceil(k) <= 11)
+                .unwrap_or(100);
+            let labelled = labelled_levels(levels, stride, g.scale.log);
             let mut blocked: Vec<Rect> = Vec::new();
             if let Some(c) = star_at {
                 blocked.push(Rect(c.0 - 14.0, c.1 - 14.0, c.0 + 14.0, c.1 + 14.0));
@@ -1425,6 +1457,37 @@ fn draw_2d(
 // ---------------------------------------------------------------------------------------
 // 3-D surface.
 
+/// A linear f64 axis whose ticks are the given values (plotters' `WithKeyPoints` has no
+/// label formatter in 3-D charts).
+struct TickedAxis {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TickedAxis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+}
+
+/// A 3-D facet: projected depth, corners (x, value, -y), colour.
+type Facet = (i32, [(f64, f64, f64); 4], RGBColor);
+
 /// View angles (radians) of the 3-D surface: plotters' yaw and pitch, chosen to look like
 /// matplotlib's default `plot_surface` view (elevation 30°, azimuth -60°).
 const YAW: f64 = 0.6;
@@ -1433,35 +1496,47 @@ const PITCH: f64 = 0.45;
 /// A 3-D surface on plotters' 3-D chart, coloured by value with a colour bar. One facet
 /// per grid cell (colour of the cell's mean), facets touching a masked value are left out,
 /// and values outside `vmin..vmax` are flattened onto the box. On a log scale the
-/// vertical axis shows `log10` of the value with ticks labelled in value.
+/// vertical axis is `log10` of the value, with round values as ticks.
+///
+/// The axes are right-handed as in matplotlib: `x` runs along the front edge, `y` away
+/// from the viewer, the value up. Plotters' own `SurfaceSeries` is not used because it
+/// neither orders facets by depth nor skips masked cells; the facets are the same
+/// polygons, drawn far to near.
 pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -> Result<()> {
     let g = prepare("surface_3d", s, style)?;
     let (lo, hi) = (g.scale.lo, g.scale.hi);
     let (x0, x1) = g.x_range();
     let (y0, y1) = g.y_range();
     let (width, height) = (1000u32, 760u32);
-    let panel = 190u32;
-    let log = style.log;
+    let panel = 215u32;
+    let marks = round_marks(&g.scale, 6);
+    let ticks: Vec<f64> = marks.iter().map(|m| m.t).collect();
 
     save_png(path, (width, height), |root| {
         let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
         let (main, _side) = area.split_horizontally(width - panel);
-        let mut chart =
-            ChartBuilder::on(&main)
-                .margin(30)
-                .build_cartesian_3d(x0..x1, lo..hi, y0..y1)?;
+        // Plotters' third axis is `-y`, which makes (x, y, value) right-handed on screen.
+        let value_axis = TickedAxis {
+            inner: (lo..hi).into(),
+            ticks: ticks.clone(),
+        };
+        let mut chart = ChartBuilder::on(&main)
+            .margin(10)
+            .margin_left(70)
+            .margin_bottom(30)
+            .build_cartesian_3d(x0..x1, value_axis, -y1..-y0)?;
         chart.with_projection(|mut pb| {
             pb.yaw = YAW;
             pb.pitch = PITCH;
-            pb.scale = 0.78;
+            pb.scale = 0.8;
             pb.into_matrix()
         });
-        let z_fmt = move |v: &f64| {
-            if log {
-                fmt_log_tick(10f64.powf(*v))
-            } else {
-                fmt_tick(*v)
-            }
+        let value_label = |v: &f64| {
+            marks
+                .iter()
+                .find(|m| (m.t - v).abs() <= 1e-9 * (1.0 + v.abs()))
+                .map(|m| m.label.clone())
+                .unwrap_or_default()
         };
         chart
             .configure_axes()
@@ -1470,17 +1545,23 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
             .axis_panel_style(RGBColor(248, 248, 248).filled())
             .max_light_lines(2)
             .x_labels(6)
-            .y_labels(6)
             .z_labels(6)
             .label_style((FONT, TICK_PX - 2).into_font().color(&TEXT))
             .x_formatter(&|v| fmt_tick(*v))
-            .y_formatter(&z_fmt)
-            .z_formatter(&|v| fmt_tick(*v))
+            .y_formatter(&value_label)
+            // The front corner (x1, y0) already carries x's last label.
+            .z_formatter(&|v| {
+                if (*v + y0).abs() <= 1e-12 * (1.0 + y0.abs()) {
+                    String::new()
+                } else {
+                    fmt_tick(-*v)
+                }
+            })
             .draw()?;
 
         // Facets, far ones first.
         let coord = chart.as_coord_spec();
-        let mut facets: Vec<(i32, [(f64, f64, f64); 4], RGBColor)> = Vec::new();
+        let mut facets: Vec<Facet> = Vec::new();
         for j in 0..g.ny - 1 {
             for i in 0..g.nx - 1 {
                 let c = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
@@ -1489,17 +1570,19 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
                     continue;
                 }
                 let mean = 0.25 * v.iter().sum::<f64>();
-                let pts = [0, 1, 2, 3].map(|k| (g.x[c[k].0], v[k].clamp(lo, hi), g.y[c[k].1]));
+                let pts = [0, 1, 2, 3].map(|k| (g.x[c[k].0], v[k].clamp(lo, hi), -g.y[c[k].1]));
                 let centre = (
                     0.5 * (g.x[i] + g.x[i + 1]),
                     mean.clamp(lo, hi),
-                    0.5 * (g.y[j] + g.y[j + 1]),
+                    -0.5 * (g.y[j] + g.y[j + 1]),
                 );
                 let depth = coord.projected_depth(&centre.0, &centre.1, &centre.2);
                 facets.push((depth, pts, g.scale.fill(mean)));
             }
         }
         facets.sort_by_key(|f| std::cmp::Reverse(f.0));
+        // Darker facet edges show the mesh when cells are large; otherwise the edges only
+        // close the hairline gaps between neighbouring facets.
         let cell_px = (width as f64 * 0.5) / (g.nx.max(g.ny) as f64);
         for (_, pts, color) in &facets {
             chart.draw_series(std::iter::once(Polygon::new(pts.to_vec(), color.filled())))?;
@@ -1518,15 +1601,25 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
 
         // Axis names: outside the box's front edges, pushed away from its centre.
         let coord = chart.as_coord_spec();
-        let px = |p: (f64, f64, f64)| {
-            let (a, b) = coord.translate(&p);
-            (a as f64, b as f64)
+        let px = |(a, v, b): (f64, f64, f64)| {
+            let (p, q) = coord.translate(&(a, v, -b));
+            (p as f64, q as f64)
         };
         let centre = px((0.5 * (x0 + x1), lo, 0.5 * (y0 + y1)));
-        let away = |p: Pt, d: f64| {
+        // A name `d` pixels out from edge point `p`, anchored on its side facing the box.
+        let name_at = |name: &str, p: Pt, d: f64| -> DrawResult {
             let (dx, dy) = (p.0 - centre.0, p.1 - centre.1);
             let n = dx.hypot(dy).max(1e-9);
-            to_i((p.0 + d * dx / n, p.1 + d * dy / n))
+            let h = if dx.abs() < 0.5 * dy.abs() {
+                HPos::Center
+            } else if dx > 0.0 {
+                HPos::Left
+            } else {
+                HPos::Right
+            };
+            let at = to_i((p.0 + d * dx / n, p.1 + d * dy / n));
+            root.draw_text(name, &text_style(AXIS_PX, &TEXT, h, VPos::Center), at)?;
+            Ok(())
         };
         let front_y = if px((x0, lo, y0)).1 >= px((x0, lo, y1)).1 {
             y0
@@ -1538,17 +1631,8 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
         } else {
             x1
         };
-        let label = text_style(AXIS_PX, &TEXT, HPos::Center, VPos::Center);
-        root.draw_text(
-            &style.x_label,
-            &label,
-            away(px((0.5 * (x0 + x1), lo, front_y)), 62.0),
-        )?;
-        root.draw_text(
-            &style.y_label,
-            &label,
-            away(px((front_x, lo, 0.5 * (y0 + y1))), 62.0),
-        )?;
+        name_at(&style.x_label, px((0.5 * (x0 + x1), lo, front_y)), 55.0)?;
+        name_at(&style.y_label, px((front_x, lo, 0.5 * (y0 + y1))), 55.0)?;
         // The value axis: left of the leftmost vertical edge, written upwards.
         let corners = [(x0, y0), (x0, y1), (x1, y0), (x1, y1)];
         let left = corners
@@ -1560,26 +1644,30 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
             .color(&TEXT)
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw_text(&style.z_label, &vstyle, to_i((left.0 - 75.0, left.1)))?;
+        root.draw_text(
+            &style.z_label,
+            &vstyle,
+            to_i(((left.0 - 70.0).max(16.0), left.1)),
+        )?;
         if g.argmin.is_none() {
             draw_no_data(&main)?;
         }
 
-        let panel_x = (width - panel) as i32 + 20;
+        let panel_x = (width - panel) as i32 + 10;
         let mut keys = Vec::new();
         if g.n_masked > 0 {
-            keys.push(Key::Masked(if log {
-                "≤ 0 or not finite (left out)"
+            keys.push(Key::Masked(if style.log {
+                "≤ 0 or not finite"
             } else {
-                "not finite (left out)"
+                "not finite"
             }));
         }
-        let y = draw_keys(root, &keys, panel_x, 120)?;
+        let y = draw_keys(root, &keys, panel_x, 130)?;
         draw_colorbar(
             root,
-            panel_x,
+            panel_x + 2,
             y + 46,
-            height as i32 - 150,
+            height as i32 - 160,
             &style.z_label,
             &g.scale,
             false,
@@ -1816,12 +1904,11 @@ fn legend_line(
 fn draw_slice_legend(side: &Area, s: &Slice1d, has_acc: bool) -> DrawResult {
     let text = text_style(LEGEND_PX - 2, &TEXT, HPos::Left, VPos::Center);
     let row = 28;
-    let n_rows = s.curves.len() + if has_acc { 3 } else { 0 };
-    if n_rows == 0 {
+    if s.curves.is_empty() {
         return Ok(());
     }
     let (x, mut y) = (8, 20);
-    let box_h = n_rows as i32 * row + 16;
+    let box_h = s.curves.len() as i32 * row + if has_acc { 5 * row / 2 } else { 0 } + 12;
     let (w, _) = side.dim_in_pixel();
     side.draw(&Rectangle::new(
         [(x - 6, y - 8), (w as i32 - 12, y - 8 + box_h)],
@@ -2195,7 +2282,7 @@ mod tests {
                 },
                 Curve1d {
                     label: "nan",
-                    loss: &vec![f64::NAN; 25],
+                    loss: &[f64::NAN; 25],
                     accuracy: None,
                     dashed: false,
                 },
@@ -2378,10 +2465,11 @@ mod tests {
             diverging: false,
         };
         let m = round_marks(&sc, 4);
-        assert_eq!(
-            m.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(),
-            ["0.5", "0.55", "0.6", "0.65", "0.7"]
-        );
+        let labels: Vec<&str> = m.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(labels, ["0.5", "0.6", "0.7"]);
+        let m = round_marks(&sc, 20);
+        assert_eq!(m.len(), 21);
+        assert_eq!(m[5].label, "0.55");
         assert_eq!(color_range(None, None, None, false, false), (0.0, 1.0));
         assert_eq!(
             color_range(Some((-1.0, 3.0)), None, None, false, true),
@@ -2615,5 +2703,62 @@ mod demo {
             &s,
         )
         .unwrap();
+
+        // Edge cases, to look at: scattered NaN, all NaN, constant, 2 x 2, log with zeros.
+        let edge = dir.join("edge");
+        std::fs::create_dir_all(&edge).unwrap();
+        let mut holes = field(&|a, b| a * a + b * b);
+        for k in (0..n * n).step_by(37) {
+            holes[k] = f64::NAN;
+        }
+        let zeros = field(&|a, b| (a * a + b * b - 0.2).max(0.0));
+        type Case<'a> = (&'a str, Vec<f64>, Vec<f64>, Vec<f64>, bool);
+        let cases: Vec<Case> = vec![
+            ("holes", x.clone(), y.clone(), holes, false),
+            (
+                "all_nan",
+                x.clone(),
+                y.clone(),
+                vec![f64::NAN; n * n],
+                false,
+            ),
+            ("constant", x.clone(), y.clone(), vec![0.3; n * n], false),
+            (
+                "two",
+                vec![0.0, 1.0],
+                vec![0.0, 2.0],
+                vec![1.0, 2.0, 3.0, 4.0],
+                false,
+            ),
+            ("log_zeros", x.clone(), y.clone(), zeros, true),
+        ];
+        for (name, xx, yy, zz, log) in &cases {
+            let s = Surface {
+                x: xx,
+                y: yy,
+                z: zz,
+            };
+            let st = SurfaceStyle {
+                log: *log,
+                ..SurfaceStyle::default()
+            };
+            contour_plot(
+                &edge.join(format!("{name}_contour.png")),
+                name,
+                &s,
+                &st,
+                None,
+            )
+            .unwrap();
+            heatmap(
+                &edge.join(format!("{name}_heatmap.png")),
+                name,
+                &s,
+                &st,
+                None,
+            )
+            .unwrap();
+            surface_3d(&edge.join(format!("{name}_3d.png")), name, &s, &st).unwrap();
+        }
     }
 }
