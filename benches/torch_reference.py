@@ -63,8 +63,24 @@ def workload(name, widths, act, n, loss):
         dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
         torch.autograd.grad(dot, params)
 
+    # A slice grid point as loss-landscape computes it: set the weights from a flat vector,
+    # then evaluate loss and accuracy over the whole set without gradients.
+    flat = torch.nn.utils.parameters_to_vector(params).detach()
+    d = torch.randn_like(flat) * 1e-3
+
+    def point():
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(flat + d, params)
+            out = model(x)
+            crit(out, y).item()
+            if loss == "bce":
+                ((out > 0).float() == y).float().mean().item()
+            else:
+                (out.argmax(1) == y).float().mean().item()
+
+    RESULTS["slice_point_ms"].append(median_ms(point))
     tg, th = median_ms(grad), median_ms(hvp)
-    print(f"{name:<36} grad {tg:9.3f} ms   hvp {th:9.3f} ms   hvp/grad {th / tg:5.2f}")
+    print(f"{name:<36} grad {tg:9.3f} ms   hvp {th:9.3f} ms   hvp/grad {th / tg:5.2f}   slice point {RESULTS['slice_point_ms'][-1]:8.3f} ms")
     RESULTS["grad_ms"].append(tg)
     RESULTS["hvp_ms"].append(th)
     return model, x, y, crit
@@ -84,7 +100,7 @@ def sgd_steps_per_s(model, x, y, crit, b, steps=3000):
     return steps / (time.perf_counter() - t)
 
 
-RESULTS = {"grad_ms": [], "hvp_ms": [], "sgd_steps_per_s": []}
+RESULTS = {"grad_ms": [], "hvp_ms": [], "sgd_steps_per_s": [], "slice_point_ms": []}
 
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}")

@@ -12,12 +12,14 @@ use criterion::Criterion;
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
 use losscape::data::samples::Samples;
+use losscape::landscape::grid::{Evaluator, Plane};
 use losscape::nn::chunked::ChunkPool;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use losscape::objective::{MlpObjective, Objective};
 use losscape::optim::{train, Hyper, Length, OptimizerKind, TrainPlan};
 use losscape::progress::Progress;
 use rand::SeedableRng;
+use rayon::prelude::*;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -108,6 +110,32 @@ fn sgd_steps_per_sec(w: &Workload, b: usize, steps: usize) -> f64 {
     );
     let el = t.elapsed().as_secs_f64() - 2.0 * rec.as_secs_f64();
     steps as f64 / el
+}
+
+/// Seconds per slice grid point (loss + accuracy on the whole set at θ + a·dx + b·dy),
+/// points evaluated in parallel as `losscape run` does.
+fn slice_point_seconds(w: &Workload, n_points: usize) -> f64 {
+    let center: Vec<f64> = w.theta.iter().map(|&v| v as f64).collect();
+    let dx: Vec<f64> = (0..center.len())
+        .map(|i| ((i % 11) as f64 - 5.0) * 1e-3)
+        .collect();
+    let dy: Vec<f64> = (0..center.len())
+        .map(|i| ((i % 5) as f64 - 2.0) * 1e-3)
+        .collect();
+    let plane = Plane {
+        center: &center,
+        dx: &dx,
+        dy: Some(&dy),
+    };
+    let eval = Evaluator::new(&w.mlp, &w.data, None);
+    eval.measure(&plane, 0.0, 0.0); // warm the buffers
+    let t = Instant::now();
+    let total: f64 = (0..n_points)
+        .into_par_iter()
+        .map(|i| eval.measure(&plane, i as f64 * 0.01, -(i as f64) * 0.02)[0])
+        .sum();
+    black_box(total);
+    t.elapsed().as_secs_f64() / n_points as f64
 }
 
 fn main() {
@@ -237,6 +265,51 @@ fn main() {
             here,
             sps / here,
             target
+        );
+    }
+
+    println!(
+        "\nSlice grid points (loss + accuracy over the whole set per point, points in parallel):"
+    );
+    println!(
+        "{:<36} {:>10} {:>10} {:>9} {:>10} {:>9} {:>8} {:>10} {:>9}",
+        "workload",
+        "ms/point",
+        "issue ms",
+        "vs issue",
+        "here ms",
+        "vs here",
+        "target",
+        "2N/N time",
+        "2 vs 1 thr"
+    );
+    for (i, (w, (torch, target))) in ws
+        .iter()
+        .zip([(0.13, 10.0), (0.73, 3.0), (16.6, 1.25)])
+        .enumerate()
+    {
+        let n = [512, 128, 16][i];
+        let one = slice_point_seconds(w, n);
+        let two = slice_point_seconds(w, 2 * n);
+        let scaling = (2.0 * n as f64 * two) / (n as f64 * one);
+        let single = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| slice_point_seconds(w, n));
+        let here = local_at("slice_point_ms", i);
+        let ms = one * 1e3;
+        println!(
+            "{:<36} {:>10.4} {:>10.3} {:>8.2}x {:>10.3} {:>8.2}x {:>7.2}x {:>10.2} {:>8.2}x",
+            w.name,
+            ms,
+            torch,
+            torch / ms,
+            here,
+            here / ms,
+            target,
+            scaling,
+            single / one
         );
     }
 }
