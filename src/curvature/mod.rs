@@ -1,0 +1,281 @@
+//! Curvature of a loss at a point, through Hessian-vector products only.
+//!
+//! Every solver here sees the Hessian H = ∇²f(θ) as a symmetric linear operator
+//! v ↦ H v ([`HvpOperator`]), so it runs unchanged on an MLP over a data set
+//! ([`ObjectiveHessian`] around [`crate::objective::MlpObjective`]), on the analytic toys
+//! of [`crate::objective::toys`], or on a dense test matrix ([`DenseOperator`]).
+//!
+//! - [`lanczos`]: extreme eigenpairs by Lanczos with full reorthogonalisation
+//!   (Lanczos 1950; Golub & Van Loan, *Matrix Computations*, §10.1).
+//! - [`power`]: PyHessian's deflated power iteration (Yao et al. 2020), for comparison.
+//! - [`trace`]: tr(H) by Hutchinson (1989) and Hutch++ (Meyer et al. 2021).
+//! - [`density`]: the spectral density by stochastic Lanczos quadrature
+//!   (Ghorbani, Krishnan & Xiao 2019; PyHessian).
+//! - [`exact`]: the full Hessian from P HVPs and its spectrum, for small nets.
+//!
+//! All solvers count the HVPs they make (an [`HvpCounter`]) and report the count, so
+//! methods can be compared at equal budget. Randomness comes from a caller-supplied
+//! `ChaCha8Rng`, so results reproduce from a seed.
+
+pub mod density;
+pub mod exact;
+pub mod lanczos;
+pub mod power;
+pub mod trace;
+
+pub use density::{slq_density, slq_nodes};
+pub use exact::{exact_hessian, exact_hessian_with_asymmetry, exact_spectrum};
+pub use lanczos::{lanczos, EigenPair, LanczosResult};
+pub use power::power_iteration_top;
+pub use trace::{hutch_plus_plus, hutchinson, TraceEstimate};
+
+use crate::objective::Objective;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A symmetric linear operator v ↦ A v of dimension n (in practice a Hessian H).
+pub trait HvpOperator: Sync {
+    /// The dimension n (the number of parameters P for a Hessian).
+    fn dim(&self) -> usize;
+    /// Writes A v into `out` (both of length n).
+    fn apply(&self, v: &[f64], out: &mut [f64]);
+}
+
+impl<T: HvpOperator + ?Sized> HvpOperator for &T {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        (**self).apply(v, out)
+    }
+}
+
+/// A thread-safe count of operator applications (HVPs).
+#[derive(Debug, Default)]
+pub struct HvpCounter(AtomicUsize);
+
+impl HvpCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds one application.
+    pub fn tick(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    /// Applications so far.
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The Hessian H = ∇²f(θ) of an f64 objective at a fixed θ, applied by the objective's
+/// exact HVP (Pearlmutter's R-operator for an MLP). Counts its applications.
+pub struct ObjectiveHessian<'a, O> {
+    pub obj: &'a O,
+    pub theta: &'a [f64],
+    counter: HvpCounter,
+}
+
+impl<'a, O: Objective<f64>> ObjectiveHessian<'a, O> {
+    pub fn new(obj: &'a O, theta: &'a [f64]) -> Self {
+        assert_eq!(obj.dim(), theta.len(), "theta length != objective dim");
+        ObjectiveHessian {
+            obj,
+            theta,
+            counter: HvpCounter::new(),
+        }
+    }
+    /// HVPs made through this operator so far (by all solvers that used it).
+    pub fn hvps(&self) -> usize {
+        self.counter.get()
+    }
+}
+
+impl<O: Objective<f64>> HvpOperator for ObjectiveHessian<'_, O> {
+    fn dim(&self) -> usize {
+        self.theta.len()
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        self.counter.tick();
+        self.obj.hvp(self.theta, v, out);
+    }
+}
+
+/// A dense symmetric n × n matrix `a` (row-major) as an operator; for tests and small
+/// problems. Counts its applications.
+pub struct DenseOperator {
+    pub a: Vec<f64>,
+    pub n: usize,
+    counter: HvpCounter,
+}
+
+impl DenseOperator {
+    /// `a` is row-major n × n (not checked for symmetry).
+    pub fn new(a: Vec<f64>, n: usize) -> Self {
+        assert_eq!(a.len(), n * n, "matrix is not n × n");
+        DenseOperator {
+            a,
+            n,
+            counter: HvpCounter::new(),
+        }
+    }
+    /// diag(d).
+    pub fn diagonal(d: &[f64]) -> Self {
+        let n = d.len();
+        let mut a = vec![0.0; n * n];
+        for (i, &x) in d.iter().enumerate() {
+            a[i * n + i] = x;
+        }
+        Self::new(a, n)
+    }
+    /// Applications so far.
+    pub fn hvps(&self) -> usize {
+        self.counter.get()
+    }
+}
+
+impl HvpOperator for DenseOperator {
+    fn dim(&self) -> usize {
+        self.n
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        self.counter.tick();
+        for (row, o) in self.a.chunks_exact(self.n).zip(out.iter_mut()) {
+            *o = dot(row, v);
+        }
+    }
+}
+
+/// An operator from a closure `f(v, out)` writing A v into out.
+pub struct FnOperator<F> {
+    pub n: usize,
+    pub f: F,
+}
+
+impl<F: Fn(&[f64], &mut [f64]) + Sync> HvpOperator for FnOperator<F> {
+    fn dim(&self) -> usize {
+        self.n
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        (self.f)(v, out)
+    }
+}
+
+/// Wraps any operator and counts the applications made through the wrapper; the
+/// solvers use it to report their own HVP budget.
+pub struct Counted<'a, O: ?Sized> {
+    pub op: &'a O,
+    pub counter: HvpCounter,
+}
+
+impl<'a, O: HvpOperator + ?Sized> Counted<'a, O> {
+    pub fn new(op: &'a O) -> Self {
+        Counted {
+            op,
+            counter: HvpCounter::new(),
+        }
+    }
+    pub fn hvps(&self) -> usize {
+        self.counter.get()
+    }
+}
+
+impl<O: HvpOperator + ?Sized> HvpOperator for Counted<'_, O> {
+    fn dim(&self) -> usize {
+        self.op.dim()
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        self.counter.tick();
+        self.op.apply(v, out)
+    }
+}
+
+// ---- small vector helpers shared by the solvers ----
+
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+pub(crate) fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// y += s x.
+pub(crate) fn axpy(s: f64, x: &[f64], y: &mut [f64]) {
+    y.iter_mut().zip(x).for_each(|(yi, xi)| *yi += s * xi);
+}
+
+pub(crate) fn scale(s: f64, x: &mut [f64]) {
+    x.iter_mut().for_each(|xi| *xi *= s);
+}
+
+/// A standard normal vector.
+pub(crate) fn gaussian(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    (0..n).map(|_| StandardNormal.sample(rng)).collect()
+}
+
+/// A Rademacher vector (entries ±1 with probability ½ each).
+pub(crate) fn rademacher(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    (0..n)
+        .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+        .collect()
+}
+
+/// Classical Gram–Schmidt of `w` against the orthonormal `basis`, done twice
+/// ("twice is enough", Giraud et al. 2005): w ← (I − QQᵀ)² w.
+pub(crate) fn orthogonalise_twice(basis: &[Vec<f64>], w: &mut [f64]) {
+    for _ in 0..2 {
+        let coef: Vec<f64> = basis.iter().map(|q| dot(q, w)).collect();
+        for (q, c) in basis.iter().zip(coef) {
+            axpy(-c, q, w);
+        }
+    }
+}
+
+/// A random unit vector orthogonal to the orthonormal `basis`, or None when the basis
+/// already spans the space.
+pub(crate) fn fresh_orthogonal(
+    basis: &[Vec<f64>],
+    n: usize,
+    rng: &mut ChaCha8Rng,
+) -> Option<Vec<f64>> {
+    if basis.len() >= n {
+        return None;
+    }
+    for _ in 0..5 {
+        let mut v = gaussian(n, rng);
+        let before = norm(&v);
+        orthogonalise_twice(basis, &mut v);
+        let after = norm(&v);
+        if after > 1e-8 * before {
+            scale(1.0 / after, &mut v);
+            return Some(v);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::toys::Saddle;
+
+    #[test]
+    fn curvature_operators_apply_and_count() {
+        let d = DenseOperator::diagonal(&[1.0, 2.0, 3.0]);
+        let mut out = [0.0; 3];
+        d.apply(&[1.0, 1.0, 1.0], &mut out);
+        assert_eq!(out, [1.0, 2.0, 3.0]);
+        assert_eq!(d.hvps(), 1);
+        let theta = [0.3, -0.2];
+        let h = ObjectiveHessian::new(&Saddle, &theta);
+        let c = Counted::new(&h);
+        let mut o2 = [0.0; 2];
+        c.apply(&[1.0, 1.0], &mut o2);
+        c.apply(&[1.0, 0.0], &mut o2);
+        assert_eq!(o2, [2.0, 0.0]);
+        assert_eq!((c.hvps(), h.hvps()), (2, 2));
+    }
+}
