@@ -116,6 +116,9 @@ pub enum ExperimentConfig {
     Evaluate {},
     /// A 1-D or 2-D slice of the loss landscape around a center (Li et al. 2018).
     Slice(SliceConfig),
+    /// Curvature at a center: extreme Hessian eigenvalues, trace, spectral density,
+    /// index and a critical-point classification.
+    Hessian(HessianConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
     Xor {
         /// Number of seeds for the trained sigmoid nets.
@@ -151,13 +154,14 @@ fn default_perceptron_epochs() -> usize {
 }
 
 impl ExperimentConfig {
-    pub const KINDS: [&'static str; 4] = ["train", "evaluate", "slice", "xor"];
+    pub const KINDS: [&'static str; 5] = ["train", "evaluate", "slice", "hessian", "xor"];
 
     pub fn kind(&self) -> &'static str {
         match self {
             ExperimentConfig::Train { .. } => "train",
             ExperimentConfig::Evaluate { .. } => "evaluate",
             ExperimentConfig::Slice(_) => "slice",
+            ExperimentConfig::Hessian(_) => "hessian",
             ExperimentConfig::Xor { .. } => "xor",
         }
     }
@@ -231,6 +235,85 @@ pub struct SliceConfig {
     /// Number of contour levels.
     #[serde(default = "default_levels")]
     pub levels: usize,
+}
+
+/// `exact = true | false | "auto"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ExactMode {
+    Always(bool),
+    Named(String),
+}
+
+impl Default for ExactMode {
+    fn default() -> Self {
+        ExactMode::Named("auto".into())
+    }
+}
+
+/// `[experiment]` of kind `hessian`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HessianConfig {
+    /// As for `slice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub center: Option<Center>,
+    /// Number of top and of bottom eigenvalues reported.
+    #[serde(default = "default_k")]
+    pub k: usize,
+    /// Assemble and diagonalise the full Hessian: true, false, or "auto" (when the net
+    /// has at most `exact_max_params` parameters).
+    #[serde(default)]
+    pub exact: ExactMode,
+    #[serde(default = "default_exact_max")]
+    pub exact_max_params: usize,
+    /// Lanczos: at most this many steps (HVPs), residual tolerance relative to |λ|max.
+    #[serde(default = "default_lanczos_steps")]
+    pub lanczos_steps: usize,
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+    /// Hutch++ budget (HVPs) for the trace.
+    #[serde(default = "default_trace_hvps")]
+    pub trace_hvps: usize,
+    /// Stochastic Lanczos quadrature for the density: runs × steps HVPs.
+    #[serde(default = "default_slq_runs")]
+    pub slq_runs: usize,
+    #[serde(default = "default_slq_steps")]
+    pub slq_steps: usize,
+    /// An eigenvalue counts as negative below −index_tol·|λ|max, as zero within ±index_tol·|λ|max.
+    #[serde(default = "default_index_tol")]
+    pub index_tol: f64,
+    /// A point is critical when ‖∇L‖ ≤ grad_tol.
+    #[serde(default = "default_grad_tol")]
+    pub grad_tol: f64,
+}
+
+fn default_k() -> usize {
+    3
+}
+fn default_exact_max() -> usize {
+    4000
+}
+fn default_lanczos_steps() -> usize {
+    200
+}
+fn default_tol() -> f64 {
+    1e-6
+}
+fn default_trace_hvps() -> usize {
+    300
+}
+fn default_slq_runs() -> usize {
+    8
+}
+fn default_slq_steps() -> usize {
+    80
+}
+fn default_index_tol() -> f64 {
+    1e-3
+}
+fn default_grad_tol() -> f64 {
+    1e-3
 }
 
 fn default_directions() -> DirectionKind {

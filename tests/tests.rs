@@ -5,5 +5,6 @@ mod cli;
 mod common;
 mod configs;
 mod derivatives;
+mod hessian;
 mod slice;
 mod weights_io;

@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod figures;
+pub mod hessian;
 pub mod setup;
 pub mod slice;
 pub mod slice_figures;
@@ -113,6 +114,7 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
         ExperimentConfig::Train { resolution } => train::run::<S>(ctx, *resolution),
         ExperimentConfig::Evaluate {} => evaluate::run::<S>(ctx),
         ExperimentConfig::Slice(sc) => slice::run::<S>(ctx, sc, ctx.fresh),
+        ExperimentConfig::Hessian(hc) => hessian::run::<S>(ctx, hc),
         ExperimentConfig::Xor { .. } => xor::run::<S>(ctx),
     }
 }

@@ -2,11 +2,13 @@
 //! and the starting parameters (loaded weights, or a seeded initialisation). Nothing
 //! here writes files, so a config error never touches an output folder.
 
-use crate::config::{LoadedConfig, ModelConfig};
+use crate::config::{Center, LoadedConfig, ModelConfig};
 use crate::data::samples::Samples;
 use crate::data::{load::load, Split};
 use crate::error::Result;
 use crate::nn::{weights, Mlp};
+use crate::optim::{train, Length, TrainPlan, Trajectory};
+use crate::progress::Progress;
 use crate::scalar::Scalar;
 use rand::SeedableRng;
 
@@ -86,4 +88,55 @@ pub fn build<S: Scalar>(cfg: &LoadedConfig, model: &ModelConfig, trains: bool) -
         theta,
         theta_source,
     })
+}
+
+/// Optimiser steps `plan` will take on `n` training samples (for progress bars).
+pub fn planned_steps(plan: &TrainPlan, n: usize) -> usize {
+    match plan.length {
+        Length::Epochs(e) => e * n.div_ceil(plan.batch_size.unwrap_or(n).max(1)),
+        Length::Steps(s) => s,
+    }
+}
+
+/// Train `setup.theta` in place with `plan` on the run's shuffle stream, with a
+/// progress bar unless `quiet`.
+pub fn train_setup<S: Scalar>(
+    cfg: &LoadedConfig,
+    setup: &mut Setup<S>,
+    plan: &TrainPlan,
+    quiet: bool,
+) -> Trajectory<S> {
+    let progress = Progress::new(planned_steps(plan, setup.train.n) as u64, "train", quiet);
+    train(
+        &setup.mlp,
+        &setup.train,
+        setup.test.as_ref(),
+        &mut setup.theta,
+        plan,
+        &mut rng(cfg.config.seed, stream::SHUFFLE),
+        &progress,
+    )
+}
+
+/// Where a landscape measurement is centred: the config's choice, else `trained` when
+/// there is a `[train]` table, `weights` when `[model] weights` is set, `init` otherwise.
+pub fn center_kind(
+    cfg: &LoadedConfig,
+    model: &ModelConfig,
+    explicit: Option<Center>,
+) -> Result<Center> {
+    let c = explicit.unwrap_or(if cfg.config.train.is_some() {
+        Center::Trained
+    } else if model.weights.is_some() {
+        Center::Weights
+    } else {
+        Center::Init
+    });
+    if c == Center::Weights && model.weights.is_none() {
+        return Err(cfg.err(
+            "experiment.center",
+            "\"weights\" needs [model] weights = \"file.safetensors\"",
+        ));
+    }
+    Ok(c)
 }

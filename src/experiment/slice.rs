@@ -10,7 +10,7 @@
 //! `dir_x.npy`, `dir_y.npy`, `path.npy` for PCA), so a resumed run reads them back
 //! instead of training again, and the log holds every finished grid point.
 
-use super::setup::{build, rng, stream};
+use super::setup::{build, center_kind, rng, train_setup};
 use super::{num, resolved_config, Context};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
 use crate::error::{Error, Result};
@@ -21,7 +21,6 @@ use crate::landscape::grid::{Evaluator, Plane, N_VALUES, VALUE_NAMES};
 use crate::landscape::store::GridStore;
 use crate::landscape::Axis;
 use crate::nn::weights;
-use crate::optim::{train, Length};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use serde_json::{json, Value};
@@ -171,20 +170,8 @@ fn fnv(bytes: &[u8], mut h: u64) -> u64 {
 pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
-    let center_kind = sc.center.unwrap_or(if cfg.config.train.is_some() {
-        Center::Trained
-    } else if model.weights.is_some() {
-        Center::Weights
-    } else {
-        Center::Init
-    });
+    let center_kind = center_kind(cfg, model, sc.center)?;
     validate(cfg, sc, center_kind)?;
-    if center_kind == Center::Weights && model.weights.is_none() {
-        return Err(cfg.err(
-            "experiment.center",
-            "\"weights\" needs [model] weights = \"file.safetensors\"",
-        ));
-    }
     let mut setup = build::<S>(cfg, model, center_kind == Center::Trained)?;
     let plan = match center_kind {
         Center::Trained => Some(cfg.train_plan(cfg.train()?, setup.train.n)?),
@@ -260,25 +247,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         weights::load::<f64>(&center_file, &layout)?
     } else {
         if let Some(plan) = &plan {
-            let total = match plan.length {
-                Length::Epochs(e) => {
-                    e * setup
-                        .train
-                        .n
-                        .div_ceil(plan.batch_size.unwrap_or(setup.train.n))
-                }
-                Length::Steps(s) => s,
-            };
-            let progress = Progress::new(total as u64, "train", ctx.quiet);
-            let traj = train(
-                &setup.mlp,
-                &setup.train,
-                setup.test.as_ref(),
-                &mut setup.theta,
-                plan,
-                &mut rng(cfg.config.seed, stream::SHUFFLE),
-                &progress,
-            );
+            let traj = train_setup(cfg, &mut setup, plan, ctx.quiet);
             if traj.diverged() {
                 return Err(Error::Invalid(format!(
                     "training diverged ({}); a slice around a diverged model is meaningless: lower train.lr",

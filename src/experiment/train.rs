@@ -3,10 +3,8 @@
 //! snapshots and the trained weights.
 
 use super::figures;
-use super::setup::{build, rng, stream};
+use super::setup::{build, train_setup};
 use super::{num, opt_num, Context};
-use crate::optim::train;
-use crate::progress::Progress;
 use crate::scalar::Scalar;
 use serde_json::{json, Value};
 
@@ -20,26 +18,7 @@ pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> crate::Result<Value> 
     let plan = cfg.train_plan(cfg.train()?, setup.train.n)?;
     let dir = ctx.create_dir()?;
 
-    let total = match plan.length {
-        crate::optim::Length::Epochs(e) => {
-            e * setup
-                .train
-                .n
-                .div_ceil(plan.batch_size.unwrap_or(setup.train.n))
-        }
-        crate::optim::Length::Steps(s) => s,
-    };
-    let progress = Progress::new(total as u64, "train", ctx.quiet);
-    let mut shuffle = rng(cfg.config.seed, stream::SHUFFLE);
-    let traj = train(
-        &setup.mlp,
-        &setup.train,
-        setup.test.as_ref(),
-        &mut setup.theta,
-        &plan,
-        &mut shuffle,
-        &progress,
-    );
+    let traj = train_setup(cfg, &mut setup, &plan, ctx.quiet);
 
     let name = cfg.name();
     let rows: Vec<Vec<f64>> = traj

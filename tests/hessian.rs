@@ -1,0 +1,99 @@
+//! The `hessian` experiment end to end, checked against a closed form.
+//!
+//! A [1, h, 1] tanh net with mse whose weights are all zero and whose output bias is
+//! the mean target m is a critical point. Its Hessian (worked out by hand: every term
+//! with a hidden activation tanh(0) = 0 or an outgoing weight 0 vanishes) is, per hidden
+//! unit j over (W1_j, b1_j, W2_j), [[0, 0, c], [0, 0, 0], [c, 0, 0]] with
+//! c = (2/N) Σ_n (m − t_n) x_n, plus 2 for the output bias. So the spectrum is
+//! {+|c|, −|c|, 0} for each unit and {2}: h negative eigenvalues equal to −|c|, a saddle.
+
+use serde_json::Value;
+use std::process::Command;
+
+const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
+const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
+
+fn zero_net_run(exact: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
+    std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
+    let m = T.iter().sum::<f64>() / 6.0;
+    let layout = losscape::nn::Layout::new(&[1, 3, 1]);
+    let mut theta = vec![0.0f64; layout.n_params()];
+    *theta.last_mut().unwrap() = m;
+    losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
+    let cfg = format!(
+        r#"
+dtype = "f64"
+[data]
+source = "csv"
+path = "d.csv"
+target = "t"
+task = "regression"
+[model]
+layers = [1, 3, 1]
+activation = "tanh"
+loss = "mse"
+weights = "zero.safetensors"
+[experiment]
+kind = "hessian"
+exact = {exact}
+k = 3
+"#
+    );
+    std::fs::write(d.join("h.toml"), cfg).unwrap();
+    let out = d.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args([
+            "run",
+            d.join("h.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("density.png").exists());
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+fn c() -> f64 {
+    let m = T.iter().sum::<f64>() / 6.0;
+    2.0 / 6.0 * X.iter().zip(T).map(|(x, t)| (m - t) * x).sum::<f64>()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn zero_weight_regression_net_is_a_saddle_with_the_closed_form_spectrum() {
+    let s = zero_net_run("true");
+    let c = c().abs();
+    assert!(c > 0.1, "the data must correlate x and t");
+    assert_eq!(s["exact"], true);
+    assert!(f(&s["grad_norm"]) < 1e-12, "{s}");
+    assert_eq!(s["classification"], "saddle");
+    assert_eq!(s["n_negative"], 3);
+    assert!((f(&s["index"]) - 0.3).abs() < 1e-12);
+    for v in s["eigenvalues_bottom"].as_array().unwrap() {
+        assert!((f(v) + c).abs() < 1e-12, "{v} vs −{c}");
+    }
+    let top = f(&s["eigenvalues_top"][0]);
+    assert!((top - c.max(2.0)).abs() < 1e-12, "{top}");
+    assert!((f(&s["trace"]) - 2.0).abs() < 1e-12);
+    assert!(s["trace_stderr"].is_null());
+}
+
+#[test]
+fn lanczos_finds_the_same_saddle_without_the_full_hessian() {
+    let s = zero_net_run("false");
+    assert_eq!(s["exact"], false);
+    assert_eq!(s["classification"], "saddle");
+    assert!((f(&s["eigenvalue_min"]) + c().abs()).abs() < 1e-6, "{s}");
+    assert!(s["budget"]["converged"].as_bool().unwrap());
+    assert!(f(&s["trace_stderr"]) >= 0.0);
+    assert!(s["hvp_count"].as_u64().unwrap() > 0);
+}
