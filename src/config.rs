@@ -191,6 +191,9 @@ pub enum DirectionKind {
     Models,
     /// The two principal directions of the training path (center = trained).
     Pca,
+    /// x along the Hessian's top eigenvector, y along its most negative one (Lanczos
+    /// at the center): the shape of a saddle, or the sharpest direction of a minimum.
+    Hessian,
 }
 
 /// `[experiment]` of kind `slice`.
@@ -215,12 +218,12 @@ pub struct SliceConfig {
     pub model_x: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_y: Option<String>,
-    /// Default: `filter` for random and file directions, `none` for models and pca
+    /// Default: `filter` for random and file directions, `none` for models, pca and hessian
     /// (so that a = 1 lands exactly on model_x, and PCA coordinates are distances).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalization: Option<crate::landscape::directions::Normalization>,
     /// Default `bias` (bias entries of the directions zeroed) for random and file
-    /// directions, `none` for models and pca (their biases are part of the move).
+    /// directions, `none` for models, pca and hessian (their biases are part of the move).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore: Option<crate::landscape::directions::Ignore>,
     /// Gram–Schmidt y against x.

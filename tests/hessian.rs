@@ -97,3 +97,71 @@ fn lanczos_finds_the_same_saddle_without_the_full_hessian() {
     assert!(f(&s["trace_stderr"]) >= 0.0);
     assert!(s["hvp_count"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn slice_along_the_extreme_eigenvectors_shows_the_saddle() {
+    // Same zero-weight net: the plane of the top and most negative eigenvectors. Along
+    // y the loss must fall on both sides of the center (negative curvature), along x rise.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
+    std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
+    let layout = losscape::nn::Layout::new(&[1, 3, 1]);
+    let mut theta = vec![0.0f64; layout.n_params()];
+    *theta.last_mut().unwrap() = T.iter().sum::<f64>() / 6.0;
+    losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
+    std::fs::write(
+        d.join("s.toml"),
+        r#"
+dtype = "f64"
+[data]
+source = "csv"
+path = "d.csv"
+target = "t"
+task = "regression"
+[model]
+layers = [1, 3, 1]
+activation = "tanh"
+loss = "mse"
+weights = "zero.safetensors"
+[experiment]
+kind = "slice"
+center = "weights"
+directions = "hessian"
+x = { range = [-0.1, 0.1], points = 3 }
+y = { range = [-0.1, 0.1], points = 3 }
+"#,
+    )
+    .unwrap();
+    let out = d.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args([
+            "run",
+            d.join("s.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        (f(&s["hessian_eigenvalues"]["min"]) + c().abs()).abs() < 1e-8,
+        "{s}"
+    );
+    assert!(f(&s["cosine_xy"]).abs() < 1e-8);
+    let z = losscape::io::npy::read(&out.join("train_loss.npy"))
+        .unwrap()
+        .0;
+    let center = z[4];
+    assert!(
+        z[1] < center && z[7] < center,
+        "loss falls along the negative eigenvector: {z:?}"
+    );
+    assert!(
+        z[3] > center && z[5] > center,
+        "loss rises along the top eigenvector: {z:?}"
+    );
+}

@@ -28,6 +28,8 @@ use std::path::Path;
 
 /// Stream numbers of the random directions: x of repeat r uses DIR + 2r, y uses DIR + 2r + 1.
 const DIR_STREAM: u64 = 100;
+/// Stream of the Lanczos start vector for `directions = "hessian"`.
+const HESSIAN_STREAM: u64 = 203;
 /// The sweep log's file name inside the run folder.
 pub const LOG: &str = "sweep.log";
 
@@ -113,7 +115,7 @@ fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> 
                 ));
             }
         }
-        DirectionKind::Random => {}
+        DirectionKind::Random | DirectionKind::Hessian => {}
     }
     if sc.directions != DirectionKind::Files {
         unused("dir_x", &sc.dir_x)?;
@@ -155,6 +157,7 @@ fn kind_name(k: DirectionKind) -> &'static str {
         DirectionKind::Files => "files",
         DirectionKind::Models => "models",
         DirectionKind::Pca => "pca",
+        DirectionKind::Hessian => "hessian",
     }
 }
 
@@ -189,11 +192,11 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     // Effective settings (defaults resolved), part of the sweep's fingerprint.
     let normalization = sc.normalization.unwrap_or(match sc.directions {
         DirectionKind::Random | DirectionKind::Files => Normalization::Filter,
-        DirectionKind::Models | DirectionKind::Pca => Normalization::None,
+        DirectionKind::Models | DirectionKind::Pca | DirectionKind::Hessian => Normalization::None,
     });
     let ignore = sc.ignore.unwrap_or(match sc.directions {
         DirectionKind::Random | DirectionKind::Files => Ignore::Bias,
-        DirectionKind::Models | DirectionKind::Pca => Ignore::None,
+        DirectionKind::Models | DirectionKind::Pca | DirectionKind::Hessian => Ignore::None,
     });
     // Load every direction input now: wrong lengths or shapes are errors before any write.
     let settings = format!(
@@ -267,6 +270,11 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         c
     };
 
+    let eig = if sc.directions == DirectionKind::Hessian {
+        Some(hessian_extremes(cfg, &setup, model, &center, &dir)?)
+    } else {
+        None
+    };
     let directions = if resuming && dir.path("dir_x.npy").exists() {
         read_directions(
             &dir,
@@ -278,6 +286,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     } else {
         let d = make_directions(
             cfg,
+            eig.as_ref(),
             sc,
             &center,
             &snapshots,
@@ -391,6 +400,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         "min_loss": num(min_loss),
         "min_at": min_at,
         "cosine_xy": cosine_xy.map(num),
+        "hessian_eigenvalues": eig.as_ref().map(|e| json!({ "max": num(e.lambda_max), "min": num(e.lambda_min), "residuals": e.residuals, "lanczos_steps": e.steps })),
         "explained_variance": directions.pca.as_ref().map(|p| p.explained_variance_ratio.to_vec()),
         "projection_error": directions.pca.as_ref().map(|p| num(p.projection_error)),
         "points": n_points,
@@ -422,6 +432,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
 #[allow(clippy::too_many_arguments)]
 fn make_directions(
     cfg: &LoadedConfig,
+    eig: Option<&HessianExtremes>,
     sc: &SliceConfig,
     center: &[f64],
     snapshots: &[Vec<f64>],
@@ -458,6 +469,13 @@ fn make_directions(
             (
                 vec![norm(diff(&loaded[0]))],
                 two_d.then(|| norm(diff(&loaded[1]))),
+            )
+        }
+        DirectionKind::Hessian => {
+            let e = eig.expect("computed for directions = hessian");
+            (
+                vec![norm(e.top.clone())],
+                two_d.then(|| norm(e.bottom.clone())),
             )
         }
         DirectionKind::Pca => {
@@ -554,6 +572,60 @@ fn read_directions(
         None
     };
     Ok(Directions { x, y, pca })
+}
+
+/// The Hessian's extreme eigenpairs at the center (f64, Lanczos).
+struct HessianExtremes {
+    lambda_max: f64,
+    lambda_min: f64,
+    top: Vec<f64>,
+    bottom: Vec<f64>,
+    residuals: Vec<f64>,
+    steps: usize,
+}
+
+/// Lanczos for the largest and the most negative eigenpair of the training loss's
+/// Hessian at `center`, always in f64; the eigenvalues are also written to hessian.json.
+fn hessian_extremes<S: Scalar>(
+    cfg: &LoadedConfig,
+    setup: &super::setup::Setup<S>,
+    model: &crate::config::ModelConfig,
+    center: &[f64],
+    dir: &RunDir,
+) -> Result<HessianExtremes> {
+    use crate::curvature::{lanczos, ObjectiveHessian};
+    let k = setup.mlp.layout.output_width();
+    let data = crate::data::samples::Samples::<f64>::new(
+        &setup.split.train,
+        model.loss,
+        k,
+        &cfg.file.display().to_string(),
+    )?;
+    let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
+    let op = ObjectiveHessian::new(&obj, center);
+    let steps = 300.min(center.len());
+    let res = lanczos(
+        &op,
+        1,
+        1,
+        steps,
+        1e-8,
+        &mut rng(cfg.config.seed, HESSIAN_STREAM),
+    );
+    let (top, bottom) = (&res.top[0], &res.bottom[0]);
+    let e = HessianExtremes {
+        lambda_max: top.value,
+        lambda_min: bottom.value,
+        top: top.vector.clone(),
+        bottom: bottom.vector.clone(),
+        residuals: vec![top.residual, bottom.residual],
+        steps: res.steps,
+    };
+    dir.write_json(
+        "hessian.json",
+        &json!({ "lambda_max": e.lambda_max, "lambda_min": e.lambda_min, "residuals": e.residuals, "lanczos_steps": e.steps }),
+    )?;
+    Ok(e)
 }
 
 /// Whether `path` holds a slice run (for `losscape plot`).

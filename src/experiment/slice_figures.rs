@@ -42,6 +42,17 @@ fn axis_labels(summary: &Value) -> (String, String) {
             format!("PC2 ({:.1} % of variance)", pct(1).unwrap_or(f64::NAN)),
         ),
         Some("models") => ("α toward model_x".into(), "β toward model_y".into()),
+        Some("hessian") => {
+            let l = |k: &str| {
+                summary["hessian_eigenvalues"][k]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+            };
+            (
+                format!("top eigenvector, λ = {:.4}", l("max")),
+                format!("bottom eigenvector, λ = {:.4}", l("min")),
+            )
+        }
         Some(d) => {
             let n = summary["normalization"].as_str().unwrap_or("none");
             (
