@@ -13,13 +13,13 @@
 //!   eigenvalue is clearly negative, `degenerate` when none is but some are near zero,
 //!   `minimum` otherwise.
 
-use super::setup::{build, center_kind, rng, train_setup};
+use super::setup::{build, center_kind, rng, train_center};
 use super::{num, Context};
 use crate::config::{Center, ExactMode, HessianConfig};
 use crate::curvature::density::{density_from_nodes, fraction_below};
 use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, ObjectiveHessian};
 use crate::data::samples::Samples;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::objective::{MlpObjective, Objective};
 use crate::plot::{self, Series};
 use crate::scalar::Scalar;
@@ -95,13 +95,7 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
     };
     let dir = ctx.create_dir()?;
     if let Some(plan) = &plan {
-        let traj = train_setup(cfg, &mut setup, plan, ctx.quiet);
-        if traj.diverged() {
-            return Err(Error::Invalid(format!(
-                "training diverged ({}); lower train.lr",
-                traj.divergence.unwrap_or_default()
-            )));
-        }
+        train_center(cfg, &mut setup, plan, ctx.quiet)?;
     }
 
     // Curvature is measured in f64 whatever the run's dtype.

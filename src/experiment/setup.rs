@@ -140,3 +140,20 @@ pub fn center_kind(
     }
     Ok(c)
 }
+
+/// Train the center of a landscape measurement; a diverged run is an error, since
+/// curvature or slices around NaN weights mean nothing.
+pub fn train_center<S: Scalar>(
+    cfg: &LoadedConfig,
+    setup: &mut Setup<S>,
+    plan: &TrainPlan,
+    quiet: bool,
+) -> Result<Trajectory<S>> {
+    let traj = train_setup(cfg, setup, plan, quiet);
+    match &traj.divergence {
+        Some(why) => Err(crate::error::Error::Invalid(format!(
+            "training the center diverged ({why}); lower train.lr"
+        ))),
+        None => Ok(traj),
+    }
+}

@@ -10,7 +10,7 @@
 //! `dir_x.npy`, `dir_y.npy`, `path.npy` for PCA), so a resumed run reads them back
 //! instead of training again, and the log holds every finished grid point.
 
-use super::setup::{build, center_kind, rng, train_setup};
+use super::setup::{build, center_kind, rng, train_center};
 use super::{num, resolved_config, Context};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
 use crate::error::{Error, Result};
@@ -250,13 +250,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         weights::load::<f64>(&center_file, &layout)?
     } else {
         if let Some(plan) = &plan {
-            let traj = train_setup(cfg, &mut setup, plan, ctx.quiet);
-            if traj.diverged() {
-                return Err(Error::Invalid(format!(
-                    "training diverged ({}); a slice around a diverged model is meaningless: lower train.lr",
-                    traj.divergence.unwrap_or_default()
-                )));
-            }
+            let traj = train_center(cfg, &mut setup, plan, ctx.quiet)?;
             trajectory_note =
                 json!({ "steps": traj.steps, "final_train_loss": num(traj.last().train_loss) });
             snapshots = traj
