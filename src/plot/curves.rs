@@ -12,9 +12,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    draw_no_data, finite_range, fmt_log_tick, fmt_tick, pad_linear, pad_log, palette, save_png,
-    Area, DrawResult, AXIS, AXIS_PX, DEFAULT_SIZE, FONT, LEGEND_BORDER, LEGEND_PX, MESH_BOLD,
-    MESH_LIGHT, SUBTITLE_PX, TEXT, TICK_PX, TITLE_PX,
+    draw_line_mesh, draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear,
+    pad_log, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, DEFAULT_SIZE, FONT, LEGEND_BORDER,
+    LEGEND_PX, MESH_BOLD, MESH_LIGHT, SUBTITLE_PX, TEXT, TICK_PX, TITLE_PX,
 };
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -403,19 +403,7 @@ struct Panel<'a> {
 impl Line<'_> {
     /// The drawable points, split into runs at every gap.
     fn runs(&self, log_y: bool) -> Vec<Vec<(f64, f64)>> {
-        let mut runs = Vec::new();
-        let mut cur = Vec::new();
-        for (&x, &y) in self.x.iter().zip(self.y) {
-            if x.is_finite() && y.is_finite() && (!log_y || y > 0.0) {
-                cur.push((x, y));
-            } else if !cur.is_empty() {
-                runs.push(std::mem::take(&mut cur));
-            }
-        }
-        if !cur.is_empty() {
-            runs.push(cur);
-        }
-        runs
+        finite_runs(self.x, self.y, log_y)
     }
 }
 
@@ -462,22 +450,7 @@ where
         builder.caption(c, (FONT, SUBTITLE_PX).into_font().color(&TEXT));
     }
     let mut chart = builder.build_cartesian_2d(x, y)?;
-    chart
-        .configure_mesh()
-        .light_line_style(MESH_LIGHT)
-        .bold_line_style(MESH_BOLD)
-        .x_max_light_lines(4)
-        .y_max_light_lines(4)
-        .axis_style(AXIS)
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
-        .label_style((FONT, TICK_PX).into_font().color(&TEXT))
-        .x_label_formatter(&|v| fmt_tick(*v))
-        .y_label_formatter(&|v| y_fmt(*v))
-        .x_labels(9)
-        .y_labels(8)
-        .draw()?;
+    draw_line_mesh(&mut chart, x_label, y_label, y_fmt)?;
     Ok(chart)
 }
 

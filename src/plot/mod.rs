@@ -3,7 +3,7 @@
 //! One small function per figure: [`line_chart`], [`training_curves`], [`bar_chart`],
 //! [`histogram`] (in `curves.rs`), [`decision_regions`] (in `regions.rs`, the
 //! TensorFlow Playground picture) and the loss-landscape slices [`contour_plot`],
-//! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface.rs`). None of them knows
+//! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`). None of them knows
 //! about models or reports: callers pass numbers and strings.
 //!
 //! Conventions shared by every figure:
@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::register_font;
@@ -250,6 +252,101 @@ pub(crate) fn draw_no_data(area: &Area) -> DrawResult {
             text_anchor::VPos::Center,
         ));
     area.draw_text("no finite data", &style, (w as i32 / 2, h as i32 / 2))?;
+    Ok(())
+}
+
+/// The drawable points `(x, y)` of a series, split into runs at every gap (a non-finite
+/// value, or on a log axis a non-positive `y`).
+pub(crate) fn finite_runs(x: &[f64], y: &[f64], log_y: bool) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = Vec::new();
+    let mut cur = Vec::new();
+    for (&a, &b) in x.iter().zip(y) {
+        if a.is_finite() && b.is_finite() && (!log_y || b > 0.0) {
+            cur.push((a, b));
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
+}
+
+/// A 2-D chart over `x` by `y` for the field figures (decision regions, contour plot,
+/// heatmap), its axes drawn: no grid lines, 7 ticks per axis, `margin` around it and
+/// `label_areas` = (below, left) for the tick labels and axis names.
+pub(crate) fn field_axes<'a, 'b>(
+    area: &'a Area<'b>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    (x_desc, y_desc): (&str, &str),
+    margin: u32,
+    (x_area, y_area): (u32, u32),
+) -> std::result::Result<FieldChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(margin)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .axis_style(AXIS)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
+        .label_style((FONT, TICK_PX).into_font().color(&TEXT))
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .x_labels(7)
+        .y_labels(7)
+        .draw()?;
+    Ok(chart)
+}
+
+/// The chart [`field_axes`] builds: linear f64 axes on the bitmap backend.
+pub(crate) type FieldChart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draw the axes and grid of a line chart in the house style (light and bold grid lines,
+/// 9 ticks on x, 8 on y, `y_fmt` for the y tick labels); shared by the charts of
+/// `curves.rs` and the 1-D slice.
+pub(crate) fn draw_line_mesh<Y>(
+    chart: &mut ChartContext<'_, BitMapBackend<'_>, Cartesian2d<RangedCoordf64, Y>>,
+    x_label: &str,
+    y_label: &str,
+    y_fmt: fn(f64) -> String,
+) -> DrawResult
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .light_line_style(MESH_LIGHT)
+        .bold_line_style(MESH_BOLD)
+        .x_max_light_lines(4)
+        .y_max_light_lines(4)
+        .axis_style(AXIS)
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
+        .label_style((FONT, TICK_PX).into_font().color(&TEXT))
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| y_fmt(*v))
+        .x_labels(9)
+        .y_labels(8)
+        .draw()?;
+    Ok(())
+}
+
+/// A one-pixel frame around the whole of `area` (a chart's plotting area).
+pub(crate) fn draw_frame(area: &Area) -> DrawResult {
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Rectangle::new(
+        [(0, 0), (w as i32 - 1, h as i32 - 1)],
+        AXIS.stroke_width(1),
+    ))?;
     Ok(())
 }
 

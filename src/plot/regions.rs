@@ -22,8 +22,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    fmt_tick, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, FONT, LEGEND_PX, TEXT, TICK_PX,
-    TITLE_PX,
+    draw_frame, field_axes, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, FONT, LEGEND_PX,
+    TEXT, TICK_PX, TITLE_PX,
 };
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -87,35 +87,20 @@ pub fn decision_regions(path: &Path, title: &str, r: &Regions) -> Result<()> {
     save_png(path, (width, height), |root| {
         let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
         let (main, side) = area.split_horizontally(width - RIGHT_PANEL);
-        let mut chart = ChartBuilder::on(&main)
-            .margin(MARGIN)
-            .x_label_area_size(X_LABEL_AREA)
-            .y_label_area_size(Y_LABEL_AREA)
-            .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .axis_style(AXIS)
-            .x_desc("x₁")
-            .y_desc("x₂")
-            .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
-            .label_style((FONT, TICK_PX).into_font().color(&TEXT))
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .x_labels(7)
-            .y_labels(7)
-            .draw()?;
+        let mut chart = field_axes(
+            &main,
+            x0..x1,
+            y0..y1,
+            ("x₁", "x₂"),
+            MARGIN,
+            (X_LABEL_AREA, Y_LABEL_AREA),
+        )?;
 
         let field = Field::new(r);
         draw_field(&chart.plotting_area().strip_coord_spec(), &field)?;
 
         // Frame around the field.
-        let frame = chart.plotting_area().strip_coord_spec();
-        let (w, h) = frame.dim_in_pixel();
-        frame.draw(&Rectangle::new(
-            [(0, 0), (w as i32 - 1, h as i32 - 1)],
-            AXIS.stroke_width(1),
-        ))?;
+        draw_frame(&chart.plotting_area().strip_coord_spec())?;
 
         let inside = |&(x, y): &(f64, f64)| {
             x.is_finite() && y.is_finite() && x >= x0 && x <= x1 && y >= y0 && y <= y1
