@@ -2,44 +2,7 @@
 //! templates run as printed, results do not depend on the thread count, and trained
 //! weights evaluate to the loss the training run reported.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn losscape(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn run_ok(config: &Path, out: &Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = losscape(&args);
-    assert!(
-        o.status.success(),
-        "run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
+use crate::common::{f, losscape, run_ok, write};
 
 const SPIRALS: &str = r#"
 name = "spirals-small"

@@ -6,6 +6,7 @@ use losscape::nn::{Activation, Init, Loss, Mlp};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
 
 /// A data set of n samples with d features that fits `loss` and `k` outputs.
 pub fn random_dataset(n: usize, d: usize, k: usize, loss: Loss, seed: u64) -> Dataset {
@@ -70,3 +71,52 @@ pub const ACTIVATIONS: [Activation; 4] = [
     Activation::Identity,
 ];
 pub const LOSSES: [Loss; 4] = [Loss::CrossEntropy, Loss::Bce, Loss::Mse, Loss::SseHalf];
+
+/// Run the `losscape` binary with `args`.
+pub fn losscape(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `losscape run CONFIG --out OUT --quiet [extra]`.
+pub fn run(config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    losscape(&args)
+}
+
+/// A run that must succeed; returns its summary.json.
+pub fn run_ok(config: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let o = run(config, out, extra);
+    assert!(
+        o.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Write `text` to dir/name and return the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A JSON number (panics with the value otherwise).
+pub fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// The values of a .npy file.
+pub fn npy(path: &Path) -> Vec<f64> {
+    losscape::io::npy::read(path).unwrap().0
+}

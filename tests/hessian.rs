@@ -7,24 +7,23 @@
 //! c = (2/N) Σ_n (m − t_n) x_n, plus 2 for the output bias. So the spectrum is
 //! {+|c|, −|c|, 0} for each unit and {2}: h negative eigenvalues equal to −|c|, a saddle.
 
+use crate::common::{f, npy, run_ok, write};
 use serde_json::Value;
-use std::process::Command;
+use std::path::Path;
 
 const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
 const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
 
-fn zero_net_run(exact: &str) -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// Writes the data (d.csv) and the zero-weight [1,3,1] net (zero.safetensors) into `d`
+/// and returns a config preamble using them; the caller adds `[experiment]`.
+fn zero_net_files(d: &Path) -> String {
     let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
     std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
-    let m = T.iter().sum::<f64>() / 6.0;
     let layout = losscape::nn::Layout::new(&[1, 3, 1]);
     let mut theta = vec![0.0f64; layout.n_params()];
-    *theta.last_mut().unwrap() = m;
+    *theta.last_mut().unwrap() = T.iter().sum::<f64>() / 6.0;
     losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
-    let cfg = format!(
-        r#"
+    r#"
 dtype = "f64"
 [data]
 source = "csv"
@@ -36,36 +35,24 @@ layers = [1, 3, 1]
 activation = "tanh"
 loss = "mse"
 weights = "zero.safetensors"
-[experiment]
-kind = "hessian"
-exact = {exact}
-k = 3
 "#
-    );
-    std::fs::write(d.join("h.toml"), cfg).unwrap();
+    .to_string()
+}
+
+fn zero_net_run(exact: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg =
+        zero_net_files(d) + &format!("[experiment]\nkind = \"hessian\"\nexact = {exact}\nk = 3\n");
     let out = d.join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args([
-            "run",
-            d.join("h.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = run_ok(&write(d, "h.toml", &cfg), &out, &[]);
     assert!(out.join("density.png").exists());
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    s
 }
 
 fn c() -> f64 {
     let m = T.iter().sum::<f64>() / 6.0;
     2.0 / 6.0 * X.iter().zip(T).map(|(x, t)| (m - t) * x).sum::<f64>()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
 #[test]
@@ -104,57 +91,22 @@ fn slice_along_the_extreme_eigenvectors_shows_the_saddle() {
     // y the loss must fall on both sides of the center (negative curvature), along x rise.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
-    std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
-    let layout = losscape::nn::Layout::new(&[1, 3, 1]);
-    let mut theta = vec![0.0f64; layout.n_params()];
-    *theta.last_mut().unwrap() = T.iter().sum::<f64>() / 6.0;
-    losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
-    std::fs::write(
-        d.join("s.toml"),
-        r#"
-dtype = "f64"
-[data]
-source = "csv"
-path = "d.csv"
-target = "t"
-task = "regression"
-[model]
-layers = [1, 3, 1]
-activation = "tanh"
-loss = "mse"
-weights = "zero.safetensors"
-[experiment]
+    let cfg = zero_net_files(d)
+        + r#"[experiment]
 kind = "slice"
 center = "weights"
 directions = "hessian"
 x = { range = [-0.1, 0.1], points = 3 }
 y = { range = [-0.1, 0.1], points = 3 }
-"#,
-    )
-    .unwrap();
+"#;
     let out = d.join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args([
-            "run",
-            d.join("s.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let s = run_ok(&write(d, "s.toml", &cfg), &out, &[]);
     assert!(
         (f(&s["hessian_eigenvalues"]["min"]) + c().abs()).abs() < 1e-8,
         "{s}"
     );
     assert!(f(&s["cosine_xy"]).abs() < 1e-8);
-    let z = losscape::io::npy::read(&out.join("train_loss.npy"))
-        .unwrap()
-        .0;
+    let z = npy(&out.join("train_loss.npy"));
     let center = z[4];
     assert!(
         z[1] < center && z[7] < center,

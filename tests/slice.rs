@@ -2,48 +2,8 @@
 //! independence, resumption after an interruption (simulated and by SIGKILL),
 //! refusing to mix configs, redrawing, and bad input.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use crate::common::{losscape, npy, run, run_ok, write};
 use std::process::Command;
-
-fn losscape(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn run(config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    losscape(&args)
-}
-
-fn run_ok(config: &Path, out: &Path, extra: &[&str]) -> Value {
-    let o = run(config, out, extra);
-    assert!(
-        o.status.success(),
-        "run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn npy(path: &Path) -> Vec<f64> {
-    losscape::io::npy::read(path).unwrap().0
-}
 
 /// A 2-D slice of a trained circles net, small enough for tests.
 const TRAINED: &str = r#"
