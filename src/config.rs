@@ -238,6 +238,17 @@ pub struct SliceConfig {
     /// Number of contour levels.
     #[serde(default = "default_levels")]
     pub levels: usize,
+    /// 2-D only: λmin and λmax of the Hessian at every grid point (Lanczos), drawn as
+    /// |λmin/λmax| (loss-landscape's plot_hessian_eigen). Costs ~2·`curvature_steps`
+    /// HVPs per point.
+    #[serde(default)]
+    pub curvature: bool,
+    #[serde(default = "default_curvature_steps")]
+    pub curvature_steps: usize,
+}
+
+fn default_curvature_steps() -> usize {
+    40
 }
 
 /// `exact = true | false | "auto"`.

@@ -117,3 +117,40 @@ y = { range = [-0.1, 0.1], points = 3 }
         "loss rises along the top eigenvector: {z:?}"
     );
 }
+
+#[test]
+fn curvature_map_over_a_slice_has_the_closed_form_at_the_center() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = zero_net_files(d)
+        + r#"[experiment]
+kind = "slice"
+center = "weights"
+directions = "random"
+normalization = "none"
+x = { range = [-0.2, 0.2], points = 3 }
+y = { range = [-0.2, 0.2], points = 3 }
+curvature = true
+curvature_steps = 10
+"#;
+    let out = d.join("out");
+    let s = run_ok(&write(d, "c.toml", &cfg), &out, &[]);
+    let c = c().abs();
+    // 10 parameters, 10 Lanczos steps: exact extremes at the center cell (index 4).
+    let (lmin, lmax, ratio) = (
+        npy(&out.join("lambda_min.npy")),
+        npy(&out.join("lambda_max.npy")),
+        npy(&out.join("curvature_ratio.npy")),
+    );
+    assert!((lmin[4] + c).abs() < 1e-8, "{lmin:?}");
+    assert!((lmax[4] - c.max(2.0)).abs() < 1e-8, "{lmax:?}");
+    assert!((ratio[4] - c / c.max(2.0)).abs() < 1e-8);
+    assert!(out.join("curvature_ratio_heatmap.png").exists());
+    assert_eq!(s["curvature"]["lanczos_steps"], 10);
+    // A 1-D slice cannot have a curvature map.
+    let one_d = cfg.replace("y = { range = [-0.2, 0.2], points = 3 }\n", "");
+    let o = crate::common::run(&write(d, "bad.toml", &one_d), &d.join("bad"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("experiment.curvature"));
+    assert!(!d.join("bad").exists());
+}

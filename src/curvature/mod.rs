@@ -24,7 +24,7 @@ pub mod power;
 pub mod trace;
 
 pub use density::{slq_density, slq_nodes};
-pub use exact::{exact_hessian, exact_hessian_with_asymmetry, exact_spectrum};
+pub use exact::{exact_hessian, exact_hessian_with_asymmetry, exact_spectrum, extreme_pairs};
 pub use lanczos::{lanczos, EigenPair, LanczosResult};
 pub use power::power_iteration_top;
 pub use trace::{hutch_plus_plus, hutchinson, TraceEstimate};

@@ -30,6 +30,8 @@ use std::path::Path;
 const DIR_STREAM: u64 = 100;
 /// Stream of the Lanczos start vector for `directions = "hessian"`.
 const HESSIAN_STREAM: u64 = 203;
+/// Streams of the per-point Lanczos start vectors of the curvature map: this + point index.
+const CURVATURE_STREAM: u64 = 1 << 32;
 /// The sweep log's file name inside the run folder.
 pub const LOG: &str = "sweep.log";
 
@@ -143,6 +145,15 @@ fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> 
         return Err(cfg.err(
             "experiment.repeat",
             "repeated directions are for 1-D slices with directions = \"random\"",
+        ));
+    }
+    if sc.curvature && !two_d {
+        return Err(cfg.err("experiment.curvature", "needs a 2-D slice (a y axis)"));
+    }
+    if sc.curvature && sc.curvature_steps < 2 {
+        return Err(cfg.err(
+            "experiment.curvature_steps",
+            "needs at least 2 Lanczos steps",
         ));
     }
     if sc.levels < 2 {
@@ -410,6 +421,25 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         "log": sc.log,
         "levels": sc.levels,
     });
+    let mut summary = summary;
+    if sc.curvature {
+        let planes_ref = &planes[0];
+        let ratio = curvature_map(
+            cfg,
+            &setup,
+            model,
+            planes_ref,
+            &coords,
+            sc.curvature_steps,
+            &dir,
+            &shape,
+            ctx.quiet,
+        )?;
+        summary["curvature"] = json!({
+            "lanczos_steps": sc.curvature_steps.min(p),
+            "max_ratio": num(ratio.iter().cloned().filter(|v| v.is_finite()).fold(f64::NAN, f64::max)),
+        });
+    }
     super::slice_figures::draw(
         &dir,
         &summary,
@@ -568,6 +598,63 @@ fn read_directions(
     Ok(Directions { x, y, pca })
 }
 
+/// λmax and λmin of the training loss's Hessian at every grid point (f64, Lanczos with
+/// `steps` steps from a start vector seeded per point), written as `lambda_max.npy`,
+/// `lambda_min.npy` and `curvature_ratio.npy` (|λmin/λmax|). Returns the ratios.
+#[allow(clippy::too_many_arguments)]
+fn curvature_map<S: Scalar>(
+    cfg: &LoadedConfig,
+    setup: &super::setup::Setup<S>,
+    model: &crate::config::ModelConfig,
+    plane: &Plane,
+    coords: &[(usize, f64, f64)],
+    steps: usize,
+    dir: &RunDir,
+    shape: &[usize],
+    quiet: bool,
+) -> Result<Vec<f64>> {
+    use crate::curvature::{extreme_pairs, ObjectiveHessian};
+    use rayon::prelude::*;
+    let k = setup.mlp.layout.output_width();
+    let data = crate::data::samples::Samples::<f64>::new(
+        &setup.split.train,
+        model.loss,
+        k,
+        &cfg.file.display().to_string(),
+    )?;
+    let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
+    let p = setup.mlp.n_params();
+    let progress = Progress::new(coords.len() as u64, "curvature", quiet);
+    let pairs: Vec<(f64, f64)> = coords
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(_, a, b))| {
+            let mut theta = vec![0.0f64; p];
+            plane.point(a, b, &mut theta);
+            let op = ObjectiveHessian::new(&obj, &theta);
+            let (top, bottom) = extreme_pairs(
+                &op,
+                steps,
+                1e-6,
+                &mut rng(cfg.config.seed, CURVATURE_STREAM + i as u64),
+            );
+            progress.inc(1);
+            (top.value, bottom.value)
+        })
+        .collect();
+    progress.finish();
+    let (lmax, lmin): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    let ratio: Vec<f64> = lmax
+        .iter()
+        .zip(&lmin)
+        .map(|(hi, lo)| (lo / hi).abs())
+        .collect();
+    dir.write_npy("lambda_max.npy", &lmax, shape)?;
+    dir.write_npy("lambda_min.npy", &lmin, shape)?;
+    dir.write_npy("curvature_ratio.npy", &ratio, shape)?;
+    Ok(ratio)
+}
+
 /// The Hessian's extreme eigenpairs at the center (f64, Lanczos).
 struct HessianExtremes {
     lambda_max: f64,
@@ -587,7 +674,7 @@ fn hessian_extremes<S: Scalar>(
     center: &[f64],
     dir: &RunDir,
 ) -> Result<HessianExtremes> {
-    use crate::curvature::{lanczos, ObjectiveHessian};
+    use crate::curvature::{extreme_pairs, ObjectiveHessian};
     let k = setup.mlp.layout.output_width();
     let data = crate::data::samples::Samples::<f64>::new(
         &setup.split.train,
@@ -597,23 +684,15 @@ fn hessian_extremes<S: Scalar>(
     )?;
     let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let op = ObjectiveHessian::new(&obj, center);
-    let steps = 300.min(center.len());
-    let res = lanczos(
-        &op,
-        1,
-        1,
-        steps,
-        1e-8,
-        &mut rng(cfg.config.seed, HESSIAN_STREAM),
-    );
-    let (top, bottom) = (&res.top[0], &res.bottom[0]);
+    let steps = 300;
+    let (top, bottom) = extreme_pairs(&op, steps, 1e-8, &mut rng(cfg.config.seed, HESSIAN_STREAM));
     let e = HessianExtremes {
         lambda_max: top.value,
         lambda_min: bottom.value,
-        top: top.vector.clone(),
-        bottom: bottom.vector.clone(),
+        top: top.vector,
+        bottom: bottom.vector,
         residuals: vec![top.residual, bottom.residual],
-        steps: res.steps,
+        steps: steps.min(center.len()),
     };
     dir.write_json(
         "hessian.json",

@@ -146,6 +146,26 @@ fn draw_2d(dir: &RunDir, x: &[f64], y: &[f64], xl: &str, yl: &str, style: &Style
             overlay.as_ref(),
         )?;
     }
+    if let Some((z, _)) = read(dir, "curvature_ratio.npy")? {
+        check_len(dir, "curvature_ratio", z.len(), x.len() * y.len())?;
+        let st = SurfaceStyle {
+            log: false,
+            levels: style.levels,
+            vmin: Some(0.0),
+            vmax: None,
+            x_label: xl.to_string(),
+            y_label: yl.to_string(),
+            z_label: "|λmin / λmax|".to_string(),
+            ..SurfaceStyle::default()
+        };
+        heatmap(
+            &dir.path("curvature_ratio_heatmap.png"),
+            "|λmin / λmax| of the Hessian (large: strongly non-convex)",
+            &Surface { x, y, z: &z },
+            &st,
+            overlay.as_ref(),
+        )?;
+    }
     Ok(())
 }
 
