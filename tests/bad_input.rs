@@ -1,8 +1,8 @@
 //! Every class of bad input gets a one-paragraph error naming the file and the field or
 //! line, exit status 2, and no output folder.
 
+use crate::common::{losscape, run, run_ok};
 use std::path::Path;
-use std::process::Command;
 
 const GOOD: &str = r#"
 name = "t"
@@ -32,16 +32,7 @@ fn run_bad(config: &str, files: &[(&str, &[u8])]) -> String {
     let cfg = dir.path().join("exp.toml");
     std::fs::write(&cfg, config).unwrap();
     let out = dir.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args([
-            "run",
-            cfg.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
+    let o = run(&cfg, &out, &[]);
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(
         o.status.code(),
@@ -76,17 +67,7 @@ fn the_good_config_runs() {
     let cfg = dir.path().join("exp.toml");
     std::fs::write(&cfg, GOOD).unwrap();
     let out = dir.path().join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args([
-            "run",
-            cfg.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(&cfg, &out, &[]);
     assert!(out.join("summary.json").exists());
 }
 
@@ -231,10 +212,7 @@ fn missing_or_truncated_weights_file_and_wrong_shapes() {
 fn unknown_kind_and_template() {
     let e = run_bad(&with("kind = \"train\"", "kind = \"dance\""), &[]);
     assert_mentions(&e, &["exp.toml", "dance"]);
-    let o = Command::new(env!("CARGO_BIN_EXE_losscape"))
-        .args(["new", "dance"])
-        .output()
-        .unwrap();
+    let o = losscape(&["new", "dance"]);
     assert_eq!(o.status.code(), Some(2));
 }
 

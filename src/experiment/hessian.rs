@@ -18,7 +18,6 @@ use super::{num, Context};
 use crate::config::{Center, ExactMode, HessianConfig};
 use crate::curvature::density::{density_from_nodes, fraction_below};
 use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, ObjectiveHessian};
-use crate::data::samples::Samples;
 use crate::error::Result;
 use crate::objective::{MlpObjective, Objective};
 use crate::plot::{self, Series};
@@ -100,9 +99,7 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
 
     // Curvature is measured in f64 whatever the run's dtype.
     let theta: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
-    let origin = cfg.file.display().to_string();
-    let k_out = setup.mlp.layout.output_width();
-    let data = Samples::<f64>::new(&setup.split.train, model.loss, k_out, &origin)?;
+    let data = setup.train_f64(cfg)?;
     let obj = MlpObjective::new(&setup.mlp, &data);
     let mut grad = vec![0.0; p];
     let loss = obj.loss_grad(&theta, &mut grad);

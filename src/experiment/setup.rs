@@ -157,3 +157,17 @@ pub fn train_center<S: Scalar>(
         None => Ok(traj),
     }
 }
+
+impl<S: Scalar> Setup<S> {
+    /// The training set in f64, for curvature work (Hessians are measured in f64
+    /// whatever the run's dtype).
+    pub fn train_f64(&self, cfg: &LoadedConfig) -> Result<Samples<f64>> {
+        let k = self.mlp.layout.output_width();
+        Samples::new(
+            &self.split.train,
+            self.mlp.loss,
+            k,
+            &cfg.file.display().to_string(),
+        )
+    }
+}

@@ -276,7 +276,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     };
 
     let eig = if sc.directions == DirectionKind::Hessian {
-        Some(hessian_extremes(cfg, &setup, model, &center, &dir)?)
+        Some(hessian_extremes(cfg, &setup, &center, &dir)?)
     } else {
         None
     };
@@ -427,7 +427,6 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         let ratio = curvature_map(
             cfg,
             &setup,
-            model,
             planes_ref,
             &coords,
             sc.curvature_steps,
@@ -605,7 +604,6 @@ fn read_directions(
 fn curvature_map<S: Scalar>(
     cfg: &LoadedConfig,
     setup: &super::setup::Setup<S>,
-    model: &crate::config::ModelConfig,
     plane: &Plane,
     coords: &[(usize, f64, f64)],
     steps: usize,
@@ -615,13 +613,7 @@ fn curvature_map<S: Scalar>(
 ) -> Result<Vec<f64>> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
     use rayon::prelude::*;
-    let k = setup.mlp.layout.output_width();
-    let data = crate::data::samples::Samples::<f64>::new(
-        &setup.split.train,
-        model.loss,
-        k,
-        &cfg.file.display().to_string(),
-    )?;
+    let data = setup.train_f64(cfg)?;
     let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let p = setup.mlp.n_params();
     let progress = Progress::new(coords.len() as u64, "curvature", quiet);
@@ -670,18 +662,11 @@ struct HessianExtremes {
 fn hessian_extremes<S: Scalar>(
     cfg: &LoadedConfig,
     setup: &super::setup::Setup<S>,
-    model: &crate::config::ModelConfig,
     center: &[f64],
     dir: &RunDir,
 ) -> Result<HessianExtremes> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
-    let k = setup.mlp.layout.output_width();
-    let data = crate::data::samples::Samples::<f64>::new(
-        &setup.split.train,
-        model.loss,
-        k,
-        &cfg.file.display().to_string(),
-    )?;
+    let data = setup.train_f64(cfg)?;
     let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let op = ObjectiveHessian::new(&obj, center);
     let steps = 300;
