@@ -119,6 +119,9 @@ pub enum ExperimentConfig {
     /// Curvature at a center: extreme Hessian eigenvalues, trace, spectral density,
     /// index and a critical-point classification.
     Hessian(HessianConfig),
+    /// Critical-point search from many starts (Newton-MR on ½‖∇L‖²), each point found
+    /// classified by its Hessian spectrum; curvature tracked along a training run.
+    Saddles(SaddlesConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
     Xor {
         /// Number of seeds for the trained sigmoid nets.
@@ -154,7 +157,8 @@ fn default_perceptron_epochs() -> usize {
 }
 
 impl ExperimentConfig {
-    pub const KINDS: [&'static str; 5] = ["train", "evaluate", "slice", "hessian", "xor"];
+    pub const KINDS: [&'static str; 6] =
+        ["train", "evaluate", "slice", "hessian", "saddles", "xor"];
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -162,6 +166,7 @@ impl ExperimentConfig {
             ExperimentConfig::Evaluate { .. } => "evaluate",
             ExperimentConfig::Slice(_) => "slice",
             ExperimentConfig::Hessian(_) => "hessian",
+            ExperimentConfig::Saddles(_) => "saddles",
             ExperimentConfig::Xor { .. } => "xor",
         }
     }
@@ -300,6 +305,94 @@ pub struct HessianConfig {
     /// A point is critical when ‖∇L‖ ≤ grad_tol.
     #[serde(default = "default_grad_tol")]
     pub grad_tol: f64,
+}
+
+impl Default for HessianConfig {
+    fn default() -> Self {
+        HessianConfig {
+            center: None,
+            k: default_k(),
+            exact: ExactMode::default(),
+            exact_max_params: default_exact_max(),
+            lanczos_steps: default_lanczos_steps(),
+            tol: default_tol(),
+            trace_hvps: default_trace_hvps(),
+            slq_runs: default_slq_runs(),
+            slq_steps: default_slq_steps(),
+            index_tol: default_index_tol(),
+            grad_tol: default_grad_tol(),
+        }
+    }
+}
+
+/// `[experiment]` of kind `saddles`: critical points from `starts` random
+/// initialisations and `trajectory_starts` points of the `[train]` run, and the
+/// curvature along that run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaddlesConfig {
+    /// Random initialisations (the model's init, drawn from independent streams).
+    #[serde(default = "default_starts")]
+    pub starts: usize,
+    /// Each random start is the init draw times this factor.
+    #[serde(default = "default_init_scale")]
+    pub init_scale: f64,
+    /// Starts taken evenly along the `[train]` run (default 10 with `[train]`, else 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trajectory_starts: Option<usize>,
+    /// `newton_mr` (MINRES steps on H x = ∇L) or `gradient_norm` (steps along −H∇L).
+    #[serde(default)]
+    pub method: crate::curvature::SearchMethod,
+    /// Search budget: outer iterations, convergence when ‖∇L‖ ≤ search_tol.
+    #[serde(default = "default_search_iter")]
+    pub max_iter: usize,
+    #[serde(default = "default_search_tol")]
+    pub search_tol: f64,
+    /// MINRES steps per iteration at most, and its relative tolerance.
+    #[serde(default = "default_minres_steps")]
+    pub minres_steps: usize,
+    #[serde(default = "default_minres_tol")]
+    pub minres_tol: f64,
+    /// A search leaving ‖θ‖ ≤ max_norm has diverged.
+    #[serde(default = "default_max_norm")]
+    pub max_norm: f64,
+    /// Curvature along the `[train]` run every this many steps (default: about 100
+    /// points over the run; 0 = not tracked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_every: Option<usize>,
+    /// A tracked point is a saddle visit when ‖∇L‖ ≤ visit_grad_frac · max ‖∇L‖ along
+    /// the run and λmin < −index_tol·|λ|max.
+    #[serde(default = "default_visit_grad_frac")]
+    pub visit_grad_frac: f64,
+    /// How each point is measured and classified, as for kind `hessian` (its `center`
+    /// does not apply).
+    #[serde(default)]
+    pub hessian: HessianConfig,
+}
+
+fn default_starts() -> usize {
+    20
+}
+fn default_init_scale() -> f64 {
+    1.0
+}
+fn default_search_iter() -> usize {
+    100
+}
+fn default_search_tol() -> f64 {
+    1e-8
+}
+fn default_minres_steps() -> usize {
+    200
+}
+fn default_minres_tol() -> f64 {
+    1e-6
+}
+fn default_max_norm() -> f64 {
+    1e4
+}
+fn default_visit_grad_frac() -> f64 {
+    0.02
 }
 
 fn default_k() -> usize {

@@ -230,3 +230,35 @@ fn truncated_gzip_data_file() {
     let e = run_bad(&cfg, &[("d.csv.gz", &bytes[..bytes.len() / 2])]);
     assert_mentions(&e, &["d.csv.gz"]);
 }
+
+#[test]
+fn saddle_search_settings() {
+    let saddles = |extra: &str| {
+        with(
+            "[experiment]\nkind = \"train\"\n",
+            &format!("[experiment]\nkind = \"saddles\"\n{extra}"),
+        )
+    };
+    let no_train = |extra: &str| {
+        let s = saddles(extra);
+        let a = s.find("[train]").unwrap();
+        let b = s.find("[experiment]").unwrap();
+        format!("{}{}", &s[..a], &s[b..])
+    };
+    let e = run_bad(&no_train("starts = 0\n"), &[]);
+    assert_mentions(&e, &["exp.toml", "experiment.starts", "no starts"]);
+    let e = run_bad(&no_train("trajectory_starts = 3\n"), &[]);
+    assert_mentions(&e, &["experiment.trajectory_starts", "[train]"]);
+    let e = run_bad(&saddles("minres_tol = 2.0\n"), &[]);
+    assert_mentions(&e, &["experiment.minres_tol", "(0, 1]"]);
+    let e = run_bad(&saddles("search_tol = -1e-8\n"), &[]);
+    assert_mentions(&e, &["experiment.search_tol", "positive"]);
+    let e = run_bad(&saddles("max_iter = 0\n"), &[]);
+    assert_mentions(&e, &["experiment.max_iter", "at least 1"]);
+    let e = run_bad(&saddles("method = \"newton\"\n"), &[]);
+    assert_mentions(&e, &["exp.toml", "newton_mr"]);
+    let e = run_bad(&saddles("[experiment.hessian]\ncenter = \"init\"\n"), &[]);
+    assert_mentions(&e, &["experiment.hessian.center", "does not apply"]);
+    let e = run_bad(&saddles("[experiment.hessian]\nlanczos_steps = 0\n"), &[]);
+    assert_mentions(&e, &["experiment.hessian.lanczos_steps"]);
+}

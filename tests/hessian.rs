@@ -11,8 +11,8 @@ use crate::common::{f, npy, run_ok, write};
 use serde_json::Value;
 use std::path::Path;
 
-const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
-const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
+pub const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
+pub const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
 
 /// Writes the data (d.csv) and the zero-weight [1,3,1] net (zero.safetensors) into `d`
 /// and returns a config preamble using them; the caller adds `[experiment]`.
@@ -50,7 +50,8 @@ fn zero_net_run(exact: &str) -> Value {
     s
 }
 
-fn c() -> f64 {
+/// The coupling c of the closed form (module header).
+pub fn c() -> f64 {
     let m = T.iter().sum::<f64>() / 6.0;
     2.0 / 6.0 * X.iter().zip(T).map(|(x, t)| (m - t) * x).sum::<f64>()
 }

@@ -6,5 +6,6 @@ mod common;
 mod configs;
 mod derivatives;
 mod hessian;
+mod saddles;
 mod slice;
 mod weights_io;

@@ -5,6 +5,7 @@
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
+pub mod saddles;
 pub mod setup;
 pub mod slice;
 pub mod slice_figures;
@@ -115,6 +116,7 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
         ExperimentConfig::Evaluate {} => evaluate::run::<S>(ctx),
         ExperimentConfig::Slice(sc) => slice::run::<S>(ctx, sc, ctx.fresh),
         ExperimentConfig::Hessian(hc) => hessian::run::<S>(ctx, hc),
+        ExperimentConfig::Saddles(sc) => saddles::run::<S>(ctx, sc),
         ExperimentConfig::Xor { .. } => xor::run::<S>(ctx),
     }
 }
@@ -141,6 +143,13 @@ pub fn resolved_config(cfg: &LoadedConfig) -> Result<String> {
 
 fn absolute(p: PathBuf) -> String {
     std::path::absolute(&p).unwrap_or(p).display().to_string()
+}
+
+/// Adds the fields of the JSON object `extra` to the object `into`.
+pub fn merge(into: &mut Value, extra: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (into, extra) {
+        a.extend(b);
+    }
 }
 
 /// `x` as a JSON number, or null when it is not finite (JSON has no NaN).

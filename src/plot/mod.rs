@@ -2,9 +2,11 @@
 //!
 //! One small function per figure: [`line_chart`], [`training_curves`], [`bar_chart`],
 //! [`histogram`] (in `curves.rs`), [`decision_regions`] (in `regions.rs`, the
-//! TensorFlow Playground picture) and the loss-landscape slices [`contour_plot`],
-//! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`). None of them knows
-//! about models or reports: callers pass numbers and strings.
+//! TensorFlow Playground picture), the loss-landscape slices [`contour_plot`],
+//! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`), and the critical-point
+//! figures [`loss_vs_index`], [`search_convergence`], [`curvature_track`] and
+//! [`spectrum_pair`] (in `critical.rs`). None of them knows about models or reports:
+//! callers pass numbers and strings.
 //!
 //! Conventions shared by every figure:
 //! - Text uses the DejaVu Sans font embedded in the binary (no system fonts needed); it is
@@ -16,10 +18,15 @@
 //! - Failures to draw or write are [`Error::Output`] naming the target path; arguments
 //!   that break a precondition (slices of different lengths) are [`Error::Invalid`].
 
+pub mod critical;
 pub mod curves;
 pub mod regions;
 pub mod surface;
 
+pub use critical::{
+    curvature_track, loss_vs_index, search_convergence, spectrum_pair, CriticalPoint,
+    CurvatureTrack,
+};
 pub use curves::{bar_chart, histogram, line_chart, training_curves, Curves, Series};
 pub use regions::{decision_regions, RegionValues, Regions};
 pub use surface::{
