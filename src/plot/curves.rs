@@ -371,7 +371,7 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-fn check_len(name: &str, nx: usize, ny: usize) -> Result<()> {
+pub(crate) fn check_len(name: &str, nx: usize, ny: usize) -> Result<()> {
     if nx != ny {
         return Err(Error::Invalid(format!(
             "plot series `{name}`: {nx} x values but {ny} y values"
@@ -381,23 +381,23 @@ fn check_len(name: &str, nx: usize, ny: usize) -> Result<()> {
 }
 
 /// A series as drawn: data plus colour.
-struct Line<'a> {
-    label: &'a str,
-    x: &'a [f64],
-    y: &'a [f64],
-    color: RGBColor,
+pub(crate) struct Line<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) x: &'a [f64],
+    pub(crate) y: &'a [f64],
+    pub(crate) color: RGBColor,
 }
 
 /// One chart panel: axes, lines, optional legend.
-struct Panel<'a> {
-    caption: Option<&'a str>,
-    x_label: &'a str,
-    y_label: &'a str,
-    lines: &'a [Line<'a>],
-    log_y: bool,
+pub(crate) struct Panel<'a> {
+    pub(crate) caption: Option<&'a str>,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) lines: &'a [Line<'a>],
+    pub(crate) log_y: bool,
     /// Fixed y range instead of the data's.
-    y_range: Option<(f64, f64)>,
-    legend: Option<SeriesLabelPosition>,
+    pub(crate) y_range: Option<(f64, f64)>,
+    pub(crate) legend: Option<SeriesLabelPosition>,
 }
 
 impl Line<'_> {
@@ -408,11 +408,11 @@ impl Line<'_> {
 }
 
 /// A chart with a linear f64 x axis and a y axis of type `Y` on the bitmap backend.
-type Chart<'a, 'b, Y> =
+pub(crate) type Chart<'a, 'b, Y> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
 
 /// Build a chart with the house style on `area` and draw its mesh.
-fn axes<'a, 'b, Y>(
+pub(crate) fn axes<'a, 'b, Y>(
     area: &'a Area<'b>,
     x_label: &str,
     y_label: &str,
@@ -427,7 +427,7 @@ where
     axes_with_caption(area, None, x_label, y_label, x, y, y_fmt)
 }
 
-fn axes_with_caption<'a, 'b, Y>(
+pub(crate) fn axes_with_caption<'a, 'b, Y>(
     area: &'a Area<'b>,
     caption: Option<&str>,
     x_label: &str,
@@ -497,7 +497,7 @@ fn draw_panel(area: &Area, p: &Panel) -> DrawResult {
     }
 }
 
-fn draw_lines<'a, 'b: 'a, Y>(mut chart: Chart<'a, 'b, Y>, p: &Panel) -> DrawResult
+pub(crate) fn draw_lines<'a, 'b: 'a, Y>(mut chart: Chart<'a, 'b, Y>, p: &Panel) -> DrawResult
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
