@@ -349,10 +349,10 @@ pub struct SaddlesConfig {
     #[serde(default = "default_search_tol")]
     pub search_tol: f64,
     /// MINRES steps per iteration at most, and its relative tolerance.
-    #[serde(default = "default_minres_steps")]
-    pub minres_steps: usize,
-    #[serde(default = "default_minres_tol")]
-    pub minres_tol: f64,
+    #[serde(default = "default_inner_steps")]
+    pub inner_steps: usize,
+    #[serde(default = "default_inner_tol")]
+    pub inner_tol: f64,
     /// A search leaving ‖θ‖ ≤ max_norm has diverged.
     #[serde(default = "default_max_norm")]
     pub max_norm: f64,
@@ -382,10 +382,10 @@ fn default_search_iter() -> usize {
 fn default_search_tol() -> f64 {
     1e-8
 }
-fn default_minres_steps() -> usize {
+fn default_inner_steps() -> usize {
     200
 }
-fn default_minres_tol() -> f64 {
+fn default_inner_tol() -> f64 {
     1e-6
 }
 fn default_max_norm() -> f64 {

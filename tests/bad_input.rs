@@ -249,8 +249,8 @@ fn saddle_search_settings() {
     assert_mentions(&e, &["exp.toml", "experiment.starts", "no starts"]);
     let e = run_bad(&no_train("trajectory_starts = 3\n"), &[]);
     assert_mentions(&e, &["experiment.trajectory_starts", "[train]"]);
-    let e = run_bad(&saddles("minres_tol = 2.0\n"), &[]);
-    assert_mentions(&e, &["experiment.minres_tol", "(0, 1]"]);
+    let e = run_bad(&saddles("inner_tol = 2.0\n"), &[]);
+    assert_mentions(&e, &["experiment.inner_tol", "(0, 1]"]);
     let e = run_bad(&saddles("search_tol = -1e-8\n"), &[]);
     assert_mentions(&e, &["experiment.search_tol", "positive"]);
     let e = run_bad(&saddles("max_iter = 0\n"), &[]);

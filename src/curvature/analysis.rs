@@ -103,7 +103,7 @@ pub fn classify(
     n_negative: usize,
     n_near_zero: usize,
 ) -> &'static str {
-    if !(grad_norm <= grad_tol) {
+    if grad_norm.is_nan() || grad_norm > grad_tol {
         "not_critical"
     } else if n_negative > 0 {
         "saddle"

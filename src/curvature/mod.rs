@@ -22,6 +22,7 @@
 //! `ChaCha8Rng`, so results reproduce from a seed.
 
 pub mod analysis;
+pub mod cg;
 pub mod critical_search;
 pub mod density;
 pub mod exact;

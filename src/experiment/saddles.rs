@@ -103,14 +103,14 @@ fn validate(ctx: &Context, sc: &SaddlesConfig, has_train: bool) -> Result<usize>
         }
     }
     for (field, v) in [
-        ("minres_tol", sc.minres_tol),
+        ("inner_tol", sc.inner_tol),
         ("visit_grad_frac", sc.visit_grad_frac),
     ] {
         if !(v > 0.0 && v <= 1.0) {
             return bad(field, format!("must be in (0, 1], got {v}"));
         }
     }
-    for (field, v) in [("max_iter", sc.max_iter), ("minres_steps", sc.minres_steps)] {
+    for (field, v) in [("max_iter", sc.max_iter), ("inner_steps", sc.inner_steps)] {
         if v == 0 {
             return bad(field, "must be at least 1".into());
         }
@@ -151,8 +151,8 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
         method: sc.method,
         max_iter: sc.max_iter,
         tol: sc.search_tol,
-        minres_steps: sc.minres_steps,
-        minres_rtol: sc.minres_tol,
+        inner_steps: sc.inner_steps,
+        inner_rtol: sc.inner_tol,
         max_norm: sc.max_norm,
     };
     let dir = ctx.create_dir()?;

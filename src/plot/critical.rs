@@ -4,8 +4,8 @@
 //!   search found, one colour per class (Dauphin et al. 2014, Fig. 1).
 //! - [`search_convergence`]: the gradient norm of every start of a search against the
 //!   iteration, coloured by the class the start ended in, with the tolerance.
-//! - [`curvature_track`]: loss, ‖∇L‖ and λmax / λmin along a training run in three stacked
-//!   panels sharing the x axis, the saddle visits shaded in light red.
+//! - [`curvature_track`]: loss, ‖∇L‖, λmax and λmin along a training run in four
+//!   stacked panels sharing the x axis, the saddle visits shaded in light red.
 //! - [`spectrum_pair`]: two Hessian eigenvalue histograms side by side (e.g. a minimum and
 //!   a saddle), log counts, negative bins in red.
 //!
@@ -181,7 +181,7 @@ pub fn search_convergence(
             .find(|s| s.name == class)
             .map_or(PALETTE[7], |s| s.color)
     };
-    let mut lines: Vec<(RGBColor, Vec<Vec<(f64, f64)>>)> = Vec::new();
+    let mut lines: Vec<(RGBColor, Runs)> = Vec::new();
     for under in [true, false] {
         for (h, &class) in histories.iter().zip(classes) {
             if (class == NOT_CRITICAL) == under {
@@ -247,14 +247,19 @@ pub fn search_convergence(
     })
 }
 
-/// Curvature along a training run, three stacked panels sharing the x axis: the training
+/// Size of the [`curvature_track`] figure (four stacked panels).
+pub const TRACK_SIZE: (u32, u32) = (900, 1100);
+
+/// Curvature along a training run, four stacked panels sharing the x axis: the training
 /// loss (log axis when every finite loss is positive and they span at least one decade),
-/// the gradient norm ‖∇L‖ (log axis) and λmax (blue) and λmin (red) with a thin grey line
-/// at 0 (linear axis, always including 0). Every panel shades the `visits` in light red;
-/// the top panel's legend names the shading when there is at least one finite visit.
+/// the gradient norm ‖∇L‖ (log axis), λmax (blue) and λmin (red; its own panel, since it
+/// is often orders of magnitude smaller than λmax), the last two on linear axes that
+/// always include 0, drawn as a thin grey line. Every panel shades the `visits` in light
+/// red; the top panel's legend names the shading when there is at least one finite visit.
 ///
 /// Series of another length than `x` and visits that end before they start are
 /// [`Error::Invalid`]; non-finite values (and visit ends) are gaps.
+
 pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<()> {
     let n = t.x.len();
     check_len("loss", n, t.loss.len())?;
@@ -309,20 +314,18 @@ pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<(
         y: t.grad_norm,
         color: palette(4),
     }];
-    let lambda_lines = [
-        Line {
-            label: "λmax",
-            x: t.x,
-            y: t.lambda_max,
-            color: palette(0),
-        },
-        Line {
-            label: "λmin",
-            x: t.x,
-            y: t.lambda_min,
-            color: palette(3),
-        },
-    ];
+    let max_line = [Line {
+        label: "λmax",
+        x: t.x,
+        y: t.lambda_max,
+        color: palette(0),
+    }];
+    let min_line = [Line {
+        label: "λmin",
+        x: t.x,
+        y: t.lambda_min,
+        color: palette(3),
+    }];
     let log_loss = matches!(
         finite_range(t.loss.iter().copied(), false),
         Some((lo, hi)) if lo > 0.0 && hi / lo >= 10.0
@@ -333,14 +336,9 @@ pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<(
         pad_linear(finite_range(t.loss.iter().copied(), false))
     };
     let grad_y = pad_log(finite_range(t.grad_norm.iter().copied(), true));
-    let lambda_y = pad_linear(finite_range(
-        t.lambda_max
-            .iter()
-            .chain(t.lambda_min)
-            .copied()
-            .chain([0.0]),
-        false,
-    ));
+    // λmin gets its own panel: it is often orders of magnitude smaller than λmax.
+    let with_zero = |v: &[f64]| pad_linear(finite_range(v.iter().copied().chain([0.0]), false));
+    let (max_y, min_y) = (with_zero(t.lambda_max), with_zero(t.lambda_min));
     let corner = |lines: &[Line], (y0, y1): (f64, f64), log: bool| {
         quiet_corner(lines.iter().flat_map(|l| {
             finite_runs(l.x, l.y, log)
@@ -379,20 +377,33 @@ pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<(
         TrackPanel {
             panel: Panel {
                 caption: None,
-                x_label: t.x_label,
-                y_label: "Hessian eigenvalue",
-                lines: &lambda_lines,
+                x_label: "",
+                y_label: "λmax",
+                lines: &max_line,
                 log_y: false,
-                y_range: Some(lambda_y),
-                legend: Some(corner(&lambda_lines, lambda_y, false)),
+                y_range: Some(max_y),
+                legend: None,
+            },
+            band_label: false,
+            zero_line: true,
+        },
+        TrackPanel {
+            panel: Panel {
+                caption: None,
+                x_label: t.x_label,
+                y_label: "λmin",
+                lines: &min_line,
+                log_y: false,
+                y_range: Some(min_y),
+                legend: None,
             },
             band_label: false,
             zero_line: true,
         },
     ];
-    save_png(path, (900, 900), |root| {
+    save_png(path, TRACK_SIZE, |root| {
         let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        for (sub, p) in area.split_evenly((3, 1)).iter().zip(&panels) {
+        for (sub, p) in area.split_evenly((panels.len(), 1)).iter().zip(&panels) {
             draw_track_panel(sub, p, x, &visits)?;
         }
         Ok(())
@@ -525,6 +536,9 @@ where
         .draw()?;
     Ok(())
 }
+
+/// A series' drawable points, split at its gaps ([`finite_runs`]).
+type Runs = Vec<Vec<(f64, f64)>>;
 
 /// The points of one class in the scatter plot.
 struct Group {
@@ -789,13 +803,14 @@ mod tests {
         (0..png.height).any(|y| xs.clone().any(|x| f(png.pixel(x, y))))
     }
 
-    fn track_data() -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    /// x, loss, gradient norm, λmax, λmin of a smooth run over x = 0..=100.
+    fn track_data() -> [Vec<f64>; 5] {
         let x: Vec<f64> = (0..=100).map(|i| i as f64).collect();
         let loss = x.iter().map(|s| 1.0 * (-s / 25.0).exp() + 0.01).collect();
         let grad = x.iter().map(|s| 0.5 * (-s / 30.0).exp() + 1e-3).collect();
         let lmax = x.iter().map(|s| 1.0 + s / 50.0).collect();
         let lmin = x.iter().map(|s| -0.5 * (-s / 20.0).exp()).collect();
-        (x, loss, grad, lmax, lmin)
+        [x, loss, grad, lmax, lmin]
     }
 
     #[test]
@@ -832,7 +847,7 @@ mod tests {
         search_convergence(&p, "Search", &histories, &["minimum", "not_critical"], 1e-8).unwrap();
         check_png(&p, DEFAULT_SIZE);
 
-        let (x, loss, grad, lmax, lmin) = track_data();
+        let [x, loss, grad, lmax, lmin] = track_data();
         let t = CurvatureTrack {
             x: &x,
             x_label: "step",
@@ -844,7 +859,7 @@ mod tests {
         };
         let p = dir.path().join("track.png");
         curvature_track(&p, "Track", &t).unwrap();
-        check_png(&p, (900, 900));
+        check_png(&p, TRACK_SIZE);
 
         let p = dir.path().join("spectra.png");
         spectrum_pair(
@@ -907,7 +922,7 @@ mod tests {
         };
         let p = dir.path().join("t_flat.png");
         curvature_track(&p, "t", &t).unwrap();
-        check_png(&p, (900, 900));
+        check_png(&p, TRACK_SIZE);
         let t = CurvatureTrack {
             x: &[],
             x_label: "step",
@@ -951,7 +966,7 @@ mod tests {
             search_convergence(&p, "t", &[vec![1.0], vec![0.5]], &["saddle"], 1e-6),
             "classes",
         );
-        let (x, loss, grad, lmax, lmin) = track_data();
+        let [x, loss, grad, lmax, lmin] = track_data();
         let ok = CurvatureTrack {
             x: &x,
             x_label: "step",
@@ -1030,7 +1045,7 @@ mod tests {
     #[test]
     fn visits_are_shaded_inside_their_range_only() {
         let dir = tempfile::tempdir().unwrap();
-        let (x, loss, grad, lmax, lmin) = track_data();
+        let [x, loss, grad, lmax, lmin] = track_data();
         // x runs over 0..100 exactly; the visit is the middle fifth.
         let t = CurvatureTrack {
             x: &x,
@@ -1043,13 +1058,13 @@ mod tests {
         };
         let p = dir.path().join("visit.png");
         curvature_track(&p, "t", &t).unwrap();
-        let png = check_png(&p, (900, 900));
+        let png = check_png(&p, TRACK_SIZE);
         let (w, h) = (png.width, png.height);
         // The plotting areas span about x = 100..872 px, so data 40..60 is about
         // 409..563 px: columns 0.49w..0.56w are inside, < 0.3w and > 0.75w outside.
         let inside = (w * 49 / 100)..(w * 56 / 100);
-        for panel in 0..3 {
-            let rows = (h * panel / 3)..(h * (panel + 1) / 3);
+        for panel in 0..4 {
+            let rows = (h * panel / 4)..(h * (panel + 1) / 4);
             // A row through the band: most of its inside columns are light red.
             let band_rows: Vec<u32> = rows
                 .clone()
@@ -1063,7 +1078,7 @@ mod tests {
                 "panel {panel}: {} band rows",
                 band_rows.len()
             );
-            // Panels 2 and 3 have no light-red legend swatch: nothing outside the band.
+            // Panels 2 to 4 have no light-red legend swatch: nothing outside the band.
             // Panel 1's legend names the band, so check only the band rows there.
             let check: Vec<u32> = if panel == 0 {
                 band_rows

@@ -212,8 +212,19 @@ pub(crate) fn pad_log(range: Option<(f64, f64)>) -> (f64, f64) {
     (a * (1.0 - 1e-9), b * (1.0 + 1e-9))
 }
 
-/// Tick label: short decimal for ordinary magnitudes, scientific otherwise.
+/// Tick label of a linear axis: short decimal for ordinary magnitudes, scientific
+/// otherwise. Below 1e-14 a tick is the rounding residue of a tick meant to be 0
+/// (plotters places ticks at lo + k·step), so it reads "0".
 pub(crate) fn fmt_tick(v: f64) -> String {
+    if v.abs() < 1e-14 {
+        "0".into()
+    } else {
+        fmt_number(v)
+    }
+}
+
+/// A number in at most 4 significant digits, scientific outside [1e-3, 1e5).
+fn fmt_number(v: f64) -> String {
     let a = v.abs();
     if v == 0.0 {
         "0".into()
@@ -238,13 +249,13 @@ pub(crate) fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// Tick label for a log axis: powers of ten as `10^k` style, else [`fmt_tick`].
+/// Tick label for a log axis: powers of ten as `1e{k}`, else [`fmt_number`].
 pub(crate) fn fmt_log_tick(v: f64) -> String {
     let k = v.log10();
     if (k - k.round()).abs() < 1e-9 && !(1e-3..=1e4).contains(&v) {
         format!("1e{}", k.round() as i32)
     } else {
-        fmt_tick(v)
+        fmt_number(v)
     }
 }
 
@@ -503,6 +514,8 @@ mod tests {
     #[test]
     fn tick_labels() {
         assert_eq!(fmt_tick(0.0), "0");
+        assert_eq!(fmt_tick(-2.220446049250313e-16), "0");
+        assert_eq!(fmt_log_tick(2e-16), "2e-16");
         assert_eq!(fmt_tick(0.25), "0.25");
         assert_eq!(fmt_tick(1.0), "1");
         assert_eq!(fmt_tick(120.0), "120");
