@@ -342,7 +342,7 @@ pub struct SaddlesConfig {
     pub trajectory_starts: Option<usize>,
     /// `newton_mr` (MINRES steps on H x = ∇L) or `gradient_norm` (steps along −H∇L).
     #[serde(default)]
-    pub method: crate::curvature::SearchMethod,
+    pub method: crate::critical::SearchMethod,
     /// Search budget: outer iterations, convergence when ‖∇L‖ ≤ search_tol.
     #[serde(default = "default_search_iter")]
     pub max_iter: usize,

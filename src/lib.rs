@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod config;
+pub mod critical;
 pub mod curvature;
 pub mod data;
 pub mod error;

@@ -12,18 +12,14 @@
 //! - [`density`]: the spectral density by stochastic Lanczos quadrature
 //!   (Ghorbani, Krishnan & Xiao 2019; PyHessian).
 //! - [`exact`]: the full Hessian from P HVPs and its spectrum, for small nets.
-//! - [`analysis`]: the report of one point (extreme eigenvalues, trace, index,
-//!   classification as minimum / saddle / degenerate / not critical).
-//! - [`minres`]: MINRES for symmetric indefinite systems H x = b.
-//! - [`critical_search`]: critical points by minimising ½‖∇f‖² (Newton-MR).
+//! - [`minres`], [`cg`]: MINRES for symmetric indefinite systems H x = b, and conjugate
+//!   gradients for positive definite ones (used by [`crate::critical`]).
 //!
 //! All solvers count the HVPs they make (an [`HvpCounter`]) and report the count, so
 //! methods can be compared at equal budget. Randomness comes from a caller-supplied
 //! `ChaCha8Rng`, so results reproduce from a seed.
 
-pub mod analysis;
 pub mod cg;
-pub mod critical_search;
 pub mod density;
 pub mod exact;
 pub mod lanczos;
@@ -31,10 +27,6 @@ pub mod minres;
 pub mod power;
 pub mod trace;
 
-pub use analysis::{analyse, classify, SpectrumReport, SpectrumSettings};
-pub use critical_search::{
-    find_critical_point, SearchMethod, SearchResult, SearchSettings, SearchStatus,
-};
 pub use density::{slq_density, slq_nodes};
 pub use exact::{exact_hessian, exact_hessian_with_asymmetry, exact_spectrum, extreme_pairs};
 pub use lanczos::{lanczos, EigenPair, LanczosResult};

@@ -2,14 +2,15 @@
 //! initial), from exact Hessian-vector products, always in f64.
 //!
 //! What is computed, and how the point is classified, is
-//! [`crate::curvature::analysis`]: exact spectrum for small nets, else Lanczos, Hutch++
+//! [`crate::critical::report`]: exact spectrum for small nets, else Lanczos, Hutch++
 //! and stochastic Lanczos quadrature. Writes the smoothed spectral density (log axis)
 //! and, when exact, every eigenvalue.
 
 use super::setup::{build, center_kind, train_center};
 use super::{num, Context};
 use crate::config::{Center, ExactMode, HessianConfig};
-use crate::curvature::{analyse, ObjectiveHessian, SpectrumReport, SpectrumSettings};
+use crate::critical::{analyse, SpectrumReport, SpectrumSettings};
+use crate::curvature::ObjectiveHessian;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::objective::{MlpObjective, Objective};

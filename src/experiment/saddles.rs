@@ -2,10 +2,10 @@
 //!
 //! - Search: from `starts` random initialisations (the model's init drawn from
 //!   independent streams, times `init_scale`) and `trajectory_starts` points evenly
-//!   along the `[train]` run, [`crate::curvature::critical_search`] drives ‖∇L‖ to zero
+//!   along the `[train]` run, [`crate::critical::search`] drives ‖∇L‖ to zero
 //!   (Newton-MR on ½‖∇L‖²), in f64, all starts in parallel.
 //! - Each end point is measured and classified as in kind `hessian`
-//!   ([`crate::curvature::analysis`]): loss, index, λmin, λmax, minimum / saddle /
+//!   ([`crate::critical::report`]): loss, index, λmin, λmax, minimum / saddle /
 //!   degenerate / not critical. Converged points are saved as weights, so a slice or
 //!   a `hessian` run can be centred on any of them.
 //! - Along the `[train]` run, every `track_every` steps: loss, ‖∇L‖, λmax and λmin;
@@ -20,10 +20,11 @@ use super::hessian::{report_json, validate as validate_spectrum, write_density};
 use super::setup::{build, planned_steps, rng, train_setup};
 use super::{num, Context};
 use crate::config::{SaddlesConfig, TrainConfig};
-use crate::curvature::{
-    analyse, extreme_pairs, find_critical_point, ObjectiveHessian, SearchResult, SearchSettings,
-    SearchStatus, SpectrumReport,
+use crate::critical::{
+    analyse, find_critical_point, SearchResult, SearchSettings, SearchStatus, SpectrumReport,
+    SpectrumSettings,
 };
+use crate::curvature::{extreme_pairs, ObjectiveHessian};
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::nn::{weights, Mlp};
@@ -288,7 +289,7 @@ fn track_curvature<S: Scalar>(
     mlp: &Mlp,
     data: &crate::data::samples::Samples<f64>,
     traj: &Trajectory<S>,
-    spectrum: &crate::curvature::SpectrumSettings,
+    spectrum: &SpectrumSettings,
     visit_grad_frac: f64,
     seed: u64,
     quiet: bool,

@@ -26,9 +26,9 @@
 //! A run that leaves the ball ‖θ‖ ≤ `max_norm` or meets a non-finite value is `diverged`
 //! (a gradient-flat direction to infinity, common with sigmoid or cross-entropy nets).
 
-use super::cg::conjugate_gradients;
-use super::minres::minres;
-use super::{dot, norm, Counted, FnOperator, HvpOperator, ObjectiveHessian};
+use crate::curvature::cg::conjugate_gradients;
+use crate::curvature::minres::minres;
+use crate::curvature::{dot, norm, Counted, FnOperator, HvpOperator, ObjectiveHessian};
 use crate::objective::Objective;
 use serde::{Deserialize, Serialize};
 

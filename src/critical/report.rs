@@ -12,8 +12,8 @@
 //!   eigenvalue is clearly negative, `degenerate` when none is but some are near zero
 //!   (within ±index_tol·|λ|max), `minimum` otherwise.
 
-use super::density::{density_from_nodes, fraction_below};
-use super::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, Counted, HvpOperator};
+use crate::curvature::density::{density_from_nodes, fraction_below};
+use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, Counted, HvpOperator};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
