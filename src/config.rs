@@ -122,6 +122,12 @@ pub enum ExperimentConfig {
     /// Critical-point search from many starts (Newton-MR on ½‖∇L‖²), each point found
     /// classified by its Hessian spectrum; curvature tracked along a training run.
     Saddles(SaddlesConfig),
+    /// The same net and optimiser trained with each batch size over seeds: generalisation
+    /// gap, ε-sharpness, λmax (Keskar et al. 2017).
+    BatchSize(BatchStudyConfig),
+    /// One-hidden-layer nets of growing width over seeds: approximation and
+    /// over-parameterisation.
+    WidthSweep(WidthSweepConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
     Xor {
         /// Number of seeds for the trained sigmoid nets.
@@ -167,6 +173,8 @@ impl ExperimentConfig {
             ExperimentConfig::Slice(_) => "slice",
             ExperimentConfig::Hessian(_) => "hessian",
             ExperimentConfig::Saddles(_) => "saddles",
+            ExperimentConfig::BatchSize(_) => "batch_size",
+            ExperimentConfig::WidthSweep(_) => "width_sweep",
             ExperimentConfig::Xor { .. } => "xor",
         }
     }
@@ -368,6 +376,84 @@ pub struct SaddlesConfig {
     /// does not apply).
     #[serde(default)]
     pub hessian: HessianConfig,
+}
+
+/// `[experiment]` of kind `batch_size`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchStudyConfig {
+    /// Batch sizes: integers, `"10%"`-style fractions of the training set, or `"full"`.
+    pub batch_sizes: Vec<BatchSize>,
+    /// Seeds; runs with the same seed start from the same weights.
+    #[serde(default = "default_study_seeds")]
+    pub seeds: Vec<u64>,
+    /// ε of the ε-sharpness (Keskar et al. 2017, Metric 2.1).
+    #[serde(default = "default_epsilons")]
+    pub epsilons: Vec<f64>,
+    /// Projected-gradient ascent iterations of each sharpness maximisation.
+    #[serde(default = "default_sharpness_iterations")]
+    pub sharpness_iterations: usize,
+    /// Maximise in a random subspace of this dimension instead of the full space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharpness_subspace: Option<usize>,
+    /// Sharpness, λmax and trace use this many training samples (a seeded subset;
+    /// default: all, at most 10,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_samples: Option<usize>,
+    /// Lanczos steps for λmax and Hutch++ HVPs for the trace (f64).
+    #[serde(default = "default_study_lanczos")]
+    pub lanczos_steps: usize,
+    #[serde(default = "default_study_trace")]
+    pub trace_hvps: usize,
+    /// The parametric plot (1 − α)·θ_small + α·θ_large over this α range.
+    #[serde(default = "default_alpha_range")]
+    pub alpha_range: [f64; 2],
+    #[serde(default = "default_alpha_points")]
+    pub alpha_points: usize,
+    /// 2-D filter-normalised slices around the smallest- and largest-batch minima:
+    /// points per axis over [−slice_range, slice_range] (0 = no slices).
+    #[serde(default = "default_slice_points")]
+    pub slice_points: usize,
+    #[serde(default = "default_slice_range")]
+    pub slice_range: f64,
+}
+
+/// `[experiment]` of kind `width_sweep`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WidthSweepConfig {
+    /// Hidden widths; `[model] layers` must be [input, any, output].
+    pub widths: Vec<i64>,
+    #[serde(default = "default_study_seeds")]
+    pub seeds: Vec<u64>,
+}
+
+fn default_study_seeds() -> Vec<u64> {
+    vec![0]
+}
+fn default_epsilons() -> Vec<f64> {
+    vec![1e-3, 5e-4]
+}
+fn default_sharpness_iterations() -> usize {
+    20
+}
+fn default_study_lanczos() -> usize {
+    30
+}
+fn default_study_trace() -> usize {
+    30
+}
+fn default_alpha_range() -> [f64; 2] {
+    [-1.0, 2.0]
+}
+fn default_alpha_points() -> usize {
+    31
+}
+fn default_slice_points() -> usize {
+    21
+}
+fn default_slice_range() -> f64 {
+    1.0
 }
 
 fn default_starts() -> usize {

@@ -1,12 +1,14 @@
 //! `losscape new KIND`: a commented template config for each experiment kind. Each
 //! template runs as it is (a test runs every one).
 
-pub const TEMPLATES: [(&str, &str); 6] = [
+pub const TEMPLATES: [(&str, &str); 8] = [
     ("train", include_str!("templates/train.toml")),
     ("evaluate", include_str!("templates/evaluate.toml")),
     ("slice", include_str!("templates/slice.toml")),
     ("hessian", include_str!("templates/hessian.toml")),
     ("saddles", include_str!("templates/saddles.toml")),
+    ("batch_size", include_str!("templates/batch_size.toml")),
+    ("width_sweep", include_str!("templates/width_sweep.toml")),
     ("xor", include_str!("templates/xor.toml")),
 ];
 

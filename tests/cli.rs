@@ -171,7 +171,7 @@ fn check_command_passes() {
 fn list_shows_kinds_and_bundled_configs() {
     let o = losscape(&["list"]);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("train, evaluate, slice, hessian, saddles, xor"));
+    assert!(text.contains("train, evaluate, slice, hessian, saddles, batch_size, width_sweep, xor"));
     assert!(text.contains("pca_spirals.toml"));
     assert!(text.contains("quickstart.toml"));
 }

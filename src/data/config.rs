@@ -9,7 +9,7 @@
 //! | `n` | xor: 4 (the exact truth table) when `noise` = 0, else 200; circles, spirals, gaussians: 400; sine: 200 |
 //! | `noise` | xor 0.0; circles, spirals, gaussians, sine 0.1 (meaning per generator: see `synthetic`) |
 //! | `classes` | gaussians: 2 |
-//! | `x_range`, `frequency` | sine: [-π, π], 1.0 |
+//! | `x_range`, `frequency`, `function` | sine: [-π, π], 1.0, `"sin"` |
 //! | `target`, `task` | csv: `"label"`; classification when one target column holds only non-negative integers (or the loss needs labels), else regression |
 //! | `test_fraction` | 0.0 (no test set); idx/mnist always use the official train/t10k split |
 //! | `standardize` | false |
@@ -22,6 +22,35 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The target function of the 1-D regression source `sine`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Function1d {
+    /// sin(x).
+    #[default]
+    Sin,
+    /// 1 for x ≥ 0, else 0.
+    Step,
+    /// |x|.
+    Abs,
+}
+
+impl Function1d {
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            Function1d::Sin => x.sin(),
+            Function1d::Step => {
+                if x >= 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Function1d::Abs => x.abs(),
+        }
+    }
+}
 
 /// Where the samples come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -120,9 +149,12 @@ pub struct DataConfig {
     /// sine: interval x is drawn from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_range: Option<[f64; 2]>,
-    /// sine: y = sin(frequency · x).
+    /// sine: y = f(frequency · x).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<f64>,
+    /// sine: the target function f: `sin`, `step` (1 for x ≥ 0, else 0) or `abs` (|x|).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Function1d>,
     /// Fraction of samples held out as the test set, in [0, 1).
     #[serde(default)]
     pub test_fraction: f64,
@@ -154,6 +186,7 @@ impl DataConfig {
             classes: None,
             x_range: None,
             frequency: None,
+            function: None,
             test_fraction: 0.0,
             standardize: false,
             standardize_targets: false,
@@ -309,6 +342,9 @@ impl DataConfig {
             }
             if self.frequency.is_some() {
                 return not_for("frequency", "sine");
+            }
+            if self.function.is_some() {
+                return not_for("function", "sine");
             }
         }
         let [a, b] = self.x_range();

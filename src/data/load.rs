@@ -124,7 +124,14 @@ fn read_one(
         Source::Circles => synthetic::circles(n, noise, seed),
         Source::Spirals => synthetic::spirals(n, noise, seed),
         Source::Gaussians => synthetic::gaussians(n, cfg.classes(), noise, seed),
-        Source::Sine => synthetic::sine(n, cfg.x_range(), cfg.frequency(), noise, seed),
+        Source::Sine => synthetic::function_1d(
+            n,
+            cfg.x_range(),
+            cfg.function.unwrap_or_default(),
+            cfg.frequency(),
+            noise,
+            seed,
+        ),
         Source::Csv => {
             let p = path.expect("validated: csv has a path");
             csv::read_csv(p, &cfg.target_names(), cfg.task, loss_uses_labels)?

@@ -26,6 +26,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
+use crate::data::config::Function1d;
 use crate::data::{Dataset, Labels};
 
 /// ChaCha stream used for data generation, apart from the streams other parts of a run
@@ -134,13 +135,25 @@ pub fn gaussians(n: usize, k: usize, noise: f64, seed: u64) -> Dataset {
 
 /// 1-D regression: x ~ U(x_range), y = sin(frequency·x) + noise·N(0,1).
 pub fn sine(n: usize, x_range: [f64; 2], frequency: f64, noise: f64, seed: u64) -> Dataset {
+    function_1d(n, x_range, Function1d::Sin, frequency, noise, seed)
+}
+
+/// 1-D regression: x ~ U(x_range), y = f(frequency·x) + noise·N(0,1).
+pub fn function_1d(
+    n: usize,
+    x_range: [f64; 2],
+    f: Function1d,
+    frequency: f64,
+    noise: f64,
+    seed: u64,
+) -> Dataset {
     let mut r = rng(seed);
     let (mut x, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for _ in 0..n {
         let xi = r.random_range(x_range[0]..x_range[1]);
         let e: f64 = r.sample(StandardNormal);
         x.push(xi);
-        y.push((frequency * xi).sin() + noise * e);
+        y.push(f.eval(frequency * xi) + noise * e);
     }
     Dataset {
         x: Array2::from_shape_vec((n, 1), x).expect("n × 1"),
@@ -260,6 +273,20 @@ mod tests {
         for i in 0..200 {
             assert!((-1.0..2.0).contains(&d.x[[i, 0]]));
             assert_eq!(y[[i, 0]], (3.0 * d.x[[i, 0]]).sin());
+        }
+        // The step and |x| targets on the same draws of x.
+        for (f, want) in [(Function1d::Step, 0.0), (Function1d::Abs, 0.0)] {
+            let g = function_1d(200, [-1.0, 2.0], f, 3.0, 0.0, 4);
+            assert_eq!(g.x, d.x);
+            let Labels::Values(ty) = &g.y else { panic!() };
+            for (xi, yi) in g.x.column(0).iter().zip(ty.column(0)) {
+                let z = 3.0 * xi;
+                let expect = match f {
+                    Function1d::Step => f64::from(u8::from(z >= want)),
+                    _ => z.abs(),
+                };
+                assert_eq!(*yi, expect);
+            }
         }
         let noisy = sine(200, [-1.0, 2.0], 3.0, 0.1, 4);
         assert_eq!(noisy.x, d.x);

@@ -2,6 +2,7 @@
 //! everything is known to be good, computes, and writes `summary.json`, the resolved
 //! `config.toml`, its figures and the arrays behind them.
 
+pub mod batch_size;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
@@ -10,6 +11,7 @@ pub mod setup;
 pub mod slice;
 pub mod slice_figures;
 pub mod train;
+pub mod width_sweep;
 pub mod xor;
 
 use crate::config::{Dtype, ExperimentConfig, LoadedConfig};
@@ -117,6 +119,8 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
         ExperimentConfig::Slice(sc) => slice::run::<S>(ctx, sc, ctx.fresh),
         ExperimentConfig::Hessian(hc) => hessian::run::<S>(ctx, hc),
         ExperimentConfig::Saddles(sc) => saddles::run::<S>(ctx, sc),
+        ExperimentConfig::BatchSize(bc) => batch_size::run::<S>(ctx, bc),
+        ExperimentConfig::WidthSweep(wc) => width_sweep::run::<S>(ctx, wc),
         ExperimentConfig::Xor { .. } => xor::run::<S>(ctx),
     }
 }
