@@ -16,7 +16,7 @@ use losscape::landscape::grid::{Evaluator, Plane};
 use losscape::nn::chunked::ChunkPool;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use losscape::objective::{MlpObjective, Objective};
-use losscape::optim::{train, Hyper, Length, OptimizerKind, TrainPlan};
+use losscape::optim::{train, Hyper, Length, OptimizerKind, Schedule, TrainPlan};
 use losscape::progress::Progress;
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -85,6 +85,7 @@ fn sgd_steps_per_sec(w: &Workload, b: usize, steps: usize) -> f64 {
         optimizer: OptimizerKind::Sgd,
         hyper: Hyper::default(),
         lr: 1e-3,
+        schedule: Schedule::Constant,
         batch_size: Some(b),
         length: Length::Steps(steps),
         record_every: steps,

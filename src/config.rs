@@ -90,6 +90,9 @@ pub struct TrainConfig {
     pub beta2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eps: Option<f64>,
+    /// Learning-rate schedule: `constant` (default) or `cosine` (annealed to 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::optim::Schedule>,
     /// Record metrics every this many steps (default: every epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_every: Option<usize>,
@@ -703,6 +706,7 @@ impl LoadedConfig {
             optimizer: train.optimizer,
             hyper,
             lr: train.lr,
+            schedule: train.schedule.unwrap_or_default(),
             batch_size,
             length,
             record_every: train.record_every.unwrap_or(0),

@@ -262,3 +262,51 @@ fn saddle_search_settings() {
     let e = run_bad(&saddles("[experiment.hessian]\nlanczos_steps = 0\n"), &[]);
     assert_mentions(&e, &["experiment.hessian.lanczos_steps"]);
 }
+
+#[test]
+fn study_lists_and_values() {
+    let study = |body: &str| {
+        with(
+            "[experiment]\nkind = \"train\"\n",
+            &format!("[experiment]\n{body}"),
+        )
+        .replace("optimizer = \"sgd\"", "optimizer = \"adam\"")
+        .replace("batch_size = 2\n", "")
+    };
+    let bs = |extra: &str| study(&format!("kind = \"batch_size\"\n{extra}"));
+    let e = run_bad(&bs("batch_sizes = []\n"), &[]);
+    assert_mentions(&e, &["exp.toml", "experiment.batch_sizes", "empty"]);
+    let e = run_bad(&bs("batch_sizes = [2, 5]\n"), &[]);
+    assert_mentions(
+        &e,
+        &[
+            "experiment.batch_sizes[1]",
+            "larger than the training set (4 samples)",
+        ],
+    );
+    for frac in ["0%", "150%", "-5%"] {
+        let e = run_bad(&bs(&format!("batch_sizes = [\"{frac}\"]\n")), &[]);
+        assert_mentions(&e, &["experiment.batch_sizes[0]", "(0, 100]"]);
+    }
+    let e = run_bad(&bs("batch_sizes = [\"half\"]\n"), &[]);
+    assert_mentions(&e, &["experiment.batch_sizes[0]", "\"half\""]);
+    let e = run_bad(&bs("batch_sizes = [2]\nepsilons = [1e-3, 0.0]\n"), &[]);
+    assert_mentions(&e, &["experiment.epsilons", "positive"]);
+    let e = run_bad(&bs("batch_sizes = [2]\nseeds = []\n"), &[]);
+    assert_mentions(&e, &["experiment.seeds", "empty"]);
+    let e = run_bad(
+        &bs("batch_sizes = [2]\n").replace("optimizer = \"adam\"", "optimizer = \"gd\""),
+        &[],
+    );
+    assert_mentions(&e, &["train.optimizer", "sgd, momentum or adam"]);
+    let ws = |extra: &str| study(&format!("kind = \"width_sweep\"\n{extra}"));
+    let e = run_bad(&ws("widths = [4, 0]\n"), &[]);
+    assert_mentions(&e, &["experiment.widths[1]", "at least 1"]);
+    let e = run_bad(&ws("widths = []\n"), &[]);
+    assert_mentions(&e, &["experiment.widths", "empty"]);
+    let e = run_bad(
+        &ws("widths = [4]\n").replace("layers = [2, 3, 1]", "layers = [2, 3, 3, 1]"),
+        &[],
+    );
+    assert_mentions(&e, &["model.layers", "one hidden layer"]);
+}

@@ -8,4 +8,5 @@ mod derivatives;
 mod hessian;
 mod saddles;
 mod slice;
+mod studies;
 mod weights_io;

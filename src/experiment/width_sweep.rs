@@ -102,8 +102,9 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
         "{:016x}",
         crate::landscape::store::fnv1a64(super::resolved_config(cfg)?.as_bytes())
     );
+    // Refuse a folder of another study before anything in it is rewritten.
+    let family = Family::open(&ctx.out, &fingerprint, names, ctx.fresh)?;
     let dir = ctx.create_dir()?;
-    let family = Family::open(dir.root(), &fingerprint, names, ctx.fresh)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = wc.seeds.len();
     let runs: Vec<WidthRun> = family.run(&progress, |i, run_dir| {

@@ -131,6 +131,7 @@ fn default_train() -> TrainConfig {
         beta1: None,
         beta2: None,
         eps: None,
+        schedule: None,
         record_every: Some(50),
         snapshot_every: Some(0),
     }

@@ -4,4 +4,4 @@ pub mod optimizer;
 pub mod train;
 
 pub use optimizer::{Hyper, Optimizer, OptimizerKind};
-pub use train::{train, Length, Record, Snapshot, TrainPlan, Trajectory};
+pub use train::{train, Length, Record, Schedule, Snapshot, TrainPlan, Trajectory};

@@ -26,12 +26,38 @@ pub enum Length {
     Steps(usize),
 }
 
+/// How the learning rate changes over the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// lr throughout.
+    #[default]
+    Constant,
+    /// Cosine annealing to 0 over the planned steps: lr·(1 + cos(π t / T)) / 2 at step t
+    /// of T (PyTorch's CosineAnnealingLR with T_max = T, eta_min = 0, stepped per
+    /// iteration).
+    Cosine,
+}
+
+impl Schedule {
+    /// The learning rate of step `t` (0-based) of `total`.
+    pub fn lr(self, lr: f64, t: usize, total: usize) -> f64 {
+        match self {
+            Schedule::Constant => lr,
+            Schedule::Cosine => {
+                0.5 * lr * (1.0 + (std::f64::consts::PI * t as f64 / total.max(1) as f64).cos())
+            }
+        }
+    }
+}
+
 /// A validated training plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainPlan {
     pub optimizer: OptimizerKind,
     pub hyper: Hyper,
     pub lr: f64,
+    pub schedule: Schedule,
     /// Minibatch size; None = the full training set (gradient descent).
     pub batch_size: Option<usize>,
     pub length: Length,
@@ -154,7 +180,6 @@ pub fn train<S: Scalar>(
     rec.record(0, theta, &mut traj);
 
     let mut opt = Optimizer::new(plan.optimizer, plan.hyper, mlp.n_params());
-    let lr = S::of(plan.lr);
     let mut grad = vec![S::zero(); mlp.n_params()];
     let mut perm: Vec<usize> = (0..n).collect();
     let mut batch = train.empty_like();
@@ -175,7 +200,7 @@ pub fn train<S: Scalar>(
                 traj.divergence = Some(format!("minibatch loss {loss} at step {step}"));
                 break;
             }
-            opt.step(theta, &grad, lr);
+            opt.step(theta, &grad, S::of(plan.schedule.lr(plan.lr, step, total)));
             step += 1;
             progress.inc(1);
             if plan.record_every > 0 && step % plan.record_every == 0 {
@@ -196,4 +221,20 @@ pub fn train<S: Scalar>(
     traj.steps = step;
     progress.finish();
     traj
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Schedule;
+
+    #[test]
+    fn cosine_schedule_anneals_from_lr_to_zero() {
+        let c = Schedule::Cosine;
+        assert_eq!(c.lr(0.1, 0, 100), 0.1);
+        assert!((c.lr(0.1, 50, 100) - 0.05).abs() < 1e-15);
+        assert!(c.lr(0.1, 100, 100).abs() < 1e-15);
+        // Monotone in between; the constant schedule is constant.
+        assert!((0..100).all(|t| c.lr(0.1, t + 1, 100) < c.lr(0.1, t, 100)));
+        assert_eq!(Schedule::Constant.lr(0.1, 73, 100), 0.1);
+    }
 }

@@ -1,0 +1,190 @@
+//! The study kinds end to end: `batch_size` and `width_sweep`.
+//!
+//! Checks exact relations between the numbers a study reports (the parametric plot at
+//! α = 0 and 1 is the two minima's own training loss; gaps and means recomputed from
+//! the runs), that an interrupted study recomputes only its missing runs with the same
+//! results, and that the thread count changes nothing.
+
+use crate::common::{f, run_ok, write};
+use serde_json::Value;
+use std::path::Path;
+
+const BATCH: &str = r#"
+name = "bs"
+seed = 0
+[data]
+source = "gaussians"
+n = 120
+noise = 0.4
+test_fraction = 0.25
+[model]
+layers = [2, 6, 2]
+activation = "tanh"
+loss = "cross_entropy"
+init = "xavier"
+[train]
+optimizer = "adam"
+lr = 0.02
+epochs = 8
+[experiment]
+kind = "batch_size"
+batch_sizes = [4, "50%", "full"]
+seeds = [0, 1]
+alpha_range = [0.0, 1.0]
+alpha_points = 5
+slice_points = 3
+"#;
+
+fn batch_run(d: &Path, out: &str, extra: &[&str]) -> Value {
+    run_ok(&write(d, "bs.toml", BATCH), &d.join(out), extra)
+}
+
+#[test]
+fn batch_size_study_reports_consistent_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = batch_run(d, "a", &["--threads", "2"]);
+    let runs = s["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    // 90 training samples: 4, 45 and 90 per step.
+    let sizes: Vec<u64> = runs
+        .iter()
+        .map(|r| r["batch_size"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes, [4, 4, 45, 45, 90, 90]);
+    for r in runs {
+        let (b, epochs) = (f(&r["batch_size"]), 8.0);
+        assert_eq!(f(&r["steps"]), epochs * (90.0 / b).ceil(), "{r}");
+        let gap = f(&r["train_accuracy"]) - f(&r["test_accuracy"]);
+        assert!((f(&r["gap"]) - gap).abs() < 1e-15);
+        for eps in ["1e-3", "5e-4"] {
+            assert!(f(&r["sharpness"][eps]) >= 0.0, "{r}");
+        }
+        assert!(f(&r["lambda_max"]) > 0.0 && f(&r["distance_from_init"]) > 0.0);
+    }
+    // Means and standard deviations over the two seeds, recomputed.
+    for (k, b) in s["by_batch_size"].as_array().unwrap().iter().enumerate() {
+        let pair = [
+            f(&runs[2 * k]["test_loss"]),
+            f(&runs[2 * k + 1]["test_loss"]),
+        ];
+        let mean = (pair[0] + pair[1]) / 2.0;
+        let std = (pair[0] - pair[1]).abs() / 2f64.sqrt();
+        assert!((f(&b["test_loss"]["mean"]) - mean).abs() < 1e-12);
+        assert!((f(&b["test_loss"]["std"]) - std).abs() < 1e-12);
+    }
+    // The parametric plot starts at the smallest-batch minimum (α = 0) and ends at the
+    // largest-batch one (α = 1) of seed 0: their own training losses.
+    let it = &s["interpolation"];
+    assert_eq!(it["between"], serde_json::json!(["4", "full"]));
+    let losses = it["train_loss"].as_array().unwrap();
+    assert_eq!(losses.len(), 5);
+    assert!((f(&losses[0]) - f(&runs[0]["train_loss"])).abs() <= 1e-12 * f(&losses[0]));
+    assert!((f(&losses[4]) - f(&runs[4]["train_loss"])).abs() <= 1e-12 * f(&losses[4]));
+    let slices = s["slices"].as_array().unwrap();
+    // The slices are measured on the training set (all 90 samples here).
+    assert!((f(&slices[0]["center_loss"]) - f(&runs[0]["train_loss"])).abs() < 1e-6);
+    assert!((f(&slices[1]["center_loss"]) - f(&runs[4]["train_loss"])).abs() < 1e-6);
+    for file in [
+        "parametric.png",
+        "batch_size_effects.png",
+        "slices.png",
+        "training_curves.png",
+        "report.md",
+    ] {
+        assert!(d.join("a").join(file).exists(), "{file}");
+    }
+    let report = std::fs::read_to_string(d.join("a/report.md")).unwrap();
+    assert!(report.contains("| full (90) |"), "{report}");
+
+    // Same numbers with one thread.
+    let one = batch_run(d, "b", &["--threads", "1"]);
+    assert_eq!(strip(&one["runs"]), strip(&s["runs"]));
+
+    // An interrupted study: two runs lost, recomputed alone, same results.
+    let root = d.join("a/runs");
+    std::fs::remove_file(root.join("b4_s1/result.json")).unwrap();
+    std::fs::remove_file(root.join("bfull_s0/result.json")).unwrap();
+    let kept = std::fs::metadata(root.join("b50pct_s0/result.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = batch_run(d, "a", &[]);
+    assert_eq!(
+        std::fs::metadata(root.join("b50pct_s0/result.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        kept,
+        "a finished run was recomputed"
+    );
+    assert_eq!(strip(&again["runs"]), strip(&s["runs"]));
+}
+
+/// The runs without their wall-clock `seconds`.
+fn strip(runs: &Value) -> Vec<Value> {
+    runs.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("seconds");
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn width_sweep_error_is_the_rms_residual_and_falls_with_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = write(
+        d,
+        "w.toml",
+        r#"
+name = "w"
+seed = 0
+dtype = "f64"
+[data]
+source = "sine"
+n = 80
+noise = 0.0
+test_fraction = 0.25
+[model]
+layers = [1, 3, 1]
+activation = "tanh"
+loss = "mse"
+init = "xavier"
+[train]
+optimizer = "adam"
+lr = 0.02
+batch_size = "full"
+epochs = 600
+[experiment]
+kind = "width_sweep"
+widths = [1, 12]
+seeds = [0, 1]
+"#,
+    );
+    let s = run_ok(&cfg, &d.join("out"), &[]);
+    let runs = s["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    for r in runs {
+        // One output, mse = mean squared residual: the RMS residual is its root.
+        assert!(
+            (f(&r["approx_error"]) - f(&r["train_loss"]).sqrt()).abs() < 1e-9,
+            "{r}"
+        );
+        assert_eq!(f(&r["n_params"]), 3.0 * f(&r["width"]) + 1.0);
+    }
+    let by = s["by_width"].as_array().unwrap();
+    let (narrow, wide) = (
+        f(&by[0]["approx_error"]["mean"]),
+        f(&by[1]["approx_error"]["mean"]),
+    );
+    assert!(wide < 0.5 * narrow, "width 12: {wide}, width 1: {narrow}");
+    assert!(f(&s["approx_error_loglog_slope"]) < 0.0);
+    for file in ["fits.png", "approx_error.png", "loss_vs_width.png"] {
+        assert!(d.join("out").join(file).exists(), "{file}");
+    }
+}
