@@ -14,6 +14,8 @@
 //! - [`exact`]: the full Hessian from P HVPs and its spectrum, for small nets.
 //! - [`minres`], [`cg`]: MINRES for symmetric indefinite systems H x = b, and conjugate
 //!   gradients for positive definite ones (used by [`crate::critical`]).
+//! - [`sharpness`]: Keskar et al.'s (2017) ε-sharpness, the largest relative loss rise
+//!   over a box around θ (full space or a random subspace), by projected gradient ascent.
 //!
 //! All solvers count the HVPs they make (an [`HvpCounter`]) and report the count, so
 //! methods can be compared at equal budget. Randomness comes from a caller-supplied
@@ -25,6 +27,7 @@ pub mod exact;
 pub mod lanczos;
 pub mod minres;
 pub mod power;
+pub mod sharpness;
 pub mod trace;
 
 pub use density::{slq_density, slq_nodes};

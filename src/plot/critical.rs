@@ -259,7 +259,6 @@ pub const TRACK_SIZE: (u32, u32) = (900, 1100);
 ///
 /// Series of another length than `x` and visits that end before they start are
 /// [`Error::Invalid`]; non-finite values (and visit ends) are gaps.
-
 pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<()> {
     let n = t.x.len();
     check_len("loss", n, t.loss.len())?;
@@ -486,7 +485,7 @@ fn index_axis(range: Option<(f64, f64)>) -> (f64, f64) {
 }
 
 /// Where `v` sits on the axis `lo..hi`, as a fraction (log scale when `log`).
-fn frac(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
+pub(super) fn frac(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
     if log {
         (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
     } else {
@@ -496,7 +495,7 @@ fn frac(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
 
 /// The legend corner with the fewest of `points` (fractions of the plotting area, (0, 0)
 /// at the bottom left) under it; ties go to the upper right, then upper left, lower right.
-fn quiet_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {
+pub(super) fn quiet_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {
     let mut counts = [0usize; 4];
     for (u, v) in points {
         let (left, right) = (u < 0.45, u > 0.55);
@@ -520,9 +519,13 @@ fn quiet_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosi
         .clone()
 }
 
-/// The legend in the house style.
-fn draw_legend<'a, 'b: 'a, Y>(chart: &mut Chart<'a, 'b, Y>, pos: SeriesLabelPosition) -> DrawResult
+/// The legend in the house style (any f64 axes).
+pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
+    pos: SeriesLabelPosition,
+) -> DrawResult
 where
+    X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
     chart

@@ -5,8 +5,10 @@
 //! TensorFlow Playground picture), the loss-landscape slices [`contour_plot`],
 //! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`), and the critical-point
 //! figures [`loss_vs_index`], [`search_convergence`], [`curvature_track`] and
-//! [`spectrum_pair`] (in `critical.rs`). None of them knows about models or reports:
-//! callers pass numbers and strings.
+//! [`spectrum_pair`] (in `critical.rs`), the two slices on one colour scale
+//! [`heatmap_pair`] (in `surface/`), and the figures of studies over many runs
+//! [`mean_std_chart`], [`mean_std_panels`] and [`grouped_curves`] (in `studies.rs`). None
+//! of them knows about models or reports: callers pass numbers and strings.
 //!
 //! Conventions shared by every figure:
 //! - Text uses the DejaVu Sans font embedded in the binary (no system fonts needed); it is
@@ -21,6 +23,7 @@
 pub mod critical;
 pub mod curves;
 pub mod regions;
+pub mod studies;
 pub mod surface;
 
 pub use critical::{
@@ -29,8 +32,10 @@ pub use critical::{
 };
 pub use curves::{bar_chart, histogram, line_chart, training_curves, Curves, Series};
 pub use regions::{decision_regions, RegionValues, Regions};
+pub use studies::{grouped_curves, mean_std_chart, mean_std_panels, MeanStd, RunCurves};
 pub use surface::{
-    contour_plot, heatmap, slice_1d, surface_3d, Curve1d, Overlay, Slice1d, Surface, SurfaceStyle,
+    contour_plot, heatmap, heatmap_pair, slice_1d, surface_3d, Curve1d, Overlay, Slice1d, Surface,
+    SurfaceStyle,
 };
 
 use std::path::{Path, PathBuf};

@@ -29,15 +29,16 @@ pub(super) const MARGIN: u32 = 12;
 pub(super) const X_LABEL_AREA: u32 = 58;
 pub(super) const Y_LABEL_AREA: u32 = 80;
 
-/// Pixel size of the plotting area for the ranges' aspect ratio.
-fn plot_size(g: &Grid) -> (u32, u32) {
+/// Pixel size of the plotting area for the ranges' aspect ratio, `long` pixels on its
+/// long side ([`PLOT_PX`] for the single figures).
+pub(super) fn plot_size(g: &Grid, long: f64) -> (u32, u32) {
     let (x0, x1) = g.x_range();
     let (y0, y1) = g.y_range();
     let aspect = ((y1 - y0) / (x1 - x0)).clamp(0.6, 1.3);
     if aspect <= 1.0 {
-        (PLOT_PX as u32, (PLOT_PX * aspect).round() as u32)
+        (long as u32, (long * aspect).round() as u32)
     } else {
-        ((PLOT_PX / aspect).round() as u32, PLOT_PX as u32)
+        ((long / aspect).round() as u32, long as u32)
     }
 }
 
@@ -49,7 +50,7 @@ pub(super) fn draw_2d(
     overlay: Option<&Overlay>,
     contour: Option<(&[Mark], &[Polyline])>,
 ) -> Result<()> {
-    let (plot_w, plot_h) = plot_size(g);
+    let (plot_w, plot_h) = plot_size(g, PLOT_PX);
     let title_h = 44;
     let width = MARGIN + Y_LABEL_AREA + plot_w + MARGIN + RIGHT_PANEL;
     let height = title_h + MARGIN + plot_h + X_LABEL_AREA + MARGIN;

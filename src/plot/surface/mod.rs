@@ -14,6 +14,8 @@
 //! - [`heatmap`]: the field drawn per pixel by bilinear interpolation of the grid (a pixel
 //!   whose nearest grid point is masked is grey), with a colour bar. `diverging` switches
 //!   to a blue-white-red map centred on zero when the data straddle it.
+//! - [`heatmap_pair`]: two slices side by side on one shared colour scale (heatmaps with a
+//!   few contour lines, each minimum starred), one colour bar.
 //! - [`surface_3d`]: a 3-D surface on plotters' 3-D chart; one facet per grid cell
 //!   coloured by the cell's mean value, drawn back to front (painter's order by projected
 //!   depth), cells touching a masked value left out.
@@ -32,8 +34,9 @@ mod glyphs;
 mod grid;
 mod heatmap;
 mod overlay;
+mod pair;
 mod panel;
-mod scale;
+pub(super) mod scale;
 mod slice1d;
 mod surface3d;
 
@@ -44,6 +47,7 @@ mod testutil;
 
 pub use contour::contour_plot;
 pub use heatmap::heatmap;
+pub use pair::heatmap_pair;
 pub use slice1d::slice_1d;
 pub use surface3d::surface_3d;
 

@@ -62,11 +62,11 @@ fn sample_map(stops: &[RGBColor], t: f64) -> RGBColor {
 
 /// The value-to-colour mapping of one figure, in transformed units (log10 when `log`).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Scale {
-    pub(super) lo: f64,
-    pub(super) hi: f64,
-    pub(super) log: bool,
-    pub(super) diverging: bool,
+pub(crate) struct Scale {
+    pub(crate) lo: f64,
+    pub(crate) hi: f64,
+    pub(crate) log: bool,
+    pub(crate) diverging: bool,
 }
 
 impl Scale {
@@ -203,15 +203,15 @@ fn fmt_stepped(v: f64, step: f64) -> String {
 
 /// A value `t` (transformed units) with the text printed for it.
 #[derive(Debug, Clone)]
-pub(super) struct Mark {
-    pub(super) t: f64,
-    pub(super) label: String,
+pub(crate) struct Mark {
+    pub(crate) t: f64,
+    pub(crate) label: String,
 }
 
 /// About `target` round values between `lo` and `hi` (transformed units). Linear scale:
 /// multiples of a nice step. Log scale: decades, or 1-2-5 style mantissas per decade, or
 /// within less than a decade evenly spaced round values.
-pub(super) fn round_marks(scale: &Scale, target: usize) -> Vec<Mark> {
+pub(crate) fn round_marks(scale: &Scale, target: usize) -> Vec<Mark> {
     let (lo, hi) = (scale.lo, scale.hi);
     let target = target.max(1);
     if !scale.log {
