@@ -26,7 +26,7 @@ pub fn conjugate_gradients<O: HvpOperator + ?Sized>(
         op.apply(&p, &mut ap);
         steps += 1;
         let pap = dot(&p, &ap);
-        if !(pap > 0.0) {
+        if pap.is_nan() || pap <= 0.0 {
             break; // not positive definite along p (rounding): keep the last iterate
         }
         let alpha = rr / pap;

@@ -28,7 +28,7 @@ use crate::landscape::grid::{Evaluator, Plane};
 use crate::nn::{weights, Mlp};
 use crate::objective::MlpObjective;
 use crate::optim::{train, OptimizerKind, TrainPlan};
-use crate::plot::studies::{grouped_curves, mean_std_panels, MeanStd as Band};
+use crate::plot::studies::{grouped_curves, mean_std_panels, MeanStd as Band, RunCurves};
 use crate::plot::{heatmap_pair, slice_1d, Curve1d, Slice1d, Surface, SurfaceStyle};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
@@ -748,7 +748,7 @@ fn draw_study(
         true,
         Some(&ticks),
     )?;
-    let groups: Vec<(String, Vec<(&[f64], &[f64])>)> = batches
+    let groups: Vec<(String, RunCurves)> = batches
         .iter()
         .map(|b| {
             let curves = runs
@@ -759,7 +759,7 @@ fn draw_study(
             (format!("batch {}", b.label), curves)
         })
         .collect();
-    let groups_ref: Vec<(&str, Vec<(&[f64], &[f64])>)> = groups
+    let groups_ref: Vec<(&str, RunCurves)> = groups
         .iter()
         .map(|(l, c)| (l.as_str(), c.clone()))
         .collect();
