@@ -10,8 +10,8 @@
 //!
 //! # The maximisation
 //!
-//! Keskar et al. solve the inner problem inexactly with 10 iterations of L-BFGS-B. Here it
-//! is a spectral projected gradient ascent (SPG, Birgin, Martínez & Raydan 2000,
+//! Keskar et al. solve the inner problem inexactly with L-BFGS-B under a small iteration
+//! budget. Here it is a spectral projected gradient ascent (SPG, Birgin, Martínez & Raydan 2000,
 //! "Nonmonotone spectral projected gradient methods on convex sets", Algorithm SPG2) on
 //! the box variable v (v = y, or v = z in subspace mode), u its bounds:
 //!
