@@ -9,7 +9,9 @@
 //! Like PyHessian it finds the eigenvalues of largest *magnitude* (a large negative
 //! eigenvalue wins over a small positive one), not the algebraically largest.
 
-use super::{dot, gaussian, norm, orthogonalise_twice, scale, Counted, HvpOperator};
+use super::{
+    axpy, dot, gaussian, norm, orthogonalise_twice, scale, Counted, FnOperator, HvpOperator,
+};
 use rand_chacha::ChaCha8Rng;
 
 /// The `k` eigenpairs of largest magnitude by deflated power iteration (PyHessian).
@@ -70,6 +72,46 @@ pub fn power_iteration_top<O: HvpOperator + ?Sized>(
     (values, vectors, op.hvps())
 }
 
+/// λmin by PyHessian-style *shifted* power iteration: the recipe commonly paired with
+/// PyHessian (which itself only finds the largest-magnitude eigenvalues).
+///
+/// Given λmax (for example from [`power_iteration_top`]), run PyHessian's power
+/// iteration on the shifted operator A = H − λmax·I, whose eigenvalues λ_i − λmax all lie
+/// in [λmin − λmax, 0]; its largest-magnitude eigenvalue is μ = λmin − λmax, so
+/// λmin ≈ μ + λmax. The loop and stopping rule are PyHessian's (`hessian.eigenvalues`,
+/// as in [`power_iteration_top`] with k = 1): v ← random unit; repeat { Av; μ' = vᵀAv;
+/// v ← Av / ‖Av‖ } until |μ − μ'| / (|μ| + 1e-6) < `tol` or after `max_iter` HVPs.
+/// PyHessian's defaults are `max_iter` = 100, `tol` = 1e-3.
+///
+/// Returns (λmin estimate = last μ + λmax, HVPs used); each HVP of A is one HVP of H.
+///
+/// **Failure mode (why this is kept only for comparison).** The rate is
+/// |λ₂ − λmax| / |λmin − λmax|, with λ₂ the second smallest eigenvalue. For a trained
+/// net λmin and the bulk of the spectrum are all close to 0 next to λmax, so the ratio
+/// is ≈ 1: the Rayleigh quotient barely moves, the *relative* change of μ ≈ −λmax falls
+/// under `tol` after a few steps, and the iteration stops at a value near the middle of
+/// the bulk (close to 0) rather than at λmin. An absolute error of `tol`·λmax in μ is
+/// already larger than a small |λmin|. Lanczos ([`super::lanczos`]) with `k_bottom` = 1
+/// does not have this problem.
+pub fn power_iteration_min<O: HvpOperator + ?Sized>(
+    op: &O,
+    lambda_max: f64,
+    max_iter: usize,
+    tol: f64,
+    rng: &mut ChaCha8Rng,
+) -> (f64, usize) {
+    let shifted = FnOperator {
+        n: op.dim(),
+        f: |v: &[f64], out: &mut [f64]| {
+            op.apply(v, out);
+            axpy(-lambda_max, v, out);
+        },
+    };
+    let (mu, _, hvps) = power_iteration_top(&shifted, 1, max_iter, tol, rng);
+    let mu = mu.first().copied().unwrap_or(0.0);
+    (mu + lambda_max, hvps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +153,49 @@ mod tests {
         );
         assert!(lz_err < 1e-8 && pw_err < 1e-7);
         assert!(pw_hvps >= 2 * lz.hvps);
+    }
+
+    #[test]
+    fn curvature_power_min_wide_gap_converges() {
+        // λmax = 2, λmin = −3, the rest in [0.5, 1.5]: shifted ratio 1.5 / 5 = 0.3.
+        let mut d: Vec<f64> = (0..100).map(|i| 0.5 + i as f64 / 99.0).collect();
+        d.extend([2.0, -3.0]);
+        let op = DenseOperator::diagonal(&d);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let (lmin, hvps) = power_iteration_min(&op, 2.0, 100, 1e-3, &mut rng);
+        assert!((lmin + 3.0).abs() < 1e-2, "{lmin}");
+        assert!(hvps < 30, "{hvps}");
+        assert_eq!(op.hvps(), hvps);
+        let (lmin, _) = power_iteration_min(&op, 2.0, 1000, 1e-12, &mut rng);
+        assert!((lmin + 3.0).abs() < 1e-8, "{lmin}");
+    }
+
+    #[test]
+    fn curvature_power_min_clustered_stops_early_and_wrong() {
+        // A trained-net-like spectrum: λmax = 1, a bulk in [0, 0.3], λmin = −0.007 and
+        // next −0.002. Shifted: −1.007 against −1.002 and −1 … −0.7, so the relative
+        // change of μ ≈ −1 drops under PyHessian's 1e-3 long before v aligns with the
+        // bottom eigenvector.
+        let mut d: Vec<f64> = (0..300).map(|i| 0.3 * i as f64 / 299.0).collect();
+        d.extend([1.0, -0.002, -0.007]);
+        let op = DenseOperator::diagonal(&d);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let (lmin, hvps) = power_iteration_min(&op, 1.0, 100, 1e-3, &mut rng);
+        println!("clustered: shifted power λmin = {lmin:.5} after {hvps} HVPs (exact −0.007)");
+        assert!(
+            hvps < 100,
+            "stopped by the tolerance, not by maxIter: {hvps}"
+        );
+        assert!(
+            (lmin + 0.007).abs() > 0.5 * 0.007,
+            "expected the documented failure, got {lmin}"
+        );
+        // Lanczos gets it from a comparable budget.
+        let lz = lanczos(&op, 1, 1, 100, 1e-8, &mut rng);
+        assert!(
+            (lz.bottom[0].value + 0.007).abs() < 1e-6,
+            "{:?}",
+            lz.bottom[0].value
+        );
     }
 }
