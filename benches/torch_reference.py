@@ -106,8 +106,8 @@ if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}")
     w1 = workload("(i) spirals [2,16,16,1] tanh", [2, 16, 16, 1], nn.Tanh, 2000, "bce")
     w2 = workload("(ii) digits [64,128,128,10] relu", [64, 128, 128, 10], nn.ReLU, 1797, "ce")
-    workload("(iii) mnist [784,512,512,10] relu", [784, 512, 512, 10], nn.ReLU, 4096, "ce")
-    for (w, b, name) in [(w1, 1, "(i)"), (w1, 32, "(i)"), (w2, 32, "(ii)")]:
+    w3 = workload("(iii) mnist [784,512,512,10] relu", [784, 512, 512, 10], nn.ReLU, 4096, "ce")
+    for (w, b, name) in [(w1, 1, "(i)"), (w1, 32, "(i)"), (w2, 32, "(ii)"), (w3, 32, "(iii)"), (w3, 256, "(iii)")]:
         sps = sgd_steps_per_s(*w, b)
         RESULTS["sgd_steps_per_s"].append(sps)
         print(f"SGD {name} batch {b}: {sps:9.0f} steps/s")

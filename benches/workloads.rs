@@ -247,9 +247,13 @@ fn main() {
         (0usize, 1usize, 5000.0, 50.0),
         (0, 32, 4800.0, 10.0),
         (1, 32, 3600.0, 0.0),
+        // The batch-size study's MNIST net (issue 5): ≥ 2× at 32 and ≥ 1.2× at 256.
+        (2, 32, 955.0, 2.0),
+        (2, 256, 289.0, 1.2),
     ];
     for (i, (wi, b, torch, target)) in cases.into_iter().enumerate() {
-        let sps = sgd_steps_per_sec(&ws[wi], b, 20_000);
+        let steps = if wi == 2 { 600 } else { 20_000 };
+        let sps = sgd_steps_per_sec(&ws[wi], b, steps);
         let here = local_at("sgd_steps_per_s", i);
         let target = if target > 0.0 {
             format!("{target}x")
