@@ -166,8 +166,16 @@ fn default_perceptron_epochs() -> usize {
 }
 
 impl ExperimentConfig {
-    pub const KINDS: [&'static str; 6] =
-        ["train", "evaluate", "slice", "hessian", "saddles", "xor"];
+    pub const KINDS: [&'static str; 8] = [
+        "train",
+        "evaluate",
+        "slice",
+        "hessian",
+        "saddles",
+        "batch_size",
+        "width_sweep",
+        "xor",
+    ];
 
     pub fn kind(&self) -> &'static str {
         match self {
