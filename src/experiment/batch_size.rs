@@ -32,7 +32,7 @@ use crate::plot::studies::{grouped_curves, mean_std_panels, MeanStd as Band, Run
 use crate::plot::{heatmap_pair, slice_1d, Curve1d, Slice1d, Surface, SurfaceStyle};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
-use crate::study::{mean_std, Family, MeanStd};
+use crate::study::{mean_std, MeanStd};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -247,13 +247,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
                 .map(move |s| format!("b{}_s{s}", b.label.replace('%', "pct")))
         })
         .collect();
-    let fingerprint = format!(
-        "{:016x}",
-        crate::landscape::store::fnv1a64(super::resolved_config(cfg)?.as_bytes())
-    );
-    // Refuse a folder of another study before anything in it is rewritten.
-    let family = Family::open(&ctx.out, &fingerprint, names, ctx.fresh)?;
-    let dir = ctx.create_dir()?;
+    let (family, dir) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = bc.seeds.len();
     let runs: Vec<BatchRun> = family.run(&progress, |i, run_dir| {

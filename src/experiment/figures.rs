@@ -159,16 +159,11 @@ pub fn decision_regions<S: Scalar>(
     )
 }
 
-/// Data and fitted curve of a regression with one input and one output.
-pub fn fitted_curve<S: Scalar>(
-    path: &Path,
-    title: &str,
-    mlp: &Mlp,
-    theta: &[S],
-    train: &Dataset,
-) -> Result<()> {
+/// The training points of a regression with one input and one output, sorted by x, and
+/// 400 evenly spaced x over their range (None for classification data).
+pub fn curve_grid(train: &Dataset) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     let Labels::Values(t) = &train.y else {
-        return Ok(());
+        return None;
     };
     let mut pts: Vec<(f64, f64)> = train
         .x
@@ -185,8 +180,22 @@ pub fn fitted_curve<S: Scalar>(
     let xs: Vec<f64> = (0..400)
         .map(|i| lo + (hi - lo) * i as f64 / 399.0)
         .collect();
-    let ys = predict(mlp, theta, &xs, xs.len());
     let (dx, dy): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+    Some((dx, dy, xs))
+}
+
+/// Data and fitted curve of a regression with one input and one output.
+pub fn fitted_curve<S: Scalar>(
+    path: &Path,
+    title: &str,
+    mlp: &Mlp,
+    theta: &[S],
+    train: &Dataset,
+) -> Result<()> {
+    let Some((dx, dy, xs)) = curve_grid(train) else {
+        return Ok(());
+    };
+    let ys = predict(mlp, theta, &xs, xs.len());
     plot::line_chart(
         path,
         title,

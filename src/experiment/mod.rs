@@ -149,6 +149,20 @@ fn absolute(p: PathBuf) -> String {
     std::path::absolute(&p).unwrap_or(p).display().to_string()
 }
 
+impl Context {
+    /// The run family of a study with runs `names` (variant-major, seeds inner), checked
+    /// against the resolved config before anything in the folder is rewritten, then the
+    /// run folder itself.
+    pub fn open_family(&self, names: Vec<String>) -> Result<(crate::study::Family, RunDir)> {
+        let fingerprint = format!(
+            "{:016x}",
+            crate::landscape::store::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
+        );
+        let family = crate::study::Family::open(&self.out, &fingerprint, names, self.fresh)?;
+        Ok((family, self.create_dir()?))
+    }
+}
+
 /// Adds the fields of the JSON object `extra` to the object `into`.
 pub fn merge(into: &mut Value, extra: Value) {
     if let (Value::Object(a), Value::Object(b)) = (into, extra) {

@@ -13,7 +13,7 @@
 //! approximation error against width on log–log axes, and train and test loss against
 //! width (mean ± std over seeds).
 
-use super::figures::predict;
+use super::figures::{curve_grid, predict};
 use super::setup::{build, rng, stream};
 use super::{num, Context};
 use crate::config::{LoadedConfig, WidthSweepConfig};
@@ -98,13 +98,7 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
         .iter()
         .flat_map(|w| wc.seeds.iter().map(move |s| format!("w{w}_s{s}")))
         .collect();
-    let fingerprint = format!(
-        "{:016x}",
-        crate::landscape::store::fnv1a64(super::resolved_config(cfg)?.as_bytes())
-    );
-    // Refuse a folder of another study before anything in it is rewritten.
-    let family = Family::open(&ctx.out, &fingerprint, names, ctx.fresh)?;
-    let dir = ctx.create_dir()?;
+    let (family, dir) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = wc.seeds.len();
     let runs: Vec<WidthRun> = family.run(&progress, |i, run_dir| {
@@ -151,15 +145,7 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
     );
     draw(&dir, &runs, &widths)?;
     if d == 1 && k == 1 {
-        draw_fits(
-            &dir,
-            &setup.split.train,
-            &widths,
-            &family,
-            wc.seeds[0],
-            n_seeds,
-            &net,
-        )?;
+        draw_fits(&dir, &setup.split.train, &widths, &family, n_seeds, &net)?;
     }
     Ok(json!({
         "runs": runs.iter().map(|r| json!({
@@ -322,28 +308,12 @@ fn draw_fits(
     data: &crate::data::Dataset,
     widths: &[usize],
     family: &Family,
-    _seed: u64,
     n_seeds: usize,
     net: &dyn Fn(usize) -> Mlp,
 ) -> Result<()> {
-    let Labels::Values(t) = &data.y else {
+    let Some((dx, dy, xs)) = curve_grid(data) else {
         return Ok(());
     };
-    let mut pts: Vec<(f64, f64)> = data
-        .x
-        .column(0)
-        .iter()
-        .copied()
-        .zip(t.column(0).iter().copied())
-        .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (lo, hi) = (
-        pts.first().map_or(0.0, |p| p.0),
-        pts.last().map_or(1.0, |p| p.0),
-    );
-    let xs: Vec<f64> = (0..400)
-        .map(|i| lo + (hi - lo) * i as f64 / 399.0)
-        .collect();
     let shown = FIT_CURVES.min(widths.len());
     let picks: Vec<usize> = (0..shown)
         .map(|j| {
@@ -365,7 +335,6 @@ fn draw_fits(
         ys.push(predict(&mlp, &theta, &xs, xs.len()));
         labels.push(format!("width {}", widths[v]));
     }
-    let (dx, dy): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
     let mut series = vec![Series {
         label: "training data",
         x: &dx,
