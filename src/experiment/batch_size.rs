@@ -6,8 +6,8 @@
 //! weights), as a resumable family of runs ([`crate::study::Family`]). Per run: train and
 //! test loss and accuracy, the generalisation gap, ε-sharpness for every ε (Keskar's
 //! Metric 2.1, [`crate::curvature::sharpness`]), λmax (Lanczos) and tr H (Hutch++) of
-//! the training loss, and the distance travelled from the initial weights. Sharpness and
-//! curvature use a seeded subset of `metric_samples` training samples.
+//! the training loss, and the distance travelled from the initial weights. Sharpness,
+//! curvature and the slices use a seeded subset of `metric_samples` training samples.
 //!
 //! Then, for the first seed: Keskar's parametric plot along
 //! (1 − α)·θ_small + α·θ_large, and 2-D filter-normalised slices around the smallest-

@@ -27,7 +27,7 @@ use crate::critical::{
 use crate::curvature::{extreme_pairs, ObjectiveHessian};
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
-use crate::nn::{weights, Mlp};
+use crate::nn::Mlp;
 use crate::objective::MlpObjective;
 use crate::optim::Trajectory;
 use crate::plot::critical::{self as figs, CriticalPoint, CurvatureTrack};
@@ -382,9 +382,7 @@ fn write_points(dir: &RunDir, mlp: &Mlp, found: &[Found]) -> Result<Vec<Value>> 
     for (i, f) in found.iter().enumerate() {
         let weights_file = if f.search.status == SearchStatus::Converged {
             let name = format!("critical/{i:02}.safetensors");
-            let sub = dir.path("critical");
-            std::fs::create_dir_all(&sub).map_err(|e| crate::error::Error::output(&sub, e))?;
-            weights::save(&dir.path(&name), &mlp.layout, &f.search.theta)?;
+            dir.save_weights(&name, &mlp.layout, &f.search.theta)?;
             Some(name)
         } else {
             None
