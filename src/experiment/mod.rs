@@ -3,6 +3,7 @@
 //! `config.toml`, its figures and the arrays behind them.
 
 pub mod batch_size;
+pub mod batch_size_figures;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
