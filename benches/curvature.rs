@@ -187,6 +187,7 @@ fn workload(s: &Spec) -> Workload {
         length: Length::Steps(steps),
         record_every: steps,
         snapshot_every: 0,
+        patience: None,
     };
     let obj = MlpObjective::new(&mlp, &data32);
     let before = obj.loss(&theta32);

@@ -90,6 +90,7 @@ fn sgd_steps_per_sec(w: &Workload, b: usize, steps: usize) -> f64 {
         length: Length::Steps(steps),
         record_every: steps,
         snapshot_every: 0,
+        patience: None,
     };
     let mut theta = w.theta.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);

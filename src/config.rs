@@ -96,6 +96,10 @@ pub struct TrainConfig {
     /// Record metrics every this many steps (default: every epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_every: Option<usize>,
+    /// Stop when the training loss has not improved by 0.1 % for this many records
+    /// (epochs by default); `epochs` / `steps` is then a cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<usize>,
     /// Keep a parameter snapshot every this many records (default 1; 0 = none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_every: Option<usize>,
@@ -704,6 +708,12 @@ impl LoadedConfig {
             unused("train.beta2", train.beta2.is_some(), name)?;
             unused("train.eps", train.eps.is_some(), name)?;
         }
+        if train.patience == Some(0) {
+            return Err(self.err(
+                "train.patience",
+                "must be at least 1 (omit it to train for the full length)",
+            ));
+        }
         if train.record_every == Some(0) {
             return Err(self.err(
                 "train.record_every",
@@ -719,6 +729,7 @@ impl LoadedConfig {
             length,
             record_every: train.record_every.unwrap_or(0),
             snapshot_every: train.snapshot_every.unwrap_or(1),
+            patience: train.patience,
         })
     }
 

@@ -310,3 +310,9 @@ fn study_lists_and_values() {
     );
     assert_mentions(&e, &["model.layers", "one hidden layer"]);
 }
+
+#[test]
+fn zero_patience() {
+    let e = run_bad(&with("epochs = 2\n", "epochs = 2\npatience = 0\n"), &[]);
+    assert_mentions(&e, &["exp.toml", "train.patience", "at least 1"]);
+}

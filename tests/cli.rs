@@ -194,3 +194,46 @@ fn divergence_is_a_result_not_a_crash() {
     assert!(s["divergence"].as_str().unwrap().contains("step"));
     assert!((s["steps"].as_u64().unwrap()) < 20 * 6);
 }
+
+#[test]
+fn patience_stops_training_on_a_plateau() {
+    // A linear model fitted by GD reaches its least-squares optimum in a few hundred
+    // steps; with patience it stops there, at the loss of the 20,000-step run.
+    let dir = tempfile::tempdir().unwrap();
+    let base = r#"
+dtype = "f64"
+[data]
+source = "sine"
+n = 100
+[model]
+layers = [1, 1]
+activation = "identity"
+loss = "mse"
+[train]
+optimizer = "gd"
+lr = 0.3
+epochs = 20000
+[experiment]
+kind = "train"
+"#;
+    let full = run_ok(
+        &write(dir.path(), "a.toml", base),
+        &dir.path().join("a"),
+        &[],
+    );
+    let text = base.replace("epochs = 20000", "epochs = 20000\npatience = 5");
+    let s = run_ok(
+        &write(dir.path(), "b.toml", &text),
+        &dir.path().join("b"),
+        &[],
+    );
+    assert!(full["plateau_at"].is_null());
+    let steps = s["steps"].as_u64().unwrap();
+    assert_eq!(s["plateau_at"].as_u64(), Some(steps), "{s}");
+    assert!(steps < 2000, "{steps}");
+    let (a, b) = (
+        f(&full["final"]["train_loss"]),
+        f(&s["final"]["train_loss"]),
+    );
+    assert!(b >= a && b <= a * 1.01, "{b} vs {a}");
+}

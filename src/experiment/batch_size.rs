@@ -139,6 +139,9 @@ pub struct BatchRun {
     pub trace_stderr: f64,
     pub distance_from_init: f64,
     pub diverged: Option<String>,
+    /// The step at which `[train] patience` stopped the run, if it did.
+    #[serde(default)]
+    pub plateau_at: Option<usize>,
     pub seconds: f64,
     /// Per-epoch records: epoch, train loss, test loss.
     pub epochs: Vec<f64>,
@@ -286,6 +289,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
                 "trace_stderr": num(r.trace_stderr),
                 "distance_from_init": num(r.distance_from_init),
                 "diverged": r.diverged,
+                "plateau_at": r.plateau_at,
                 "seconds": num(r.seconds),
             })
         })
@@ -486,6 +490,7 @@ fn one_run<S: Scalar>(
         trace_stderr: tr.stderr,
         distance_from_init: distance,
         diverged: traj.divergence.clone(),
+        plateau_at: traj.plateau_at,
         seconds: t0.elapsed().as_secs_f64(),
         epochs: traj.records.iter().map(|r| r.epoch).collect(),
         curve_train_loss: traj.records.iter().map(|r| r.train_loss).collect(),

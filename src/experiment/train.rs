@@ -111,6 +111,7 @@ pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> crate::Result<Value> 
             "train_accuracy": opt_num(traj.records[0].train_accuracy),
         },
         "diverged": traj.diverged(),
+        "plateau_at": traj.plateau_at,
         "divergence": traj.divergence,
         "steps": traj.steps,
         "epochs": last.epoch,

@@ -132,6 +132,7 @@ fn default_train() -> TrainConfig {
         beta2: None,
         eps: None,
         schedule: None,
+        patience: None,
         record_every: Some(50),
         snapshot_every: Some(0),
     }

@@ -65,7 +65,13 @@ pub struct TrainPlan {
     pub record_every: usize,
     /// Keep theta every this many records; 0 = never.
     pub snapshot_every: usize,
+    /// Stop early when the training loss has not improved on its best by more than
+    /// [`PLATEAU_REL`] (relative) for this many records; the length is then a cap.
+    pub patience: Option<usize>,
 }
+
+/// Relative improvement of the best training loss that resets the patience count.
+pub const PLATEAU_REL: f64 = 1e-3;
 
 /// Measurements at one record point.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -94,6 +100,8 @@ pub struct Trajectory<S> {
     pub steps: usize,
     /// Set when a loss or gradient became NaN or infinite; says where.
     pub divergence: Option<String>,
+    /// The step at which training stopped on a plateau of the training loss (patience).
+    pub plateau_at: Option<usize>,
 }
 
 impl<S> Trajectory<S> {
@@ -147,6 +155,41 @@ impl<S: Scalar> Recorder<'_, S> {
     }
 }
 
+/// Early stopping on a plateau of the training loss.
+struct Plateau {
+    patience: Option<usize>,
+    best: f64,
+    since: usize,
+}
+
+impl Plateau {
+    fn new(patience: Option<usize>, first: f64) -> Self {
+        Plateau {
+            patience,
+            best: first,
+            since: 0,
+        }
+    }
+
+    /// After a record: count records without a relative improvement of the best loss
+    /// by more than PLATEAU_REL, and mark the trajectory when patience runs out.
+    fn check<S>(&mut self, traj: &mut Trajectory<S>) {
+        let Some(patience) = self.patience else {
+            return;
+        };
+        let r = traj.last();
+        if r.train_loss < self.best * (1.0 - PLATEAU_REL) {
+            self.best = r.train_loss;
+            self.since = 0;
+        } else {
+            self.since += 1;
+            if self.since >= patience {
+                traj.plateau_at = Some(r.step);
+            }
+        }
+    }
+}
+
 /// Train `theta` in place; returns the recorded trajectory.
 pub fn train<S: Scalar>(
     mlp: &Mlp,
@@ -176,6 +219,7 @@ pub fn train<S: Scalar>(
         snapshots: Vec::new(),
         steps: 0,
         divergence: None,
+        plateau_at: None,
     };
     rec.record(0, theta, &mut traj);
 
@@ -185,7 +229,8 @@ pub fn train<S: Scalar>(
     let mut batch = train.empty_like();
     let pool = ChunkPool::new(mlp);
     let mut step = 0;
-    while step < total && !traj.diverged() {
+    let mut plateau = Plateau::new(plan.patience, traj.records[0].train_loss);
+    while step < total && !traj.diverged() && traj.plateau_at.is_none() {
         if b < n {
             perm.shuffle(shuffle);
         }
@@ -205,13 +250,15 @@ pub fn train<S: Scalar>(
             progress.inc(1);
             if plan.record_every > 0 && step % plan.record_every == 0 {
                 rec.record(step, theta, &mut traj);
+                plateau.check(&mut traj);
             }
-            if step == total || traj.diverged() {
+            if step == total || traj.diverged() || traj.plateau_at.is_some() {
                 break;
             }
         }
-        if plan.record_every == 0 && !traj.diverged() {
+        if plan.record_every == 0 && !traj.diverged() && traj.plateau_at.is_none() {
             rec.record(step, theta, &mut traj);
+            plateau.check(&mut traj);
         }
     }
     // The final state is always recorded (also after divergence, showing the NaN).
