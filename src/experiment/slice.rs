@@ -614,13 +614,14 @@ fn curvature_map<S: Scalar>(
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
     use rayon::prelude::*;
     let data = setup.train_f64(cfg)?;
-    let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let p = setup.mlp.n_params();
     let progress = Progress::new(coords.len() as u64, "curvature", quiet);
     let pairs: Vec<(f64, f64)> = coords
         .par_iter()
         .enumerate()
         .map(|(i, &(_, a, b))| {
+            // One objective (and buffer pool) per point: the points run in parallel.
+            let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
             let mut theta = vec![0.0f64; p];
             plane.point(a, b, &mut theta);
             let op = ObjectiveHessian::new(&obj, &theta);

@@ -52,6 +52,9 @@ pub struct ChunkPool<S> {
     n_params: usize,
     layout: crate::nn::Layout,
     groups: Vec<Mutex<Option<Group<S>>>>,
+    /// Held for the whole of a call: the groups' buffers stay this call's until its
+    /// reduction has read them.
+    call: Mutex<()>,
 }
 
 /// How to split n rows into groups: ceil(n / chunk_rows) groups (at most MAX_GROUPS)
@@ -69,6 +72,26 @@ impl<S: Scalar> ChunkPool<S> {
             n_params: mlp.n_params(),
             layout: mlp.layout.clone(),
             groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
+            call: Mutex::new(()),
+        }
+    }
+
+    /// An empty pool of the same shape and mode, for a call that finds this one busy.
+    ///
+    /// A pool shared by concurrent callers (tasks of an outer parallel loop, or a task
+    /// that rayon runs while this thread waits inside a call) must not let two calls
+    /// interleave in its group buffers. A call that cannot take the pool at once runs on
+    /// a fresh pool instead of waiting, which could deadlock under rayon's work
+    /// stealing; the numbers are the same, since the partition and the order of the
+    /// sums depend only on n and the net.
+    fn spare(&self) -> Self {
+        ChunkPool {
+            parallel: self.parallel,
+            chunk_rows: self.chunk_rows,
+            n_params: self.n_params,
+            layout: self.layout.clone(),
+            groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
+            call: Mutex::new(()),
         }
     }
 
@@ -81,6 +104,9 @@ impl<S: Scalar> ChunkPool<S> {
 
     /// Loss and accuracy of `data` at `theta`.
     pub fn eval(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Eval {
+        let Ok(_call) = self.call.try_lock() else {
+            return self.spare().eval(mlp, data, theta);
+        };
         let stats = self.run(data, |g, rows| {
             for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
@@ -94,6 +120,9 @@ impl<S: Scalar> ChunkPool<S> {
 
     /// Loss, accuracy and gradient (written to `grad`) of `data` at `theta`.
     pub fn eval_grad(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S], grad: &mut [S]) -> Eval {
+        let Ok(_call) = self.call.try_lock() else {
+            return self.spare().eval_grad(mlp, data, theta, grad);
+        };
         let stats = self.run(data, |g, rows| {
             g.grad.iter_mut().for_each(|v| *v = S::zero());
             for (start, end) in chunks(rows, self.chunk_rows) {
@@ -115,6 +144,9 @@ impl<S: Scalar> ChunkPool<S> {
 
     /// Hessian-vector product H(theta)·v of the data set's loss, written to `hv`.
     pub fn hvp(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S], v: &[S], hv: &mut [S]) -> Eval {
+        let Ok(_call) = self.call.try_lock() else {
+            return self.spare().hvp(mlp, data, theta, v, hv);
+        };
         let p = mlp.n_params();
         let stats = self.run(data, |g, rows| {
             g.hv.clear();
@@ -230,6 +262,41 @@ mod tests {
             assert_eq!(p.last().unwrap().end, n);
             assert!(p.windows(2).all(|w| w[0].end == w[1].start));
             assert!(p.len() <= MAX_GROUPS);
+        }
+    }
+
+    #[test]
+    fn concurrent_calls_on_one_pool_give_each_caller_its_own_numbers() {
+        use crate::data::synthetic::spirals;
+        use crate::nn::{Activation, Init, Loss};
+        use rand::SeedableRng;
+        // 2,000 rows: 8 groups, so interleaved calls would mix group buffers.
+        let mlp = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, Loss::Bce);
+        let data = Samples::<f64>::new(&spirals(2000, 0.1, 1), Loss::Bce, 1, "t").unwrap();
+        let thetas: Vec<Vec<f64>> = (0..16)
+            .map(|i| {
+                Init::Xavier.theta(&mlp.layout, &mut rand_chacha::ChaCha8Rng::seed_from_u64(i))
+            })
+            .collect();
+        let one_at_a_time: Vec<Vec<f64>> = thetas
+            .iter()
+            .map(|t| {
+                let mut g = vec![0.0; mlp.n_params()];
+                ChunkPool::new(&mlp).eval_grad(&mlp, &data, t, &mut g);
+                g
+            })
+            .collect();
+        let shared = ChunkPool::new(&mlp);
+        for _ in 0..5 {
+            let together: Vec<Vec<f64>> = thetas
+                .par_iter()
+                .map(|t| {
+                    let mut g = vec![0.0; mlp.n_params()];
+                    shared.eval_grad(&mlp, &data, t, &mut g);
+                    g
+                })
+                .collect();
+            assert_eq!(together, one_at_a_time);
         }
     }
 }
