@@ -486,6 +486,30 @@ pub(crate) mod testutil {
         v.sort();
         v
     }
+
+    /// A figure as written: read back, not blank (some dark pixels), and no temp file
+    /// left next to it.
+    pub fn written_png(path: &Path) -> Png {
+        let png = read_png(path);
+        assert!(
+            png.rgb.chunks(3).any(|p| p.iter().all(|&c| c < 80)),
+            "no dark pixels"
+        );
+        let dir = path.parent().unwrap();
+        assert!(
+            files_in(dir).iter().all(|f| !f.contains(".tmp")),
+            "temp file left: {:?}",
+            files_in(dir)
+        );
+        png
+    }
+
+    /// Every channel of `p` within `tol` of `c`.
+    pub fn near(p: (u8, u8, u8), c: plotters::style::RGBColor, tol: i32) -> bool {
+        (p.0 as i32 - c.0 as i32).abs() <= tol
+            && (p.1 as i32 - c.1 as i32).abs() <= tol
+            && (p.2 as i32 - c.2 as i32).abs() <= tol
+    }
 }
 
 #[cfg(test)]

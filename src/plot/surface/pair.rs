@@ -218,7 +218,7 @@ fn draw_lines(
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::testutil::{files_in, read_png, Png};
+    use super::super::super::testutil::{files_in, near, read_png, Png};
     use super::super::scale::VIRIDIS;
     use super::super::testutil::{check_png, grid, linspace};
     use super::*;
@@ -243,12 +243,6 @@ mod tests {
         let l0 = MARGIN + Y_LABEL_AREA;
         let top = TITLE_H + CAPTION_H + MARGIN;
         (l0..l0 + p, panel_w + l0..panel_w + l0 + p, top..top + p)
-    }
-
-    fn near(a: (u8, u8, u8), b: RGBColor, tol: i32) -> bool {
-        (a.0 as i32 - b.0 as i32).abs() <= tol
-            && (a.1 as i32 - b.1 as i32).abs() <= tol
-            && (a.2 as i32 - b.2 as i32).abs() <= tol
     }
 
     /// Columns holding both the top and the bottom colour of viridis at some rows of
