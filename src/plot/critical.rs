@@ -20,7 +20,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::curves::{
-    axes, axes_with_caption, check_len, draw_lines, Chart, Line, Panel, MARKER_MAX,
+    axes, axes_with_caption, check_len, draw_lines, Bins, Chart, Line, Panel, MARKER_MAX,
 };
 use super::{
     draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear, pad_log, palette,
@@ -664,17 +664,8 @@ where
 /// One panel of [`spectrum_pair`].
 fn draw_spectrum(area: &Area, caption: &str, values: &[f64], bins: usize) -> DrawResult {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (lo, hi) = match finite_range(finite.iter().copied(), false) {
-        Some((lo, hi)) if hi > lo => (lo.clamp(-1e300, 1e300), hi.clamp(-1e300, 1e300)),
-        other => pad_linear(other),
-    };
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0u64; bins];
-    for &v in &finite {
-        let k = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
-        counts[k] += 1;
-    }
-    let edge = |k: usize| if k == bins { hi } else { lo + width * k as f64 };
+    let Bins { lo, hi, counts } = Bins::of(&finite, bins);
+    let edge = |k: usize| Bins::edge_of(lo, hi, bins, k);
     // The axis: the bins, stretched to 0 when it is near, with a little room.
     let span = hi - lo;
     let (a, b) = if lo > 0.0 && lo <= 0.5 * span {

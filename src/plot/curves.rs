@@ -265,6 +265,39 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[(&str, f64)]) 
     })
 }
 
+/// Counts of finite values in `bins` ≥ 1 equal bins over their range [lo, hi] (a padded
+/// range when the values are all equal or absent); the last bin includes hi.
+pub(crate) struct Bins {
+    pub lo: f64,
+    pub hi: f64,
+    pub counts: Vec<u64>,
+}
+
+impl Bins {
+    pub fn of(finite: &[f64], bins: usize) -> Self {
+        let (lo, hi) = match finite_range(finite.iter().copied(), false) {
+            Some((lo, hi)) if hi > lo => (lo.clamp(-1e300, 1e300), hi.clamp(-1e300, 1e300)),
+            other => pad_linear(other),
+        };
+        let width = (hi - lo) / bins as f64;
+        let mut counts = vec![0u64; bins];
+        for &v in finite {
+            let k = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
+            counts[k] += 1;
+        }
+        Bins { lo, hi, counts }
+    }
+
+    /// The left edge of bin k (hi for k = bins).
+    pub fn edge_of(lo: f64, hi: f64, bins: usize, k: usize) -> f64 {
+        if k == bins {
+            hi
+        } else {
+            lo + (hi - lo) / bins as f64 * k as f64
+        }
+    }
+}
+
 /// A histogram of the finite `values` in `bins` equal bins over their range (counts on
 /// a log axis when `log_y`; empty bins are then left out). The number of values drawn,
 /// and of non-finite values skipped, is written in the corner.
@@ -281,17 +314,8 @@ pub fn histogram(
     }
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let skipped = values.len() - finite.len();
-    let (lo, hi) = match finite_range(finite.iter().copied(), false) {
-        Some((lo, hi)) if hi > lo => (lo.clamp(-1e300, 1e300), hi.clamp(-1e300, 1e300)),
-        other => pad_linear(other),
-    };
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0u64; bins];
-    for &v in &finite {
-        let k = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
-        counts[k] += 1;
-    }
-    let edge = |k: usize| if k == bins { hi } else { lo + width * k as f64 };
+    let Bins { lo, hi, counts } = Bins::of(&finite, bins);
+    let edge = |k: usize| Bins::edge_of(lo, hi, bins, k);
     let max = counts.iter().copied().max().unwrap_or(0) as f64;
     let note = if skipped > 0 {
         format!("n = {}  ({skipped} non-finite skipped)", finite.len())
