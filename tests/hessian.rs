@@ -14,15 +14,10 @@ use std::path::Path;
 pub const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
 pub const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
 
-/// Writes the data (d.csv) and the zero-weight [1,3,1] net (zero.safetensors) into `d`
-/// and returns a config preamble using them; the caller adds `[experiment]`.
-fn zero_net_files(d: &Path) -> String {
+/// Writes the data (d.csv) into `d` and returns the config's `dtype` and `[data]` lines.
+pub fn zero_net_data(d: &Path) -> String {
     let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
     std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
-    let layout = losscape::nn::Layout::new(&[1, 3, 1]);
-    let mut theta = vec![0.0f64; layout.n_params()];
-    *theta.last_mut().unwrap() = T.iter().sum::<f64>() / 6.0;
-    losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
     r#"
 dtype = "f64"
 [data]
@@ -30,13 +25,24 @@ source = "csv"
 path = "d.csv"
 target = "t"
 task = "regression"
-[model]
+"#
+    .to_string()
+}
+
+/// Writes the data (d.csv) and the zero-weight [1,3,1] net (zero.safetensors) into `d`
+/// and returns a config preamble using them; the caller adds `[experiment]`.
+fn zero_net_files(d: &Path) -> String {
+    let layout = losscape::nn::Layout::new(&[1, 3, 1]);
+    let mut theta = vec![0.0f64; layout.n_params()];
+    *theta.last_mut().unwrap() = T.iter().sum::<f64>() / 6.0;
+    losscape::nn::weights::save(&d.join("zero.safetensors"), &layout, &theta).unwrap();
+    zero_net_data(d)
+        + r#"[model]
 layers = [1, 3, 1]
 activation = "tanh"
 loss = "mse"
 weights = "zero.safetensors"
 "#
-    .to_string()
 }
 
 fn zero_net_run(exact: &str) -> Value {

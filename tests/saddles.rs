@@ -9,24 +9,13 @@
 //!   depend on the thread count.
 
 use crate::common::{f, npy, run_ok, write};
-use crate::hessian::{c, T, X};
+use crate::hessian::{c, zero_net_data, T, X};
 use serde_json::Value;
 
 fn zero_net_config(d: &std::path::Path, extra: &str) -> std::path::PathBuf {
-    let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
-    std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
-    write(
-        d,
-        "s.toml",
-        &format!(
-            r#"
-dtype = "f64"
-[data]
-source = "csv"
-path = "d.csv"
-target = "t"
-task = "regression"
-[model]
+    let text = zero_net_data(d)
+        + &format!(
+            r#"[model]
 layers = [1, 3, 1]
 activation = "tanh"
 loss = "mse"
@@ -37,8 +26,8 @@ starts = 4
 init_scale = 1e-7
 {extra}
 "#
-        ),
-    )
+        );
+    write(d, "s.toml", &text)
 }
 
 #[test]
