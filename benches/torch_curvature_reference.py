@@ -32,6 +32,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_reference import median_ms, net  # noqa: E402  (shared with the gradient reference)
+
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
@@ -140,30 +143,6 @@ def shifted_power_min(hc, lambda_max, maxIter=100, tol=1e-3):
         else:
             eigenvalue = tmp
     return eigenvalue + lambda_max
-
-
-def net(widths, act):
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(nn.Linear(widths[i], widths[i + 1]))
-        if i < len(widths) - 2:
-            layers.append(act())
-    return nn.Sequential(*layers)
-
-
-def median_ms(f, budget=2.0):
-    f()
-    t0 = time.perf_counter()
-    f()
-    one = max(time.perf_counter() - t0, 1e-7)
-    reps = max(5, min(2000, int(budget / one)))
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return times[reps // 2] * 1e3
 
 
 def workload(name, widths, act, n, loss, steps, lr):
