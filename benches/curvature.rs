@@ -36,6 +36,8 @@
 //!      all three are within the target (not run for (iii): cost). A count is the HVP
 //!      from which the error stays within the target to the end of the run.
 
+mod common;
+use common::median_time;
 use losscape::curvature::exact::exact_spectrum;
 use losscape::curvature::lanczos::lanczos;
 use losscape::curvature::power::{power_iteration_min, power_iteration_top};
@@ -219,24 +221,6 @@ fn workload(s: &Spec) -> Workload {
         theta32,
         theta64,
     }
-}
-
-/// Median wall time of `f` over enough repetitions to fill ~`budget` (at least 5).
-fn median_time(budget: Duration, mut f: impl FnMut()) -> Duration {
-    f();
-    let t0 = Instant::now();
-    f();
-    let one = t0.elapsed().max(Duration::from_nanos(50));
-    let reps = ((budget.as_secs_f64() / one.as_secs_f64()) as usize).clamp(5, 2000);
-    let mut times: Vec<Duration> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[reps / 2]
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -8,6 +8,8 @@
 //! `benches/torch_reference.py` measured on this machine (benches/torch_reference.json).
 //! Threads: rayon's default (set RAYON_NUM_THREADS).
 
+mod common;
+use common::median_time;
 use criterion::Criterion;
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
@@ -59,24 +61,6 @@ fn workload(
         theta,
         torch_grad_ms,
     }
-}
-
-/// Median wall time of `f` over enough repetitions to fill ~`budget`.
-fn median_time(budget: Duration, mut f: impl FnMut()) -> Duration {
-    f();
-    let t0 = Instant::now();
-    f();
-    let one = t0.elapsed().max(Duration::from_nanos(50));
-    let reps = ((budget.as_secs_f64() / one.as_secs_f64()) as usize).clamp(5, 2000);
-    let mut times: Vec<Duration> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[reps / 2]
 }
 
 /// SGD steps per second on `w` with minibatch `b` (single run of `steps` steps).
