@@ -224,7 +224,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
     let mlp = &setup.mlp;
     let p = mlp.n_params();
 
-    // The sample subset for sharpness and curvature, the same for every run.
+    // The sample subset for sharpness, curvature and the slices, the same for every run.
     let m = bc.metric_samples.unwrap_or(METRIC_SAMPLES).min(n);
     let mut idx: Vec<usize> = (0..n).collect();
     if m < n {
@@ -232,12 +232,12 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
         idx.truncate(m);
         idx.sort_unstable();
     }
-    let mut metric = setup.train.empty_like();
-    setup.train.gather(&idx, &mut metric);
-    let full64 = setup.train_f64(cfg)?;
-    let mut metric64 = full64.empty_like();
-    full64.gather(&idx, &mut metric64);
-    drop(full64);
+    // In the run's dtype for sharpness, in f64 for curvature; only the subset is copied.
+    let subset = crate::data::split::select(&setup.split.train, &idx);
+    let origin = cfg.file.display().to_string();
+    let k = mlp.layout.output_width();
+    let metric = Samples::<S>::new(&subset, mlp.loss, k, &origin)?;
+    let metric64 = Samples::<f64>::new(&subset, mlp.loss, k, &origin)?;
 
     let names: Vec<String> = batches
         .iter()
