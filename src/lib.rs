@@ -19,6 +19,7 @@ pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod scalar;
+pub mod seeded;
 pub mod study;
 pub mod templates;
 

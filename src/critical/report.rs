@@ -14,8 +14,7 @@
 
 use crate::curvature::density::{density_from_nodes, fraction_below};
 use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, Counted, HvpOperator};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use crate::seeded::rng;
 use serde_json::{json, Value};
 
 /// Random streams of the estimators (of the caller's seed).
@@ -114,13 +113,6 @@ pub fn classify(
     }
 }
 
-/// A ChaCha8 generator for (seed, stream).
-fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream);
-    r
-}
-
 /// The report of the Hessian `op` at a point with gradient norm `grad_norm`; the
 /// randomised estimators draw from streams of `seed`.
 pub fn analyse<O: HvpOperator + ?Sized>(
@@ -155,9 +147,9 @@ pub fn analyse<O: HvpOperator + ?Sized>(
             k,
             s.lanczos_steps,
             s.tol,
-            &mut stream_rng(seed, LANCZOS_STREAM),
+            &mut rng(seed, LANCZOS_STREAM),
         );
-        let t = hutch_plus_plus(&op, s.trace_hvps, &mut stream_rng(seed, TRACE_STREAM));
+        let t = hutch_plus_plus(&op, s.trace_hvps, &mut rng(seed, TRACE_STREAM));
         let pairs = || res.top.iter().chain(&res.bottom);
         SpectrumReport {
             top: res.top.iter().map(|e| e.value).collect(),
@@ -181,7 +173,7 @@ pub fn analyse<O: HvpOperator + ?Sized>(
                 &op,
                 s.slq_runs,
                 s.slq_steps,
-                &mut stream_rng(seed, SLQ_STREAM),
+                &mut rng(seed, SLQ_STREAM),
             )),
             index: 0.0,
             n_negative: 0,

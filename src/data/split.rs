@@ -11,8 +11,6 @@
 
 use ndarray::{Array1, Array2, Axis};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 use crate::data::{Dataset, Labels};
 
@@ -20,11 +18,7 @@ pub const SPLIT_STREAM: u64 = 0x5911;
 pub const LIMIT_TRAIN_STREAM: u64 = 0x5912;
 pub const LIMIT_TEST_STREAM: u64 = 0x5913;
 
-fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream);
-    r
-}
+use crate::seeded::rng;
 
 /// Number of test rows for `n` samples: round(n · test_fraction).
 pub fn n_test(n: usize, test_fraction: f64) -> usize {

@@ -10,7 +10,6 @@ use crate::nn::{weights, Mlp};
 use crate::optim::{train, Length, TrainPlan, Trajectory};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
-use rand::SeedableRng;
 
 /// Stream numbers that separate the random draws of one seed.
 pub mod stream {
@@ -18,13 +17,7 @@ pub mod stream {
     pub const SHUFFLE: u64 = 2;
 }
 
-/// A ChaCha8 generator for (seed, stream): independent streams for each purpose, the
-/// same numbers on every machine.
-pub fn rng(seed: u64, stream: u64) -> rand_chacha::ChaCha8Rng {
-    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream);
-    r
-}
+pub use crate::seeded::rng;
 
 /// Network, data and starting point of a run.
 pub struct Setup<S> {
