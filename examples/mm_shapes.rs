@@ -1,7 +1,7 @@
 //! Times the matmul entry point on the small shapes of the reference nets, against a
 //! direct loop, to decide where a small-matrix path pays: `cargo run --release --example mm_shapes`.
 
-use losscape::nn::matmul::{mm_nn, mm_nt, mm_tn};
+use losscape::nn::matmul::{mm_nn, mm_nt, mm_tn, Split};
 use std::time::Instant;
 
 fn direct_nt(m: usize, n: usize, k: usize, a: &[f32], wt: &[f32], c: &mut [f32]) {
@@ -30,7 +30,7 @@ fn main() {
         let reps = 20_000_000 / (m * n * k).max(1) + 10;
         let t = Instant::now();
         for _ in 0..reps {
-            mm_nt(m, n, k, &a, &b, &mut c, true);
+            mm_nt(m, n, k, &a, &b, &mut c, true, Split::Whole);
         }
         let g = t.elapsed().as_secs_f64() / reps as f64;
         let mut wt = vec![0.0f32; n * k];
@@ -64,7 +64,7 @@ fn main() {
         let reps = 20_000_000 / (m * n * k) + 10;
         let t = Instant::now();
         for _ in 0..reps {
-            mm_tn(m, n, k, &a, &b, &mut c, true);
+            mm_tn(m, n, k, &a, &b, &mut c, true, Split::Whole);
         }
         println!(
             "tn ({m:4},{n:4},{k:4}) gemm {:8.2} us",
@@ -78,7 +78,7 @@ fn main() {
         let reps = 20_000_000 / (m * n * k) + 10;
         let t = Instant::now();
         for _ in 0..reps {
-            mm_nn(m, n, k, &a, &b, &mut c, false);
+            mm_nn(m, n, k, &a, &b, &mut c, false, Split::Whole);
         }
         println!(
             "nn ({m:4},{n:4},{k:4}) gemm {:8.2} us",

@@ -114,6 +114,20 @@ pub fn tanh_f32(x: f32) -> f32 {
     (x * p / q).clamp(-1.0, 1.0)
 }
 
+/// Whether every element is finite, without branching per element: x·0 is 0 for finite
+/// x and NaN for ±∞ and NaN, and sums of lanes of such products vectorise.
+pub fn all_finite<S: Scalar>(xs: &[S]) -> bool {
+    const LANES: usize = 16;
+    let mut acc = [S::zero(); LANES];
+    let mut it = xs.chunks_exact(LANES);
+    for c in &mut it {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x * S::zero();
+        }
+    }
+    it.remainder().iter().all(|x| x.is_finite()) && acc.iter().all(|a| *a == S::zero())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +155,20 @@ mod tests {
         assert_eq!(tanh_f32(f32::INFINITY), 1.0);
         assert_eq!(tanh_f32(-1e30), -1.0);
         assert!(tanh_f32(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn all_finite_finds_any_infinity_or_nan() {
+        let mut xs: Vec<f32> = (0..100).map(|i| i as f32 * 1e30).collect();
+        assert!(all_finite(&xs));
+        for at in [0, 37, 95, 99] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let keep = xs[at];
+                xs[at] = bad;
+                assert!(!all_finite(&xs), "{bad} at {at}");
+                xs[at] = keep;
+            }
+        }
+        assert!(all_finite::<f64>(&[]));
     }
 }

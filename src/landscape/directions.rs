@@ -386,7 +386,16 @@ fn pca_by_gram(snapshots: &[&[f64]], f: &[f64]) -> ([f64; 2], f64, [Vec<f64>; 2]
     while k0 < p {
         let b = width.min(p - k0);
         centred_block(snapshots, f, k0, b, &mut c);
-        matmul::mm_nt(n, n, b, &c[..n * b], &c[..n * b], &mut g, true);
+        matmul::mm_nt(
+            n,
+            n,
+            b,
+            &c[..n * b],
+            &c[..n * b],
+            &mut g,
+            true,
+            matmul::Split::Whole,
+        );
         k0 += b;
     }
     let (lambda, total, v) = top_two(DMatrix::from_row_slice(n, n, &g));
@@ -458,7 +467,16 @@ fn pca_by_covariance(snapshots: &[&[f64]], f: &[f64]) -> ([f64; 2], f64, [Vec<f6
                 .for_each(|(o, ((&x, &y), &m))| *o = (x - y) - m);
         }
         let b = group.len();
-        matmul::mm_tn(p, p, b, &c[..b * p], &c[..b * p], &mut cov, true);
+        matmul::mm_tn(
+            p,
+            p,
+            b,
+            &c[..b * p],
+            &c[..b * p],
+            &mut cov,
+            true,
+            matmul::Split::Whole,
+        );
     }
     let (lambda, total, [v1, v2]) = top_two(DMatrix::from_row_slice(p, p, &cov));
     (lambda, total, [v1, v2])

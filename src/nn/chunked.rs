@@ -12,7 +12,9 @@
 //! nothing.
 
 use crate::data::samples::Samples;
+use crate::nn::matmul::{may_split, Split};
 use crate::nn::mlp::{BatchStats, Mlp, Workspace};
+use crate::nn::team;
 use crate::scalar::Scalar;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -177,6 +179,15 @@ impl<S: Scalar> ChunkPool<S> {
         F: Fn(&mut Group<S>, Range<usize>) + Sync,
     {
         let parts = partition(data.n, self.chunk_rows);
+        // A call of one group (a minibatch) has no parallelism across groups: its
+        // matrix products are cut into panels instead (see `Split`).
+        let split = if parts.len() == 1 {
+            Split::Panels {
+                parallel: self.parallel,
+            }
+        } else {
+            Split::Whole
+        };
         let job = |(g, rows): (&Mutex<Option<Group<S>>>, Range<usize>)| {
             let mut g = g.lock().unwrap();
             let g = g.get_or_insert_with(|| Group {
@@ -186,9 +197,15 @@ impl<S: Scalar> ChunkPool<S> {
                 stats: BatchStats::default(),
             });
             g.stats = BatchStats::default();
+            g.ws.split = split;
             work(g, rows);
         };
-        if parts.len() == 1 || !self.parallel {
+        let widest_product = self.layout.layers().map(|s| s.fan_in * s.fan_out).max();
+        if parts.len() == 1 && self.parallel && may_split(data.n * widest_product.unwrap_or(0)) {
+            // One team for the whole call: its products' panels start without waking
+            // a rayon worker each time. (Nets too small to cut skip the team's fork.)
+            team::with_team(|| job((&self.groups[0], parts[0].clone())));
+        } else if parts.len() == 1 || !self.parallel {
             self.groups.iter().zip(parts.clone()).for_each(job);
         } else {
             self.groups[..parts.len()]

@@ -20,7 +20,7 @@
 use crate::nn::activation::Activation;
 use crate::nn::layout::Layout;
 use crate::nn::loss::{Loss, Targets};
-use crate::nn::matmul::{mm_nn, mm_nt, mm_tn};
+use crate::nn::matmul::{mm_nn, mm_nt, mm_tn, Split};
 use crate::scalar::Scalar;
 
 /// An MLP's structure; the parameters are a separate flat vector `theta`.
@@ -63,6 +63,8 @@ pub struct Workspace<S> {
     delta_prev: Vec<S>,
     rdelta: Vec<S>,
     rdelta_prev: Vec<S>,
+    /// How the matrix products of a pass are computed (set per call by the caller).
+    pub split: Split,
 }
 
 impl<S: Scalar> Workspace<S> {
@@ -83,6 +85,7 @@ impl<S: Scalar> Workspace<S> {
             delta_prev: wide.clone(),
             rdelta: wide.clone(),
             rdelta_prev: wide,
+            split: Split::Whole,
         }
     }
 
@@ -124,6 +127,7 @@ impl Mlp {
         );
         assert_eq!(theta.len(), self.n_params());
         let last = self.layout.n_layers() - 1;
+        let split = ws.split;
         for (l, span) in self.layout.layers().enumerate() {
             let (done, rest) = ws.acts.split_at_mut(l);
             let input: &[S] = if l == 0 { x } else { &done[l - 1] };
@@ -139,6 +143,7 @@ impl Mlp {
                 &theta[span.weight()],
                 out,
                 true,
+                split,
             );
             if l < last {
                 self.activation.apply(out);
@@ -231,6 +236,7 @@ impl Mlp {
     fn r_forward<S: Scalar>(&self, theta: &[S], v: &[S], batch: Batch<S>, ws: &mut Workspace<S>) {
         let m = batch.m;
         let last = self.layout.n_layers() - 1;
+        let split = ws.split;
         for (l, span) in self.layout.layers().enumerate() {
             let input: &[S] = if l == 0 { batch.x } else { &ws.acts[l - 1] };
             let (ra_done, _) = ws.ra.split_at_mut(l);
@@ -246,6 +252,7 @@ impl Mlp {
                 &v[span.weight()],
                 rz,
                 true,
+                split,
             );
             if l > 0 {
                 mm_nt(
@@ -256,6 +263,7 @@ impl Mlp {
                     &theta[span.weight()],
                     rz,
                     true,
+                    split,
                 );
             }
             if l < last {
@@ -279,6 +287,7 @@ impl Mlp {
         mut r: Option<(&[S], &mut [S])>,
     ) {
         let m = batch.m;
+        let split = ws.split;
         for l in (0..self.layout.n_layers()).rev() {
             let span = self.layout.layer(l);
             let (fi, fo) = (span.fan_in, span.fan_out);
@@ -289,12 +298,21 @@ impl Mlp {
             };
             let delta = &ws.delta[..m * fo];
             if let Some(g) = grad.as_mut() {
-                mm_tn(fo, fi, m, delta, input, &mut g[span.weight()], true);
+                mm_tn(fo, fi, m, delta, input, &mut g[span.weight()], true, split);
                 add_column_sums(delta, fo, &mut g[span.bias()]);
             }
             if let Some((v, hv)) = r.as_mut() {
                 let rdelta = &ws.rdelta[..m * fo];
-                mm_tn(fo, fi, m, rdelta, input, &mut hv[span.weight()], true);
+                mm_tn(
+                    fo,
+                    fi,
+                    m,
+                    rdelta,
+                    input,
+                    &mut hv[span.weight()],
+                    true,
+                    split,
+                );
                 if l > 0 {
                     mm_tn(
                         fo,
@@ -304,21 +322,31 @@ impl Mlp {
                         &ws.ra[l - 1][..m * fi],
                         &mut hv[span.weight()],
                         true,
+                        split,
                     );
                 }
                 add_column_sums(rdelta, fo, &mut hv[span.bias()]);
                 if l > 0 {
                     // R δ_{l-1} before the activation factor: R δ_l W_l + δ_l V_l
                     let rprev = &mut ws.rdelta_prev[..m * fi];
-                    mm_nn(m, fi, fo, rdelta, &theta[span.weight()], rprev, false);
-                    mm_nn(m, fi, fo, delta, &v[span.weight()], rprev, true);
+                    mm_nn(
+                        m,
+                        fi,
+                        fo,
+                        rdelta,
+                        &theta[span.weight()],
+                        rprev,
+                        false,
+                        split,
+                    );
+                    mm_nn(m, fi, fo, delta, &v[span.weight()], rprev, true, split);
                 }
             }
             if l == 0 {
                 break;
             }
             let prev = &mut ws.delta_prev[..m * fi];
-            mm_nn(m, fi, fo, delta, &theta[span.weight()], prev, false);
+            mm_nn(m, fi, fo, delta, &theta[span.weight()], prev, false, split);
             let a = &ws.acts[l - 1][..m * fi];
             if r.is_some() {
                 let rprev = &mut ws.rdelta_prev[..m * fi];

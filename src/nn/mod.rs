@@ -8,6 +8,7 @@ pub mod layout;
 pub mod loss;
 pub mod matmul;
 pub mod mlp;
+pub mod team;
 pub mod weights;
 
 pub use activation::Activation;

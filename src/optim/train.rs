@@ -15,7 +15,7 @@ use crate::nn::Mlp;
 use crate::objective::MlpObjective;
 use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
 use crate::progress::Progress;
-use crate::scalar::Scalar;
+use crate::scalar::{all_finite, Scalar};
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
@@ -241,7 +241,7 @@ pub fn train<S: Scalar>(
             } else {
                 rec.train.eval_grad(theta, &mut grad).loss
             };
-            if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+            if !loss.is_finite() || !all_finite(&grad) {
                 traj.divergence = Some(format!("minibatch loss {loss} at step {step}"));
                 break;
             }
