@@ -8,6 +8,7 @@ Timing does not depend on data values, so the inputs are random with the real sh
 """
 import json
 import os
+import sys
 import time
 
 import torch
@@ -102,7 +103,20 @@ def sgd_steps_per_s(model, x, y, crit, b, steps=3000):
 
 RESULTS = {"grad_ms": [], "hvp_ms": [], "sgd_steps_per_s": [], "slice_point_ms": []}
 
-if __name__ == "__main__":
+def mnist_sgd_only(batches):
+    """`--mnist-sgd B...`: SGD steps/s of the MNIST net only, as JSON on stdout, for
+    `LOSSCAPE_BENCH_SGD_ROUNDS` in benches/workloads.rs (interleaved rounds)."""
+    model = net([784, 512, 512, 10], nn.ReLU)
+    x = torch.randn(4096, 784)
+    y = torch.randint(0, 10, (4096,))
+    crit = nn.CrossEntropyLoss()
+    out = {b: sgd_steps_per_s(model, x, y, crit, b, steps=3000 if b <= 32 else 600) for b in batches}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__" and "--mnist-sgd" in sys.argv:
+    mnist_sgd_only([int(b) for b in sys.argv[sys.argv.index("--mnist-sgd") + 1:]])
+elif __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}")
     w1 = workload("(i) spirals [2,16,16,1] tanh", [2, 16, 16, 1], nn.Tanh, 2000, "bce")
     w2 = workload("(ii) digits [64,128,128,10] relu", [64, 128, 128, 10], nn.ReLU, 1797, "ce")

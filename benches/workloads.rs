@@ -7,6 +7,8 @@
 //! (measured on the team's AVX-512 machine) and, when present, those that
 //! `benches/torch_reference.py` measured on this machine (benches/torch_reference.json).
 //! Threads: rayon's default (set RAYON_NUM_THREADS).
+//! LOSSCAPE_BENCH_SGD_ROUNDS=N instead alternates our MNIST SGD with PyTorch's for N
+//! rounds and prints the ratios (needs python3 with torch).
 
 mod common;
 use common::median_time;
@@ -124,6 +126,50 @@ fn slice_point_seconds(w: &Workload, n_points: usize) -> f64 {
     t.elapsed().as_secs_f64() / n_points as f64
 }
 
+/// LOSSCAPE_BENCH_SGD_ROUNDS=N: MNIST SGD steps/s at batch 32 and 256, ours and
+/// PyTorch's (`torch_reference.py --mnist-sgd`) alternately for N rounds, so both meet
+/// the same load on a shared machine; prints each round's ratios and their medians.
+fn sgd_rounds(w: &Workload, rounds: usize) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/torch_reference.py");
+    let batches = [(32usize, 3000usize), (256, 600)];
+    println!("MNIST SGD steps/s, ours against PyTorch in alternate runs:");
+    println!(
+        "{:>5} {:>8} {:>8} {:>7} {:>8} {:>8} {:>7}",
+        "round", "ours 32", "torch", "ratio", "ours 256", "torch", "ratio"
+    );
+    let mut ratios = vec![Vec::new(); batches.len()];
+    for round in 0..rounds {
+        let ours: Vec<f64> = batches
+            .iter()
+            .map(|&(b, steps)| sgd_steps_per_sec(w, b, steps))
+            .collect();
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .arg("--mnist-sgd")
+            .args(batches.iter().map(|(b, _)| b.to_string()))
+            .output()
+            .expect("python3 runs");
+        let torch: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("torch_reference.py --mnist-sgd output");
+        let mut line = format!("{round:>5}");
+        for (i, &(b, _)) in batches.iter().enumerate() {
+            let t = torch[b.to_string()].as_f64().expect("steps/s");
+            ratios[i].push(ours[i] / t);
+            line += &format!(" {:>8.0} {:>8.0} {:>6.2}x", ours[i], t, ours[i] / t);
+        }
+        println!("{line}");
+    }
+    for (r, &(b, _)) in ratios.iter_mut().zip(&batches) {
+        r.sort_by(f64::total_cmp);
+        println!(
+            "batch {b}: median ratio {:.2}x (range {:.2}-{:.2}x)",
+            r[r.len() / 2],
+            r[0],
+            r[r.len() - 1]
+        );
+    }
+}
+
 fn main() {
     let ws = [
         workload(
@@ -154,6 +200,12 @@ fn main() {
             44.0,
         ),
     ];
+    if let Some(rounds) = std::env::var("LOSSCAPE_BENCH_SGD_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        return sgd_rounds(&ws[2], rounds);
+    }
     // LOSSCAPE_BENCH_QUICK=1 skips the criterion runs and prints only the ratio tables.
     let quick = std::env::var_os("LOSSCAPE_BENCH_QUICK").is_some();
     let mut c = Criterion::default()

@@ -16,7 +16,6 @@ use crate::nn::matmul::{may_split, Split};
 use crate::nn::mlp::{BatchStats, Mlp, Workspace};
 use crate::nn::team;
 use crate::scalar::Scalar;
-use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -104,6 +103,17 @@ impl<S: Scalar> ChunkPool<S> {
         self
     }
 
+    /// Whether a call on `rows` rows should run on a [`team`]: it is one group (a
+    /// minibatch) whose products are large enough to cut into panels, so a team lets
+    /// them start without waking a rayon worker each time. Smaller calls would only
+    /// pay for the team's fork.
+    pub fn wants_team(&self, rows: usize) -> bool {
+        let widest = self.layout.layers().map(|s| s.fan_in * s.fan_out).max();
+        self.parallel
+            && partition(rows, self.chunk_rows).len() == 1
+            && may_split(rows * widest.unwrap_or(0))
+    }
+
     /// Loss and accuracy of `data` at `theta`.
     pub fn eval(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Eval {
         let Ok(_call) = self.call.try_lock() else {
@@ -125,8 +135,16 @@ impl<S: Scalar> ChunkPool<S> {
         let Ok(_call) = self.call.try_lock() else {
             return self.spare().eval_grad(mlp, data, theta, grad);
         };
+        // One group (a minibatch) accumulates straight into `grad`: no copy out.
+        let single = partition(data.n, self.chunk_rows).len() == 1;
+        let direct = Mutex::new(grad);
         let stats = self.run(data, |g, rows| {
-            g.grad.iter_mut().for_each(|v| *v = S::zero());
+            let mut out = single.then(|| direct.lock().unwrap());
+            let dst: &mut [S] = match out.as_mut() {
+                Some(out) => out,
+                None => &mut g.grad,
+            };
+            dst.iter_mut().for_each(|v| *v = S::zero());
             for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
                 let s = mlp.loss_grad_batch(
@@ -134,13 +152,15 @@ impl<S: Scalar> ChunkPool<S> {
                     data.batch(mlp.loss, start, end),
                     scale,
                     &mut g.ws,
-                    &mut g.grad,
+                    dst,
                 );
                 g.stats.loss += s.loss;
                 g.stats.correct += s.correct;
             }
         });
-        self.reduce(stats.1, grad, |g| &g.grad);
+        if !single {
+            self.reduce(stats.1, direct.into_inner().unwrap(), |g| &g.grad);
+        }
         finish(stats, data)
     }
 
@@ -200,18 +220,13 @@ impl<S: Scalar> ChunkPool<S> {
             g.ws.split = split;
             work(g, rows);
         };
-        let widest_product = self.layout.layers().map(|s| s.fan_in * s.fan_out).max();
-        if parts.len() == 1 && self.parallel && may_split(data.n * widest_product.unwrap_or(0)) {
-            // One team for the whole call: its products' panels start without waking
-            // a rayon worker each time. (Nets too small to cut skip the team's fork.)
+        if self.wants_team(data.n) {
             team::with_team(|| job((&self.groups[0], parts[0].clone())));
         } else if parts.len() == 1 || !self.parallel {
             self.groups.iter().zip(parts.clone()).for_each(job);
         } else {
-            self.groups[..parts.len()]
-                .par_iter()
-                .zip(parts.clone())
-                .for_each(job);
+            // On the caller's team when it has one (a training step), else on rayon.
+            team::for_each(parts.len(), &|i| job((&self.groups[i], parts[i].clone())));
         }
         let mut total = BatchStats::<S>::default();
         for g in &self.groups[..parts.len()] {
@@ -245,7 +260,7 @@ impl<S: Scalar> ChunkPool<S> {
             }
         };
         if out.len() > BLOCK && n_groups > 1 {
-            out.par_chunks_mut(BLOCK).enumerate().for_each(add);
+            team::for_each_block_mut(out, BLOCK, &|b, o| add((b, o)));
         } else {
             out.chunks_mut(BLOCK).enumerate().for_each(add);
         }
@@ -270,6 +285,7 @@ fn finish<S: Scalar>((stats, _): (BatchStats<S>, usize), data: &Samples<S>) -> E
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rayon::prelude::*;
 
     #[test]
     fn partition_covers_rows_in_order_and_ignores_threads() {
@@ -315,5 +331,46 @@ mod tests {
                 .collect();
             assert_eq!(together, one_at_a_time);
         }
+    }
+
+    /// A minibatch of one group on a wide net: its products are cut into panels and run
+    /// on a team. Gradient and HVP come out bit-identical on 1, 2 or 3 threads and on a
+    /// sequential pool, and match a central difference of the loss.
+    #[test]
+    fn panelled_minibatch_numbers_do_not_depend_on_threads() {
+        use crate::data::synthetic::spirals;
+        use crate::nn::{Activation, Init, Loss};
+        use rand::SeedableRng;
+        let mlp = Mlp::new(&[2, 512, 512, 1], Activation::Tanh, Loss::Bce);
+        // 64 rows, one group; the 64×512×512 product has 16.8M multiply-adds: 4 panels.
+        let data = Samples::<f64>::new(&spirals(64, 0.1, 1), Loss::Bce, 1, "t").unwrap();
+        assert_eq!(partition(data.n, chunk_rows(&mlp)).len(), 1);
+        let theta = Init::Xavier.theta(&mlp.layout, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+        let v: Vec<f64> = (0..theta.len()).map(|i| (i as f64 * 0.7).sin()).collect();
+        let numbers = |pool: ChunkPool<f64>| {
+            let (mut g, mut hv) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
+            let e = pool.eval_grad(&mlp, &data, &theta, &mut g);
+            pool.hvp(&mlp, &data, &theta, &v, &mut hv);
+            (e.loss, g, hv)
+        };
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| numbers(ChunkPool::new(&mlp)))
+        };
+        let two = on(2);
+        assert!(on(1) == two && on(3) == two);
+        assert!(numbers(ChunkPool::new(&mlp).sequential()) == two);
+        // dL/dv along v by central differences, against gᵀv.
+        let h = 1e-5;
+        let at = |s: f64| {
+            let t: Vec<f64> = theta.iter().zip(&v).map(|(t, v)| t + s * v).collect();
+            ChunkPool::new(&mlp).eval(&mlp, &data, &t).loss
+        };
+        let fd = (at(h) - at(-h)) / (2.0 * h);
+        let gv: f64 = two.1.iter().zip(&v).map(|(g, v)| g * v).sum();
+        assert!((fd - gv).abs() < 1e-6 * gv.abs().max(1.0), "{fd} vs {gv}");
     }
 }

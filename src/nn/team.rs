@@ -9,9 +9,11 @@
 //! changes what the panel computes, so results do not depend on the thread count; with
 //! one thread (or when no worker is free) the caller runs every panel itself.
 //!
-//! Inside a team no code may wait on rayon: a waiting caller could pick up its own
-//! helper, which spins until the caller is done. [`for_each`] is the only parallel
-//! primitive used there.
+//! Code inside a team should split work with [`for_each`] (or
+//! [`for_each_block_mut`]), which use the team. Rayon calls there are safe but slow:
+//! the helper spins instead of stealing, and a caller that waits on rayon and picks up
+//! its own helper job sends it away at once (the caller then runs every panel itself),
+//! so the team can never wait on itself.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -72,19 +74,35 @@ impl Team {
         }
     }
 
+    /// Claim and run panels of the current region until none are left, counting a
+    /// panel that panics as done (so nobody waits for it); returns the first panic.
+    fn work_through_panics(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        let mut first = None;
+        while let Err(p) = catch_unwind(AssertUnwindSafe(|| self.work())) {
+            self.done.fetch_add(1, Ordering::Release);
+            first.get_or_insert(p);
+        }
+        first
+    }
+
     /// The helper: run panels as they are published until the caller finishes.
     fn help(&self) {
+        if std::ptr::eq(CURRENT.with(|c| c.get()), self) {
+            // Our own caller, waiting on rayon, picked this job up: leave, or it
+            // would spin until its own return.
+            return;
+        }
         while !self.finished.load(Ordering::Acquire) {
-            if catch_unwind(AssertUnwindSafe(|| self.work())).is_err() {
-                // Count the panel as done so the caller stops waiting, and tell it.
+            if self.work_through_panics().is_some() {
                 self.panicked.store(true, Ordering::Release);
-                self.done.fetch_add(1, Ordering::Release);
             }
             std::hint::spin_loop();
         }
     }
 
-    /// Run task(0..n) on the team; returns when all n are done.
+    /// Run task(0..n) on the team; returns when all n are done. A panic in a panel is
+    /// raised here, after every panel has finished (they may borrow the caller's
+    /// stack).
     fn run(&self, n: usize, task: Task) {
         assert!(n <= MAX_PANELS);
         let epoch = (self.claim.load(Ordering::Relaxed) >> 32) + 1;
@@ -93,11 +111,14 @@ impl Team {
             .store(&task as *const Task as *mut (), Ordering::Relaxed);
         self.claim
             .store(epoch << 32 | (n as u64) << COUNT_BITS, Ordering::Release);
-        self.work();
+        let panic = self.work_through_panics();
         while self.done.load(Ordering::Acquire) < n {
             std::hint::spin_loop();
         }
-        if self.panicked.load(Ordering::Acquire) {
+        if let Some(p) = panic {
+            std::panic::resume_unwind(p);
+        }
+        if self.panicked.swap(false, Ordering::AcqRel) {
             panic!("a panel panicked on the team's helper thread");
         }
     }
@@ -150,6 +171,29 @@ pub fn for_each(n: usize, task: &(dyn Fn(usize) + Sync)) {
     }
 }
 
+/// task(i, block) for each consecutive block of `out` of `block` elements (the last
+/// may be shorter), split as [`for_each`] splits indices.
+pub fn for_each_block_mut<T: Send>(
+    out: &mut [T],
+    block: usize,
+    task: &(dyn Fn(usize, &mut [T]) + Sync),
+) {
+    assert!(block > 0);
+    let len = out.len();
+    /// The slice's start, shared by the tasks; each derives only its own block.
+    struct Start<T>(*mut T);
+    // SAFETY: see `Start`'s doc; for_each runs every index exactly once.
+    unsafe impl<T: Send> Sync for Start<T> {}
+    let start = Start(out.as_mut_ptr());
+    for_each(len.div_ceil(block), &|i| {
+        let at = i * block;
+        let start = &start;
+        // SAFETY: block i is in bounds and no other task touches it.
+        let part = unsafe { std::slice::from_raw_parts_mut(start.0.add(at), block.min(len - at)) };
+        task(i, part)
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +244,53 @@ mod tests {
             })
             .sum();
         assert_eq!(total, (0..64).map(|t| 28 * t).sum::<usize>());
+    }
+
+    #[test]
+    fn rayon_inside_a_team_and_blocks_cover_the_slice() {
+        use rayon::prelude::*;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let (sum, out) = pool.install(|| {
+            with_team(|| {
+                // A rayon wait inside the team finishes (the caller may run its own
+                // helper job, which must leave at once).
+                let sum: usize = (0..1000usize).into_par_iter().map(|i| i * i).sum();
+                let mut out = vec![0usize; 1000];
+                for_each_block_mut(&mut out, 64, &|b, part| {
+                    part.iter_mut()
+                        .enumerate()
+                        .for_each(|(j, o)| *o = b * 64 + j)
+                });
+                (sum, out)
+            })
+        });
+        assert_eq!(sum, (0..1000).map(|i| i * i).sum::<usize>());
+        assert!(out.iter().enumerate().all(|(i, &o)| o == i));
+    }
+
+    #[test]
+    fn a_panicking_panel_is_raised_after_the_region_finishes() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let ran = AtomicUsize::new(0);
+        let result = pool.install(|| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                with_team(|| {
+                    for_each(8, &|i| {
+                        ran.fetch_add(1, Ordering::Relaxed);
+                        assert!(i != 3, "panel 3");
+                    })
+                })
+            }))
+        });
+        assert!(result.is_err());
+        assert_eq!(ran.load(Ordering::Relaxed), 8);
+        // The pool is still usable afterwards.
+        assert_eq!(pool.install(|| with_team(|| 7)), 7);
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::data::samples::Samples;
 use crate::nn::chunked::ChunkPool;
+use crate::nn::team;
 use crate::nn::Mlp;
 use crate::objective::MlpObjective;
 use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
@@ -235,17 +236,31 @@ pub fn train<S: Scalar>(
             perm.shuffle(shuffle);
         }
         for idx in perm.chunks(b) {
-            let loss = if b < n {
-                train.gather(idx, &mut batch);
-                pool.eval_grad(mlp, &batch, theta, &mut grad).loss
-            } else {
-                rec.train.eval_grad(theta, &mut grad).loss
+            let lr = S::of(plan.schedule.lr(plan.lr, step, total));
+            // One step: gradient, check, update. A minibatch step runs on one team, so
+            // its many short products start without waking a rayon worker each time.
+            let mut one_step = || {
+                let loss = if b < n {
+                    train.gather(idx, &mut batch);
+                    pool.eval_grad(mlp, &batch, theta, &mut grad).loss
+                } else {
+                    rec.train.eval_grad(theta, &mut grad).loss
+                };
+                let finite = loss.is_finite() && all_finite(&grad);
+                if finite {
+                    opt.step(theta, &grad, lr);
+                }
+                (loss, finite)
             };
-            if !loss.is_finite() || !all_finite(&grad) {
+            let (loss, finite) = if b < n && pool.wants_team(idx.len()) {
+                team::with_team(one_step)
+            } else {
+                one_step()
+            };
+            if !finite {
                 traj.divergence = Some(format!("minibatch loss {loss} at step {step}"));
                 break;
             }
-            opt.step(theta, &grad, S::of(plan.schedule.lr(plan.lr, step, total)));
             step += 1;
             progress.inc(1);
             if plan.record_every > 0 && step % plan.record_every == 0 {
