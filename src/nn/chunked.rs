@@ -52,6 +52,8 @@ pub struct ChunkPool<S> {
     chunk_rows: usize,
     n_params: usize,
     layout: crate::nn::Layout,
+    /// fan_in · fan_out of the net's largest layer.
+    widest_product: usize,
     groups: Vec<Mutex<Option<Group<S>>>>,
     /// Held for the whole of a call: the groups' buffers stay this call's until its
     /// reduction has read them.
@@ -65,6 +67,14 @@ fn partition(n: usize, chunk_rows: usize) -> Vec<Range<usize>> {
     (0..g).map(|i| i * n / g..(i + 1) * n / g).collect()
 }
 
+fn widest_product(layout: &crate::nn::Layout) -> usize {
+    layout
+        .layers()
+        .map(|s| s.fan_in * s.fan_out)
+        .max()
+        .unwrap_or(0)
+}
+
 impl<S: Scalar> ChunkPool<S> {
     pub fn new(mlp: &Mlp) -> Self {
         ChunkPool {
@@ -72,6 +82,7 @@ impl<S: Scalar> ChunkPool<S> {
             chunk_rows: chunk_rows(mlp),
             n_params: mlp.n_params(),
             layout: mlp.layout.clone(),
+            widest_product: widest_product(&mlp.layout),
             groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
             call: Mutex::new(()),
         }
@@ -91,6 +102,7 @@ impl<S: Scalar> ChunkPool<S> {
             chunk_rows: self.chunk_rows,
             n_params: self.n_params,
             layout: self.layout.clone(),
+            widest_product: self.widest_product,
             groups: (0..MAX_GROUPS).map(|_| Mutex::new(None)).collect(),
             call: Mutex::new(()),
         }
@@ -108,10 +120,12 @@ impl<S: Scalar> ChunkPool<S> {
     /// them start without waking a rayon worker each time. Smaller calls would only
     /// pay for the team's fork.
     pub fn wants_team(&self, rows: usize) -> bool {
-        let widest = self.layout.layers().map(|s| s.fan_in * s.fan_out).max();
-        self.parallel
-            && partition(rows, self.chunk_rows).len() == 1
-            && may_split(rows * widest.unwrap_or(0))
+        self.parallel && self.one_group(rows) && may_split(rows * self.widest_product)
+    }
+
+    /// Whether `rows` rows make a single group (see [`partition`]).
+    fn one_group(&self, rows: usize) -> bool {
+        rows <= self.chunk_rows
     }
 
     /// Loss and accuracy of `data` at `theta`.
@@ -136,7 +150,7 @@ impl<S: Scalar> ChunkPool<S> {
             return self.spare().eval_grad(mlp, data, theta, grad);
         };
         // One group (a minibatch) accumulates straight into `grad`: no copy out.
-        let single = partition(data.n, self.chunk_rows).len() == 1;
+        let single = self.one_group(data.n);
         let direct = Mutex::new(grad);
         let stats = self.run(data, |g, rows| {
             let mut out = single.then(|| direct.lock().unwrap());
