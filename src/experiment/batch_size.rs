@@ -16,7 +16,7 @@
 //! `report.md` puts the table and the figures together.
 
 use super::batch_size_figures::{draw_interpolation, draw_slices, draw_study, write_report};
-use super::setup::{build, rng, stream};
+use super::setup::{build, rng, train_seed};
 use super::{num, Context};
 use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::landscape::grid::{Evaluator, Plane};
 use crate::nn::weights;
 use crate::objective::MlpObjective;
-use crate::optim::{train, OptimizerKind, TrainPlan};
+use crate::optim::{OptimizerKind, TrainPlan};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::study::{mean_std, MeanStd};
@@ -422,16 +422,12 @@ fn one_run<S: Scalar>(
     let t0 = std::time::Instant::now();
     let mlp = &setup.mlp;
     let model = cfg.model()?;
-    let init: Vec<S> = model.init.theta(&mlp.layout, &mut rng(seed, stream::INIT));
-    let mut theta = init.clone();
-    let traj = train(
+    let (init, theta, traj) = train_seed(
         mlp,
-        &setup.train,
-        setup.test.as_ref(),
-        &mut theta,
+        model.init,
+        (&setup.train, setup.test.as_ref()),
         plan,
-        &mut rng(seed, stream::SHUFFLE),
-        &Progress::hidden(),
+        seed,
     );
     let last = traj.last().clone();
     let theta64: Vec<f64> = theta.iter().map(|v| v.f64()).collect();

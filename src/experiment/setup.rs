@@ -6,7 +6,7 @@ use crate::config::{Center, LoadedConfig, ModelConfig};
 use crate::data::samples::Samples;
 use crate::data::{load::load, Split};
 use crate::error::Result;
-use crate::nn::{weights, Mlp};
+use crate::nn::{weights, Init, Mlp};
 use crate::optim::{train, Length, TrainPlan, Trajectory};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
@@ -109,6 +109,30 @@ pub fn train_setup<S: Scalar>(
         &mut rng(cfg.config.seed, stream::SHUFFLE),
         &progress,
     )
+}
+
+/// One run of a family, from `seed` alone: weights drawn by `init` on the seed's init
+/// stream, trained with `plan` on its shuffle stream, without a progress bar. Returns
+/// the initial weights, the trained weights and the trajectory.
+pub fn train_seed<S: Scalar>(
+    mlp: &Mlp,
+    init: Init,
+    data: (&Samples<S>, Option<&Samples<S>>),
+    plan: &TrainPlan,
+    seed: u64,
+) -> (Vec<S>, Vec<S>, Trajectory<S>) {
+    let initial: Vec<S> = init.theta(&mlp.layout, &mut rng(seed, stream::INIT));
+    let mut theta = initial.clone();
+    let traj = train(
+        mlp,
+        data.0,
+        data.1,
+        &mut theta,
+        plan,
+        &mut rng(seed, stream::SHUFFLE),
+        &Progress::hidden(),
+    );
+    (initial, theta, traj)
 }
 
 /// Where a landscape measurement is centred: the config's choice, else `trained` when

@@ -14,14 +14,14 @@
 //! width (mean ± std over seeds).
 
 use super::figures::{curve_grid, predict};
-use super::setup::{build, rng, stream};
+use super::setup::{build, train_seed};
 use super::{num, Context};
 use crate::config::{LoadedConfig, WidthSweepConfig};
 use crate::data::Labels;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::nn::{weights, Mlp};
-use crate::optim::{train, TrainPlan};
+use crate::optim::TrainPlan;
 use crate::plot::studies::{mean_std_chart, MeanStd as Band};
 use crate::plot::{self, Series};
 use crate::progress::Progress;
@@ -183,15 +183,12 @@ fn one_run<S: Scalar>(
 ) -> Result<WidthRun> {
     let t0 = std::time::Instant::now();
     let model = cfg.model()?;
-    let mut theta: Vec<S> = model.init.theta(&mlp.layout, &mut rng(seed, stream::INIT));
-    let traj = train(
+    let (_, theta, traj) = train_seed(
         mlp,
-        &setup.train,
-        setup.test.as_ref(),
-        &mut theta,
+        model.init,
+        (&setup.train, setup.test.as_ref()),
         plan,
-        &mut rng(seed, stream::SHUFFLE),
-        &Progress::hidden(),
+        seed,
     );
     weights::save(&run_dir.join("model.safetensors"), &mlp.layout, &theta)?;
     let last = traj.last();

@@ -10,7 +10,7 @@
 //!     some solve XOR, others stall on a plateau of the loss landscape.
 
 use super::figures;
-use super::setup::{rng, stream};
+use super::setup::train_seed;
 use super::{num, Context};
 use crate::config::{ExperimentConfig, ModelConfig, TrainConfig};
 use crate::data::config::{DataConfig, Source};
@@ -18,7 +18,7 @@ use crate::data::samples::Samples;
 use crate::data::{load::load, Dataset, Labels};
 use crate::nn::{Activation, Init, Loss, Mlp};
 use crate::objective::MlpObjective;
-use crate::optim::{train, OptimizerKind};
+use crate::optim::OptimizerKind;
 use crate::plot::{self, Series};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
@@ -229,18 +229,7 @@ pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
         .into_par_iter()
         .map(|i| {
             let seed = cfg.config.seed + i;
-            let mut theta = model
-                .init
-                .theta::<S, _>(&mlp.layout, &mut rng(seed, stream::INIT));
-            let traj = train(
-                &mlp,
-                &data,
-                None,
-                &mut theta,
-                &plan,
-                &mut rng(seed, stream::SHUFFLE),
-                &crate::progress::Progress::hidden(),
-            );
+            let (_, theta, traj) = train_seed::<S>(&mlp, model.init, (&data, None), &plan, seed);
             progress.inc(1);
             let obj = MlpObjective::new(&mlp, &data);
             let e = obj.eval(&theta);
