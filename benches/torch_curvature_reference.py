@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import median_ms, net  # noqa: E402  (shared with the gradient reference)
+from torch_reference import median_ms, problem  # noqa: E402  (shared with the gradient reference)
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -146,14 +146,7 @@ def shifted_power_min(hc, lambda_max, maxIter=100, tol=1e-3):
 
 
 def workload(name, widths, act, n, loss, steps, lr):
-    model = net(widths, act)
-    x = torch.randn(n, widths[0])
-    if loss == "bce":
-        y = torch.randint(0, 2, (n, 1)).float()
-        crit = nn.BCEWithLogitsLoss()
-    else:
-        y = torch.randint(0, widths[-1], (n,))
-        crit = nn.CrossEntropyLoss()
+    model, x, y, crit = problem(widths, act, n, loss)
     # Brief Adam training (batch 32), as the Rust bench does.
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(1)

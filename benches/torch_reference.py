@@ -42,7 +42,8 @@ def median_ms(f, budget=2.0):
     return times[reps // 2] * 1e3
 
 
-def workload(name, widths, act, n, loss):
+def problem(widths, act, n, loss):
+    """A net with random inputs and labels of the real shapes: (model, x, y, criterion)."""
     model = net(widths, act)
     x = torch.randn(n, widths[0])
     if loss == "bce":
@@ -51,6 +52,11 @@ def workload(name, widths, act, n, loss):
     else:
         y = torch.randint(0, widths[-1], (n,))
         crit = nn.CrossEntropyLoss()
+    return model, x, y, crit
+
+
+def workload(name, widths, act, n, loss):
+    model, x, y, crit = problem(widths, act, n, loss)
     params = list(model.parameters())
 
     def grad():
@@ -106,10 +112,7 @@ RESULTS = {"grad_ms": [], "hvp_ms": [], "sgd_steps_per_s": [], "slice_point_ms":
 def mnist_sgd_only(batches):
     """`--mnist-sgd B...`: SGD steps/s of the MNIST net only, as JSON on stdout, for
     `LOSSCAPE_BENCH_SGD_ROUNDS` in benches/workloads.rs (interleaved rounds)."""
-    model = net([784, 512, 512, 10], nn.ReLU)
-    x = torch.randn(4096, 784)
-    y = torch.randint(0, 10, (4096,))
-    crit = nn.CrossEntropyLoss()
+    model, x, y, crit = problem([784, 512, 512, 10], nn.ReLU, 4096, "ce")
     out = {b: sgd_steps_per_s(model, x, y, crit, b, steps=3000 if b <= 32 else 600) for b in batches}
     print(json.dumps(out))
 
