@@ -20,7 +20,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::curves::{
-    axes, axes_with_caption, check_len, draw_lines, Bins, Chart, Line, Panel, MARKER_MAX,
+    axes, axes_with_caption, check_len, draw_legend, draw_lines, Bins, Chart, Line, Panel,
+    MARKER_MAX,
 };
 use super::{
     draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear, pad_log, palette,
@@ -519,27 +520,6 @@ pub(super) fn quiet_corner(points: impl IntoIterator<Item = (f64, f64)>) -> Seri
         .clone()
 }
 
-/// The legend in the house style (any f64 axes).
-pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
-    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
-    pos: SeriesLabelPosition,
-) -> DrawResult
-where
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .margin(12)
-        .legend_area_size(34)
-        .background_style(WHITE.mix(0.92))
-        .border_style(LEGEND_BORDER)
-        .label_font((FONT, LEGEND_PX).into_font().color(&TEXT))
-        .draw()?;
-    Ok(())
-}
-
 /// A series' drawable points, split at its gaps ([`finite_runs`]).
 type Runs = Vec<Vec<(f64, f64)>>;
 
@@ -754,15 +734,11 @@ fn corner_note(area: &Area, text: &str) -> DrawResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{files_in, read_png, written_png, Png};
+    use super::super::testutil::{files_in, read_png, Png};
     use super::*;
 
     /// A written PNG of `size`, not blank, and no temp file left next to it.
-    fn check_png(path: &Path, size: (u32, u32)) -> Png {
-        let png = written_png(path);
-        assert_eq!((png.width, png.height), size, "{}", path.display());
-        png
-    }
+    use super::super::testutil::written_png_of_size as check_png;
 
     /// The visit shading over white (248, 216, 216) or over a grid line (down to 215, 183, 183).
     fn is_light_red((r, g, b): (u8, u8, u8)) -> bool {
@@ -1187,11 +1163,7 @@ mod demo {
     //! critical-point figure into `$TMPDIR/critical_samples/` for a visual check.
     use super::*;
 
-    /// A deterministic value in [0, 1) (hash of `k`).
-    fn u(k: usize) -> f64 {
-        let g = ((k as f64 + 0.5) * 12.9898).sin() * 43758.5453;
-        g - g.floor()
-    }
+    use crate::plot::testutil::pseudo_uniform as u;
 
     #[test]
     #[ignore]

@@ -464,6 +464,16 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
+    let mut chart = house_builder(area, caption).build_cartesian_2d(x, y)?;
+    draw_line_mesh(&mut chart, x_label, y_label, y_fmt)?;
+    Ok(chart)
+}
+
+/// A chart builder with the house margins and label areas, and the caption if any.
+pub(super) fn house_builder<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: Option<&str>,
+) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(12)
@@ -473,9 +483,7 @@ where
     if let Some(c) = caption {
         builder.caption(c, (FONT, SUBTITLE_PX).into_font().color(&TEXT));
     }
-    let mut chart = builder.build_cartesian_2d(x, y)?;
-    draw_line_mesh(&mut chart, x_label, y_label, y_fmt)?;
-    Ok(chart)
+    builder
 }
 
 fn draw_panel(area: &Area, p: &Panel) -> DrawResult {
@@ -552,16 +560,29 @@ where
         draw_no_data(&chart.plotting_area().strip_coord_spec())?;
     }
     if let Some(pos) = &p.legend {
-        chart
-            .configure_series_labels()
-            .position(pos.clone())
-            .margin(12)
-            .legend_area_size(34)
-            .background_style(WHITE.mix(0.92))
-            .border_style(LEGEND_BORDER)
-            .label_font((FONT, LEGEND_PX).into_font().color(&TEXT))
-            .draw()?;
+        draw_legend(&mut chart, pos.clone())?;
     }
+    Ok(())
+}
+
+/// The legend in the house style (any f64 axes).
+pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
+    pos: SeriesLabelPosition,
+) -> DrawResult
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .margin(12)
+        .legend_area_size(34)
+        .background_style(WHITE.mix(0.92))
+        .border_style(LEGEND_BORDER)
+        .label_font((FONT, LEGEND_PX).into_font().color(&TEXT))
+        .draw()?;
     Ok(())
 }
 
@@ -570,21 +591,7 @@ mod tests {
     use super::super::testutil::{files_in, read_png};
     use super::*;
 
-    fn check_png(path: &Path, size: (u32, u32)) {
-        let png = read_png(path);
-        assert_eq!((png.width, png.height), size);
-        // Not blank: some dark pixels (text, axes) exist.
-        assert!(
-            png.rgb.chunks(3).any(|p| p.iter().all(|&c| c < 80)),
-            "no dark pixels"
-        );
-        let dir = path.parent().unwrap();
-        assert!(
-            files_in(dir).iter().all(|f| !f.contains(".tmp")),
-            "temp file left: {:?}",
-            files_in(dir)
-        );
-    }
+    use super::super::testutil::written_png_of_size as check_png;
 
     #[test]
     fn line_chart_writes_png_and_handles_edge_cases() {

@@ -394,6 +394,12 @@ pub(crate) mod testutil {
         }
     }
 
+    /// A deterministic value in [0, 1) (hash of `k`), for the demo figures' data.
+    pub fn pseudo_uniform(k: usize) -> f64 {
+        let g = ((k as f64 + 0.5) * 12.9898).sin() * 43758.5453;
+        g - g.floor()
+    }
+
     pub fn read_png(path: &Path) -> Png {
         let bytes = std::fs::read(path).expect("read png");
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
@@ -501,6 +507,13 @@ pub(crate) mod testutil {
             "temp file left: {:?}",
             files_in(dir)
         );
+        png
+    }
+
+    /// [`written_png`] of the given size.
+    pub fn written_png_of_size(path: &Path, size: (u32, u32)) -> Png {
+        let png = written_png(path);
+        assert_eq!((png.width, png.height), size, "{}", path.display());
         png
     }
 

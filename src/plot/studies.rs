@@ -22,13 +22,13 @@ use std::path::Path;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 
-use super::critical::{draw_legend, frac, quiet_corner};
-use super::curves::{axes, Chart, MARKER_MAX};
+use super::critical::{frac, quiet_corner};
+use super::curves::{axes, draw_legend, house_builder, Chart, MARKER_MAX};
 use super::surface::scale::{round_marks, Scale};
 use super::{
     draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear, pad_log, palette,
-    save_png, Area, DrawResult, AXIS, AXIS_PX, DEFAULT_SIZE, FONT, MESH_BOLD, MESH_LIGHT,
-    SUBTITLE_PX, TEXT, TICK_PX, TITLE_PX,
+    save_png, Area, DrawResult, AXIS, AXIS_PX, DEFAULT_SIZE, FONT, MESH_BOLD, MESH_LIGHT, TEXT,
+    TICK_PX, TITLE_PX,
 };
 use crate::error::{Error, Result};
 
@@ -407,16 +407,8 @@ fn draw_mean_std(
     x: &Axis,
     y: &Axis,
 ) -> DrawResult {
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(12)
-        .margin_right(28)
-        .x_label_area_size(58)
-        .y_label_area_size(88);
-    if let Some(c) = caption {
-        builder.caption(c, (FONT, SUBTITLE_PX).into_font().color(&TEXT));
-    }
-    let mut chart: StudyChart = builder.build_cartesian_2d(x.clone(), y.clone())?;
+    let mut chart: StudyChart =
+        house_builder(area, caption).build_cartesian_2d(x.clone(), y.clone())?;
     let x_fmt = |v: &f64| x.label(*v);
     let y_fmt = |v: &f64| y.label(*v);
     chart
@@ -613,15 +605,11 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{files_in, near, written_png, Png};
+    use super::super::testutil::{files_in, near};
     use super::*;
 
     /// A written PNG of `size`, not blank, and no temp file left next to it.
-    fn check_png(path: &Path, size: (u32, u32)) -> Png {
-        let png = written_png(path);
-        assert_eq!((png.width, png.height), size, "{}", path.display());
-        png
-    }
+    use super::super::testutil::written_png_of_size as check_png;
 
     fn ms<'a>(label: &'a str, x: &'a [f64], mean: &'a [f64], std: &'a [f64]) -> MeanStd<'a> {
         MeanStd {
@@ -965,11 +953,7 @@ mod demo {
     use super::super::{heatmap_pair, Surface, SurfaceStyle};
     use super::*;
 
-    /// A deterministic value in [0, 1) (hash of `k`).
-    fn u(k: usize) -> f64 {
-        let g = ((k as f64 + 0.5) * 12.9898).sin() * 43758.5453;
-        g - g.floor()
-    }
+    use crate::plot::testutil::pseudo_uniform as u;
 
     #[test]
     #[ignore]
