@@ -534,6 +534,70 @@ fn default_levels() -> usize {
     20
 }
 
+/// An unknown key inside a tagged table (`[experiment]`) is reported by the toml crate
+/// at the table's header, because serde reads a tagged enum's fields after buffering
+/// them. This finds the key's own line in that table and reports the error there, in
+/// the toml crate's format; None when the error is of another kind or the key is not
+/// found on a line of its own.
+fn unknown_key_at_its_line(text: &str, e: &toml::de::Error) -> Option<String> {
+    let msg = e.message();
+    let key = msg.strip_prefix("unknown field `")?.split('`').next()?;
+    let table_start = e.span()?.start;
+    let first_line = text.get(..table_start)?.matches('\n').count();
+    for (i, line) in text.lines().enumerate().skip(first_line + 1) {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            break;
+        }
+        let name = t
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
+        if t.contains('=') && name == key {
+            let col = line.len() - t.len();
+            let n = i + 1;
+            let pad = " ".repeat(n.to_string().len());
+            return Some(format!(
+                "TOML parse error at line {n}, column {}\n{pad} |\n{n} | {line}\n{pad} | {}{}\n{}",
+                col + 1,
+                " ".repeat(col),
+                "^".repeat(key.len().max(1)),
+                msg.trim_end()
+            ));
+        }
+    }
+    None
+}
+
+/// Longest run name, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+
+/// A run name becomes the folder `plots/<name>`, so it must be exactly one ordinary path
+/// component: not empty, `.` or `..`, no `/` or `\\`, no control characters, at most
+/// [`MAX_NAME_BYTES`] bytes. The message says what is wrong (the name quoted, escaped).
+pub fn check_run_name(name: &str) -> std::result::Result<(), String> {
+    let shown = crate::error::quote(name);
+    let why = if name.is_empty() {
+        "is empty".to_string()
+    } else if name == "." || name == ".." {
+        format!("{shown} is not a folder name")
+    } else if name.contains(['/', '\\']) {
+        format!("{shown} contains a path separator; a run name is one folder name (use --out for another place)")
+    } else if name.chars().any(char::is_control) {
+        format!("{shown} contains control characters")
+    } else if name.len() > MAX_NAME_BYTES {
+        format!(
+            "is {} bytes long; at most {MAX_NAME_BYTES} are allowed",
+            name.len()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(format!("{why} (the run is written to plots/<name>)"))
+}
+
 /// A config read from a file, with the file's path for error messages and relative paths.
 #[derive(Clone, Debug)]
 pub struct LoadedConfig {
@@ -550,8 +614,12 @@ impl LoadedConfig {
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
         let config: Config = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
             file: file.to_path_buf(),
-            msg: e.to_string().trim_end().to_string(),
+            msg: unknown_key_at_its_line(text, &e)
+                .unwrap_or_else(|| e.to_string().trim_end().to_string()),
         })?;
+        if let Some(name) = &config.name {
+            check_run_name(name).map_err(|msg| Error::config(file, "name", msg))?;
+        }
         Ok(LoadedConfig {
             file: file.to_path_buf(),
             config,
@@ -572,7 +640,20 @@ impl LoadedConfig {
         Error::config(&self.file, field, msg)
     }
 
-    /// The run name: `name`, else the config file's stem.
+    /// The run name, checked to be one path component: `name` (checked when the config
+    /// was parsed), else the config file's stem, which must pass the same check.
+    pub fn run_name(&self) -> Result<String> {
+        let name = self.name();
+        check_run_name(&name).map_err(|msg| {
+            self.err(
+                "name",
+                format!("missing, and the config file's name cannot stand in for it: {msg}"),
+            )
+        })?;
+        Ok(name)
+    }
+
+    /// The run name: `name`, else the config file's stem (unchecked; see [`Self::run_name`]).
     pub fn name(&self) -> String {
         self.config.name.clone().unwrap_or_else(|| {
             self.file

@@ -44,6 +44,10 @@ pub enum Error {
     /// An argument that breaks a documented precondition of a library call.
     #[error("{0}")]
     Invalid(String),
+    /// An output folder that cannot be used: in use by another run, holding another
+    /// kind's run or the user's own files, a symbolic link (exit status 2).
+    #[error("output folder {}: {msg}", path.display())]
+    Folder { path: PathBuf, msg: String },
     /// A result that could not be written (disk full, drawing backend failure).
     #[error("writing {}: {msg}", file.display())]
     Output { file: PathBuf, msg: String },
@@ -89,6 +93,13 @@ impl Error {
         }
     }
 
+    pub fn folder(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
+        Error::Folder {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
     pub fn output(file: impl AsRef<Path>, msg: impl ToString) -> Self {
         Error::Output {
             file: file.as_ref().to_path_buf(),
@@ -103,3 +114,23 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// User content for an error message: at most 80 characters (cut with `…`), control
+/// characters escaped (`\x1b`, `\n`), wrapped in double quotes.
+pub fn quote(s: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::from("\"");
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || c == '"' || c == '\\' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}

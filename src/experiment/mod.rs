@@ -17,10 +17,12 @@ pub mod xor;
 
 use crate::config::{Dtype, ExperimentConfig, LoadedConfig};
 use crate::error::{Error, Result};
+use crate::io::lock::{self, Claim};
 use crate::io::run_dir::RunDir;
 use crate::scalar::Scalar;
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Command-line overrides of a run.
@@ -45,20 +47,39 @@ pub struct RunOutcome {
     pub summary: Value,
 }
 
-/// Where a kind writes, created on demand after validation.
+/// Where a kind writes: the run folder, claimed on the first write (or at the start
+/// when it already exists), so that bad input found before then leaves no folder.
 pub struct Context {
     pub cfg: LoadedConfig,
     pub out: PathBuf,
     pub quiet: bool,
     pub fresh: bool,
+    claim: Mutex<Option<Claim>>,
 }
 
+/// Most worker threads a run may ask for.
+pub const MAX_THREADS: usize = 1024;
+
 impl Context {
-    /// Create the run folder and write the resolved config into it.
+    /// Claim the run folder (see [`crate::io::lock`]) unless already claimed; the first
+    /// claim of a new folder writes the resolved config into it (it names the kind).
+    fn claim(&self) -> Result<()> {
+        let mut claim = self.claim.lock().unwrap_or_else(|e| e.into_inner());
+        if claim.is_none() {
+            let c = Claim::take(&self.out, self.cfg.config.experiment.kind())?;
+            *claim = Some(c);
+            let dir = RunDir::at(&self.out);
+            if !dir.path(lock::CONFIG_FILE).exists() {
+                dir.write_text(lock::CONFIG_FILE, &resolved_config(&self.cfg)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The run folder, claimed.
     pub fn create_dir(&self) -> Result<RunDir> {
-        let dir = RunDir::create(&self.out)?;
-        dir.write_text("config.toml", &resolved_config(&self.cfg)?)?;
-        Ok(dir)
+        self.claim()?;
+        Ok(RunDir::at(&self.out))
     }
 }
 
@@ -67,19 +88,32 @@ pub fn run(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(seed) = opts.seed {
         cfg.config.seed = seed;
     }
-    if opts.threads == Some(0) {
-        return Err(Error::Invalid("--threads must be at least 1".into()));
+    match opts.threads {
+        Some(0) => return Err(Error::Invalid("--threads must be at least 1".into())),
+        Some(t) if t > MAX_THREADS => {
+            return Err(Error::Invalid(format!(
+                "--threads {t} is more than {MAX_THREADS}; results do not depend on the thread \
+                 count, so use about one per core"
+            )))
+        }
+        _ => {}
     }
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("plots").join(cfg.name()));
+    let out = match &opts.out {
+        Some(out) => out.clone(),
+        None => PathBuf::from("plots").join(cfg.run_name()?),
+    };
     let ctx = Context {
         cfg,
         out,
         quiet: opts.quiet,
         fresh: opts.fresh,
+        claim: Mutex::new(None),
     };
+    // An existing folder is claimed at once: a resumed run reads it under the lock, and
+    // a folder of another run is refused before any work.
+    if std::fs::symlink_metadata(&ctx.out).is_ok() {
+        ctx.claim()?;
+    }
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
         let mut summary = match ctx.cfg.config.dtype {
@@ -97,20 +131,28 @@ pub fn run(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
             );
             m.insert("seconds".into(), start.elapsed().as_secs_f64().into());
         }
-        RunDir::create(&ctx.out)?.write_json("summary.json", &summary)?;
+        let dir = ctx.create_dir()?;
+        dir.write_text(lock::CONFIG_FILE, &resolved_config(&ctx.cfg)?)?;
+        dir.write_json("summary.json", &summary)?;
         Ok(RunOutcome {
             dir: ctx.out.clone(),
             summary,
         })
     };
-    match opts.threads {
+    let result = match opts.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()
-            .map_err(|e| Error::Invalid(format!("cannot start {t} threads: {e}")))?
-            .install(go),
+            .map_err(|e| Error::Invalid(format!("cannot start {t} threads: {e}")))
+            .and_then(|pool| pool.install(go)),
         None => go(),
+    };
+    // A failed run takes back what it added; a finished one releases the folder.
+    let claim = ctx.claim.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let (Err(_), Some(claim)) = (&result, claim) {
+        claim.abandon();
     }
+    result
 }
 
 fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
@@ -159,8 +201,9 @@ impl Context {
             "{:016x}",
             crate::landscape::store::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
         );
+        let dir = self.create_dir()?;
         let family = crate::study::Family::open(&self.out, &fingerprint, names, self.fresh)?;
-        Ok((family, self.create_dir()?))
+        Ok((family, dir))
     }
 }
 

@@ -1,20 +1,19 @@
-//! Atomic writes: the bytes go to a temp file in the target's folder, are flushed to
-//! disk (fsync), and the temp file is renamed over the target. A reader (or a rerun
-//! after a crash) sees either the old file or the complete new one, never half of it.
+//! Atomic writes, the only way losscape writes a file: the bytes go to a temp file with
+//! a random name in the target's folder, created with `O_CREAT | O_EXCL` (so a planted
+//! file or symlink of that name is never opened, let alone followed), are flushed to
+//! disk (fsync), and the temp file is renamed over the target (a rename replaces a
+//! symlink at the target instead of writing through it); then the folder is fsynced. A
+//! reader, or a rerun after a crash, sees either the old file or the complete new one.
 //!
 //! Failures are [`Error::Output`] (exit status 1): they are not the user's input.
 
 use crate::error::{Error, Result};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Distinguishes temp files of concurrent writes from the same process.
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Write `bytes` to `path` atomically (temp file in the same folder, fsync, rename).
-/// The folder must exist.
+/// Write `bytes` to `path` atomically (random temp file in the same folder, fsync,
+/// rename, folder fsync). The folder must exist.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
@@ -24,20 +23,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-
-    let written = (|| -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::output(path, e));
-    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::output(path, e))?;
+    // On any error below, dropping `tmp` removes the temp file.
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::output(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::output(path, e.error))?;
     // Make the rename itself durable; not every platform can open a folder, so this is
     // best effort.
     #[cfg(unix)]
@@ -110,6 +106,7 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp_files() {
@@ -123,6 +120,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "precious").unwrap();
+        let run = dir.path().join("run");
+        fs::create_dir(&run).unwrap();
+        let target = run.join("summary.json");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        write_atomic(&target, b"{}").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!fs::symlink_metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"{}");
     }
 
     #[test]

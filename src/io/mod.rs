@@ -3,7 +3,9 @@
 //! the output folder of one run. Weights files (safetensors) live in [`crate::nn::weights`].
 
 pub mod atomic;
+pub mod lock;
 pub mod npy;
+pub mod read;
 pub mod run_dir;
 pub mod vtp;
 

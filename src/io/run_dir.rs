@@ -2,8 +2,10 @@
 //!
 //! Every file goes through an atomic write (temp file in the same folder + rename), so a
 //! rerun or a crash never leaves a half-written `summary.json`, `.npy`, `.csv` or
-//! `.safetensors`. The folder is created by [`RunDir::create`], which the caller invokes
-//! only after all input was validated: bad input never creates an output folder.
+//! `.safetensors`. A run reaches its folder through [`crate::io::lock::Claim`], taken
+//! only after its input was validated, so bad input never creates an output folder.
+//! Sub-folders are created on demand and must not be symbolic links, so a link planted
+//! inside the folder cannot send a file outside it.
 
 use crate::error::{Error, Result};
 use crate::io::{atomic, npy};
@@ -25,6 +27,13 @@ impl RunDir {
         std::fs::create_dir_all(&root)
             .map_err(|e| Error::output(&root, format!("cannot create the folder: {e}")))?;
         Ok(RunDir { root })
+    }
+
+    /// The folder at `path`, which the caller has created (and claimed).
+    pub fn at(path: impl AsRef<Path>) -> RunDir {
+        RunDir {
+            root: path.as_ref().to_path_buf(),
+        }
     }
 
     /// An existing run folder (for redrawing); an error naming it when it is absent.
@@ -62,14 +71,13 @@ impl RunDir {
                 self.root.display()
             )));
         }
-        let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
-            if parent != self.root {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Error::output(parent, format!("cannot create the folder: {e}")))?;
-            }
+        let parts: Vec<Component> = rel.components().collect();
+        let mut folder = self.root.clone();
+        for part in &parts[..parts.len() - 1] {
+            folder.push(part);
+            ensure_subfolder(&folder)?;
         }
-        Ok(path)
+        Ok(self.root.join(rel))
     }
 
     /// Write raw bytes to `name`; returns the path written.
@@ -115,6 +123,26 @@ impl RunDir {
         let path = self.target(name)?;
         weights::save(&path, layout, theta)?;
         Ok(path)
+    }
+}
+
+/// Create the folder `path` unless it exists; an existing one must be a real folder,
+/// not a symbolic link.
+pub fn ensure_subfolder(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::folder(
+            path,
+            "exists and is not a folder (a symbolic link is not followed)",
+        )),
+        Err(_) => match std::fs::create_dir(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => ensure_subfolder(path),
+            Err(e) => Err(Error::output(
+                path,
+                format!("cannot create the folder: {e}"),
+            )),
+        },
     }
 }
 
@@ -186,6 +214,18 @@ mod tests {
             let e = run.write_text(bad, "x").unwrap_err();
             assert!(matches!(e, Error::Invalid(_)), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_planted_symlinked_subfolder_is_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let run = RunDir::create(tmp.path().join("r")).unwrap();
+        std::os::unix::fs::symlink(&outside, run.path("grids")).unwrap();
+        let e = run.write_text("grids/loss.csv", "x").unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     }
 
     #[test]

@@ -36,6 +36,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -114,12 +115,22 @@ impl GridStore {
         if fresh_file {
             create_with_header(path, &header)?;
         }
+        // Never through a planted symlink, never blocking on a FIFO.
         let file = OpenOptions::new()
             .read(true)
             .append(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
-        let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::data(
+                path,
+                None,
+                "the sweep log is not a regular file",
+            ));
+        }
+        let file_len = meta.len();
         let mut store = GridStore {
             path: path.to_path_buf(),
             file,
@@ -341,31 +352,12 @@ fn decode_record(rec: &[u8], n_points: usize) -> Option<(usize, Vec<f64>)> {
     Some((index as usize, vals))
 }
 
-/// Write `header` to `<path>.tmp`, fsync it, rename it over `path` and fsync the folder.
+/// Write a new log holding only `header` (atomically, like every output file).
 fn create_with_header(path: &Path, header: &[u8]) -> Result<()> {
-    let out = |e: std::io::Error| Error::output(path, e);
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(dir) = parent {
-        std::fs::create_dir_all(dir).map_err(out)?;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::io::run_dir::ensure_subfolder(dir)?;
     }
-    let mut tmp_name = path.as_os_str().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    let write = || -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(header)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(out(e));
-    }
-    #[cfg(unix)]
-    if let Ok(d) = File::open(parent.unwrap_or(Path::new("."))) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::io::write_atomic(path, header)
 }
 
 /// A fingerprint shortened for an error message.

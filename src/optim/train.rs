@@ -6,8 +6,10 @@
 //! own samples. At every record point (each epoch, or every `record_every` steps, and at
 //! step 0) the loop measures the full training loss, accuracy and gradient norm, the
 //! test loss and accuracy, and keeps a parameter snapshot every `snapshot_every` records
-//! (for PCA planes of the path). A non-finite loss or gradient stops training and is
-//! reported as divergence.
+//! (for PCA planes of the path). Training stops and reports divergence when the loss
+//! or the gradient is not finite, when a parameter is not finite, or when the loss
+//! exceeds [`EXPLOSION`] × max(initial loss, [`EXPLOSION_FLOOR`]) (a loss that grows
+//! a millionfold has left the basin, even while it is still a finite number).
 
 use crate::data::samples::Samples;
 use crate::nn::chunked::ChunkPool;
@@ -19,6 +21,23 @@ use crate::progress::Progress;
 use crate::scalar::{all_finite, Scalar};
 use rand::seq::SliceRandom;
 use serde::Serialize;
+
+/// A loss this many times the initial one is divergence.
+pub const EXPLOSION: f64 = 1e6;
+/// The initial loss counts as at least this much, so a start at a perfect fit does not
+/// turn every later rounding into an explosion.
+pub const EXPLOSION_FLOOR: f64 = 1e-3;
+
+/// Why a loss means divergence, or None: not finite, or above `limit`.
+fn diverging(loss: f64, limit: f64) -> Option<&'static str> {
+    if !loss.is_finite() {
+        Some("is not finite")
+    } else if loss > limit {
+        Some("exploded")
+    } else {
+        None
+    }
+}
 
 /// How long to train.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +141,8 @@ struct Recorder<'a, S: Scalar> {
     grad: Vec<S>,
     plan: &'a TrainPlan,
     steps_per_epoch: usize,
+    /// Losses above this are divergence (set from the first record).
+    limit: f64,
 }
 
 impl<S: Scalar> Recorder<'_, S> {
@@ -150,8 +171,18 @@ impl<S: Scalar> Recorder<'_, S> {
                 theta: theta.to_vec(),
             });
         }
-        if !(tr.loss.is_finite() && grad_norm.is_finite()) && traj.divergence.is_none() {
-            traj.divergence = Some(format!("training loss {} at step {step}", tr.loss));
+        if traj.records.len() == 1 {
+            self.limit = EXPLOSION * tr.loss.max(EXPLOSION_FLOOR);
+        }
+        if traj.divergence.is_some() {
+            return;
+        }
+        if let Some(why) = diverging(tr.loss, self.limit) {
+            traj.divergence = Some(format!("training loss {} {why} at step {step}", tr.loss));
+        } else if !grad_norm.is_finite() {
+            traj.divergence = Some(format!("gradient norm {grad_norm} at step {step}"));
+        } else if !all_finite(theta) {
+            traj.divergence = Some(format!("a parameter is not finite at step {step}"));
         }
     }
 }
@@ -214,6 +245,7 @@ pub fn train<S: Scalar>(
         grad: vec![S::zero(); mlp.n_params()],
         plan,
         steps_per_epoch,
+        limit: f64::INFINITY,
     };
     let mut traj = Trajectory {
         records: Vec::new(),
@@ -257,8 +289,9 @@ pub fn train<S: Scalar>(
             } else {
                 one_step()
             };
-            if !finite {
-                traj.divergence = Some(format!("minibatch loss {loss} at step {step}"));
+            if !finite || loss > rec.limit {
+                let why = if finite { "exploded" } else { "is not finite" };
+                traj.divergence = Some(format!("minibatch loss {loss} {why} at step {step}"));
                 break;
             }
             step += 1;

@@ -38,8 +38,7 @@ pub use surface::{
     SurfaceStyle,
 };
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::ranged1d::ValueFormatter;
@@ -50,6 +49,7 @@ use plotters::style::register_font;
 use plotters::style::text_anchor;
 
 use crate::error::{Error, Result};
+use image::ImageEncoder;
 
 /// Default figure size in pixels (width, height).
 pub const DEFAULT_SIZE: (u32, u32) = (900, 600);
@@ -108,29 +108,17 @@ pub fn register_fonts() {
     });
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A hidden temp path next to `path`, unique within this process and ending in `.png`
-/// (plotters picks the encoder from the extension).
-fn temp_path(path: &Path, file_name: &str) -> PathBuf {
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = format!(".{file_name}.{}-{n}.tmp.png", std::process::id());
-    path.with_file_name(tmp)
-}
-
-/// Draw a `size` PNG with `draw` and move it atomically onto `path`.
+/// Draw a `size` PNG with `draw` and write it atomically onto `path` (through
+/// [`crate::io::write_atomic`], like every other output file).
 ///
 /// The closure receives the whole canvas already filled white and the fonts registered.
-/// On any failure the temp file is removed and `Error::Output { file: path, .. }` returned.
+/// The picture is drawn into memory and encoded there (the encoder plotters uses), so
+/// nothing is written unless drawing succeeded. Failures are `Error::Output { file: path, .. }`.
 pub(crate) fn save_png<F>(path: &Path, size: (u32, u32), draw: F) -> Result<()>
 where
     F: for<'a> FnOnce(&Area<'a>) -> DrawResult,
 {
     register_fonts();
-    let file_name = path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .ok_or_else(|| Error::output(path, "not a file name"))?;
     if size.0 == 0 || size.1 == 0 {
         return Err(Error::output(
             path,
@@ -145,23 +133,20 @@ where
             ));
         }
     }
-    let tmp = temp_path(path, file_name);
-    let drawn: DrawResult = {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        // The backend is dropped at the end of this block (it may try to save again on
-        // drop after an error); the temp file is cleaned up only after that.
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         root.fill(&WHITE)
             .map_err(|e| e.into())
             .and_then(|()| draw(&root))
             .and_then(|()| root.present().map_err(|e| e.into()))
-    };
-    let result = drawn
-        .map_err(|e| Error::output(path, e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::output(path, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+            .map_err(|e| Error::output(path, e))?;
     }
-    result
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
+        .map_err(|e| Error::output(path, e))?;
+    crate::io::write_atomic(path, &png)
 }
 
 /// Minimum and maximum of the finite values (positive ones only when `log`).

@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::atomic;
+use crate::io::run_dir::ensure_subfolder;
 use crate::progress::Progress;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -46,8 +47,7 @@ impl Family {
                 ));
             }
         } else {
-            std::fs::create_dir_all(&root)
-                .map_err(|e| Error::output(&root, format!("cannot create the folder: {e}")))?;
+            ensure_subfolder(&root)?;
             let text = serde_json::to_string_pretty(&want).expect("json of strings");
             atomic::write_atomic(&marker, text.as_bytes())?;
         }
@@ -97,9 +97,7 @@ impl Family {
                         )
                     })?
                 } else {
-                    std::fs::create_dir_all(&dir).map_err(|e| {
-                        Error::output(&dir, format!("cannot create the folder: {e}"))
-                    })?;
+                    ensure_subfolder(&dir)?;
                     let r = compute(i, &dir)?;
                     let text =
                         serde_json::to_string_pretty(&r).map_err(|e| Error::output(&file, e))?;
