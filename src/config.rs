@@ -607,7 +607,7 @@ pub struct LoadedConfig {
 
 impl LoadedConfig {
     pub fn read(file: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        let text = crate::io::read::read_input_text(file, crate::io::read::CONFIG_LIMIT)?;
         Self::parse(file, &text)
     }
 

@@ -148,6 +148,7 @@ fn resuming_a_truncated_sweep_gives_identical_arrays() {
         let name = p.file_name().unwrap().to_str().unwrap().to_string();
         if name == "sweep.log"
             || name == "center.safetensors"
+            || name == "training.json"
             || name.starts_with("dir_")
             || name == "config.toml"
         {
@@ -156,9 +157,34 @@ fn resuming_a_truncated_sweep_gives_identical_arrays() {
     }
     let log = std::fs::read(cut.join("sweep.log")).unwrap();
     std::fs::write(cut.join("sweep.log"), &log[..log.len() * 2 / 5 + 3]).unwrap();
+    // Saved directions changed between the crash and the rerun: refused, not mixed.
+    let tampered = dir.path().join("tampered");
+    std::fs::create_dir(&tampered).unwrap();
+    for e in std::fs::read_dir(&cut).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, tampered.join(p.file_name().unwrap())).unwrap();
+    }
+    let (mut dx, shape) = losscape::io::npy::read(&tampered.join("dir_x.npy")).unwrap();
+    dx[0] += 1.0;
+    losscape::io::npy::write(&tampered.join("dir_x.npy"), &dx, &shape).unwrap();
+    let o = crate::common::run(&cfg, &tampered, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("changed since this sweep started"), "{e}");
+
     let s = run_ok(&cfg, &cut, &[]);
     let resumed = s["resumed_points"].as_u64().unwrap();
     assert!(resumed > 0 && resumed < 63, "resumed {resumed}");
+    // The resumed summary equals the uninterrupted one but for timings and counts.
+    let sf = read_summary(&full);
+    let strip = |mut v: serde_json::Value| {
+        for k in ["resumed_points", "sweep_seconds", "ms_per_point", "seconds"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    assert!(sf["training"]["steps"].as_u64().unwrap() > 0, "{sf}");
+    assert_eq!(strip(s), strip(sf));
     for f in [
         "train_loss.npy",
         "train_accuracy.npy",
@@ -361,4 +387,8 @@ fn bad_slice_input_is_refused_before_anything_is_written() {
         &[],
         &["bad.toml", "experiment.directions", "trajectory"],
     );
+}
+
+fn read_summary(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }

@@ -6,6 +6,7 @@ mod common;
 mod configs;
 mod derivatives;
 mod hessian;
+mod output_safety;
 mod saddles;
 mod slice;
 mod studies;

@@ -227,7 +227,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     for v in &loaded {
         fingerprint = fnv(&<f64 as Scalar>::to_le_bytes_vec(v), fingerprint);
     }
-    let fingerprint = format!("{fingerprint:016x}");
+    let config_fingerprint = format!("{fingerprint:016x}");
 
     let coords_x = sc.x.coords();
     let coords_y = sc.y.as_ref().map(|y| y.coords());
@@ -235,61 +235,58 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     let n_lines = sc.repeat;
     let n_points = coords_x.len() * ny * n_lines;
 
-    // An existing sweep log must belong to this config; check before writing anything.
+    // A sweep log in the folder must belong to this config: checked before any work.
+    // Its fingerprint is "<config>-<saved files>": the second half is the checksum of
+    // the center, the training note and the directions saved when the sweep started,
+    // so a resumed sweep never mixes points of other directions.
     let log_path = ctx.out.join(LOG);
-    let mut early_store = if log_path.exists() {
-        Some(GridStore::open(
-            &log_path,
-            &fingerprint,
-            n_points,
-            N_VALUES,
-            fresh,
-        )?)
-    } else {
+    let logged = if fresh {
         None
-    };
-    let dir = ctx.create_dir()?;
-    let resuming = early_store
-        .as_ref()
-        .is_some_and(|(_, done)| done.iter().any(Option::is_some));
-
-    // The center.
-    let mut trajectory_note = Value::Null;
-    let mut snapshots: Vec<Vec<f64>> = Vec::new();
-    let center_file = dir.path("center.safetensors");
-    let center: Vec<f64> = if resuming && center_file.exists() {
-        weights::load::<f64>(&center_file, &layout)?
     } else {
-        if let Some(plan) = &plan {
-            let traj = train_center(cfg, &mut setup, plan, ctx.quiet)?;
-            trajectory_note =
-                json!({ "steps": traj.steps, "final_train_loss": num(traj.last().train_loss) });
-            snapshots = traj
-                .snapshots
-                .iter()
-                .map(|s| s.theta.iter().map(|v| v.f64()).collect())
-                .collect();
+        GridStore::logged_fingerprint(&log_path)?
+    };
+    if let Some(logged) = &logged {
+        if logged.split('-').next() != Some(config_fingerprint.as_str()) {
+            // Opening it reports the mismatch, naming the folder and --fresh.
+            GridStore::open(&log_path, &config_fingerprint, n_points, N_VALUES, false)?;
         }
-        let c: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
-        weights::save::<f64>(&center_file, &layout, &c)?;
-        c
+    }
+    let two_d = coords_y.is_some();
+    let is_pca = sc.directions == DirectionKind::Pca;
+    let saved = match &logged {
+        Some(_) => read_saved(&RunDir::at(&ctx.out), &layout, n_lines, two_d, is_pca)?,
+        None => None,
     };
-
+    let (center, training, snapshots, saved_directions) = match saved {
+        Some(s) => (s.center, s.training, Vec::new(), Some(s.directions)),
+        None => {
+            // A new sweep: the center and the directions are computed (and every check
+            // on them made) before the folder is claimed.
+            let mut training = Value::Null;
+            let mut snapshots: Vec<Vec<f64>> = Vec::new();
+            if let Some(plan) = &plan {
+                let traj = train_center(cfg, &mut setup, plan, ctx.quiet)?;
+                training =
+                    json!({ "steps": traj.steps, "final_train_loss": num(traj.last().train_loss) });
+                snapshots = traj
+                    .snapshots
+                    .iter()
+                    .map(|s| s.theta.iter().map(|v| v.f64()).collect())
+                    .collect();
+            }
+            let center: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
+            (center, training, snapshots, None)
+        }
+    };
     let eig = if sc.directions == DirectionKind::Hessian {
-        Some(hessian_extremes(cfg, &setup, &center, &dir)?)
+        Some(hessian_extremes(cfg, &setup, &center)?)
     } else {
         None
     };
-    let directions = if resuming && dir.path("dir_x.npy").exists() {
-        read_directions(
-            &dir,
-            p,
-            n_lines,
-            coords_y.is_some(),
-            sc.directions == DirectionKind::Pca,
-        )?
-    } else {
-        let d = make_directions(
+    let resuming = saved_directions.is_some();
+    let directions = match saved_directions {
+        Some(d) => d,
+        None => make_directions(
             cfg,
             eig.as_ref(),
             sc,
@@ -299,20 +296,46 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
             &layout,
             normalization,
             ignore,
-        )?;
-        save_directions(&dir, &d, p)?;
-        d
+        )?,
     };
+    let dir = ctx.create_dir()?;
+    if !resuming {
+        dir.save_weights::<f64>(CENTER, &layout, &center)?;
+        dir.write_json(TRAINING, &training)?;
+        save_directions(&dir, &directions, p)?;
+    }
+    if let Some(e) = &eig {
+        dir.write_json(
+            "hessian.json",
+            &json!({ "lambda_max": e.lambda_max, "lambda_min": e.lambda_min, "residuals": e.residuals, "lanczos_steps": e.steps }),
+        )?;
+    }
+    let fingerprint = format!(
+        "{config_fingerprint}-{:016x}",
+        saved_checksum(&center, &training, &directions)
+    );
     let cosine_xy = directions
         .y
         .as_ref()
         .map(|y| dirs::cosine(&directions.x[0], y));
 
     // The sweep.
-    let (mut store, done) = match early_store.take() {
-        Some(s) => s,
-        None => GridStore::open(&log_path, &fingerprint, n_points, N_VALUES, fresh)?,
-    };
+    let (mut store, done) = GridStore::open(&log_path, &fingerprint, n_points, N_VALUES, !resuming)
+        .map_err(|e| {
+            if resuming {
+                Error::data(
+                    &log_path,
+                    None,
+                    format!(
+                        "the center or the directions saved in {} changed since this sweep \
+                         started (their checksum differs from the log's); rerun with --fresh",
+                        ctx.out.display()
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
     let resumed = done.iter().filter(|d| d.is_some()).count();
     let planes: Vec<Plane> = directions
         .x
@@ -417,7 +440,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         "n_params": p,
         "n_train": setup.train.n,
         "n_test": setup.test.as_ref().map(|t| t.n),
-        "training": trajectory_note,
+        "training": training,
         "log": sc.log,
         "levels": sc.levels,
     });
@@ -550,6 +573,69 @@ fn save_directions(dir: &RunDir, d: &Directions, p: usize) -> Result<()> {
     Ok(())
 }
 
+/// What a sweep saves before its first point, so that a resumed run reads it back
+/// instead of training again: the center, the training note and the directions.
+struct Saved {
+    center: Vec<f64>,
+    training: Value,
+    directions: Directions,
+}
+
+/// The center and training note of a new sweep's folder.
+const CENTER: &str = "center.safetensors";
+const TRAINING: &str = "training.json";
+
+/// What an interrupted sweep saved in `dir`, or None when any of it is missing.
+fn read_saved(
+    dir: &RunDir,
+    layout: &crate::nn::Layout,
+    lines: usize,
+    two_d: bool,
+    pca: bool,
+) -> Result<Option<Saved>> {
+    let mut needed = vec![CENTER, TRAINING, "dir_x.npy"];
+    if two_d {
+        needed.push("dir_y.npy");
+    }
+    if pca {
+        needed.extend(["path.npy", "pca.json"]);
+    }
+    if !needed.iter().all(|f| dir.path(f).is_file()) {
+        return Ok(None);
+    }
+    let center = weights::load::<f64>(&dir.path(CENTER), layout)?;
+    let training = read_json(&dir.path(TRAINING))?;
+    let directions = read_directions(dir, layout.n_params(), lines, two_d, pca)?;
+    Ok(Some(Saved {
+        center,
+        training,
+        directions,
+    }))
+}
+
+/// A small JSON file of our own in the run folder.
+fn read_json(path: &Path) -> Result<Value> {
+    let text = crate::io::read::read_input_text(path, crate::io::read::CONFIG_LIMIT)?;
+    serde_json::from_str(&text).map_err(|e| Error::data(path, None, format!("not JSON: {e}")))
+}
+
+/// Checksum of what a sweep saved before its first point (FNV-1a of the values' bytes
+/// and the training note's text), recorded in the sweep log's fingerprint.
+fn saved_checksum(center: &[f64], training: &Value, d: &Directions) -> u64 {
+    let mut bytes = <f64 as Scalar>::to_le_bytes_vec(center);
+    bytes.extend_from_slice(training.to_string().as_bytes());
+    for v in d.x.iter().chain(d.y.iter()) {
+        bytes.extend(<f64 as Scalar>::to_le_bytes_vec(v));
+    }
+    if let Some(pca) = &d.pca {
+        for &(a, b) in &pca.coords {
+            bytes.extend(a.to_le_bytes());
+            bytes.extend(b.to_le_bytes());
+        }
+    }
+    crate::landscape::store::fnv1a64(&bytes)
+}
+
 /// Directions saved by an interrupted run of the same config.
 fn read_directions(
     dir: &RunDir,
@@ -574,11 +660,7 @@ fn read_directions(
     };
     let pca = if pca {
         let (path, _) = npy::read(&dir.path("path.npy"))?;
-        let meta: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.path("pca.json"))
-                .map_err(|e| Error::io(dir.path("pca.json"), e))?,
-        )
-        .map_err(|e| Error::data(dir.path("pca.json"), None, e.to_string()))?;
+        let meta = read_json(&dir.path("pca.json"))?;
         let ev = |i: usize| {
             meta["explained_variance_ratio"][i]
                 .as_f64()
@@ -659,12 +741,11 @@ struct HessianExtremes {
 }
 
 /// Lanczos for the largest and the most negative eigenpair of the training loss's
-/// Hessian at `center`, always in f64; the eigenvalues are also written to hessian.json.
+/// Hessian at `center`, always in f64.
 fn hessian_extremes<S: Scalar>(
     cfg: &LoadedConfig,
     setup: &super::setup::Setup<S>,
     center: &[f64],
-    dir: &RunDir,
 ) -> Result<HessianExtremes> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
     let data = setup.train_f64(cfg)?;
@@ -680,10 +761,6 @@ fn hessian_extremes<S: Scalar>(
         residuals: vec![top.residual, bottom.residual],
         steps: steps.min(center.len()),
     };
-    dir.write_json(
-        "hessian.json",
-        &json!({ "lambda_max": e.lambda_max, "lambda_min": e.lambda_min, "residuals": e.residuals, "lanczos_steps": e.steps }),
-    )?;
     Ok(e)
 }
 

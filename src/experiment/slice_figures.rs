@@ -244,8 +244,10 @@ fn check_len(dir: &RunDir, name: &str, got: usize, want: usize) -> Result<()> {
 
 /// `losscape plot RUN_DIR`: redraw a slice run's figures from its saved arrays.
 pub fn redraw(run: &Path, style: &Style) -> Result<()> {
+    // Held while redrawing: a run still writing this folder is not drawn over.
+    let _claim = crate::io::lock::Claim::take_existing(run, "slice")?;
     let summary_path = run.join("summary.json");
-    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
+    let text = crate::io::read::read_input_text(&summary_path, crate::io::read::CONFIG_LIMIT)?;
     let summary: Value = serde_json::from_str(&text)
         .map_err(|e| Error::data(&summary_path, None, format!("not JSON: {e}")))?;
     if summary["kind"] != "slice" {

@@ -72,6 +72,14 @@ impl Claim {
         })
     }
 
+    /// Claim a run folder that must already exist (to redraw or rebuild its files).
+    pub fn take_existing(root: &Path, kind: &str) -> Result<Claim> {
+        if !fs::symlink_metadata(root).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::folder(root, "is not a run folder (no such folder)"));
+        }
+        Claim::take(root, kind)
+    }
+
     /// The claimed folder.
     pub fn root(&self) -> &Path {
         &self.root

@@ -126,8 +126,8 @@ impl RunDir {
     }
 }
 
-/// Create the folder `path` unless it exists; an existing one must be a real folder,
-/// not a symbolic link.
+/// Create the folder `path` (and missing parents) unless it exists; an existing one
+/// must be a real folder, not a symbolic link.
 pub fn ensure_subfolder(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => Ok(()),
@@ -138,6 +138,16 @@ pub fn ensure_subfolder(path: &Path) -> Result<()> {
         Err(_) => match std::fs::create_dir(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => ensure_subfolder(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => {
+                    ensure_subfolder(parent)?;
+                    ensure_subfolder(path)
+                }
+                _ => Err(Error::output(
+                    path,
+                    format!("cannot create the folder: {e}"),
+                )),
+            },
             Err(e) => Err(Error::output(
                 path,
                 format!("cannot create the folder: {e}"),

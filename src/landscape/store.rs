@@ -31,8 +31,8 @@
 //!   twice; on open the first copy wins (both are bit-identical for a deterministic
 //!   sweep).
 //!
-//! A store is for one process at a time; two processes sweeping into the same folder are
-//! not detected.
+//! A store is for one process at a time: the run folder's lock ([`crate::io::lock`])
+//! keeps a second run out.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Write};
@@ -242,49 +242,7 @@ impl GridStore {
     /// Read and verify the header of an existing file against this store's parameters.
     fn check_header(&self, r: &mut impl Read, file_len: u64) -> Result<()> {
         let path = &self.path;
-        let corrupt = |what: &str| {
-            Error::data(
-                path,
-                None,
-                format!(
-                    "not a valid losscape sweep log ({what}); rerun with --fresh to \
-                     discard it or choose another --out"
-                ),
-            )
-        };
-        let mut fixed = [0u8; 16];
-        if file_len < 16 {
-            return Err(corrupt("shorter than a header"));
-        }
-        r.read_exact(&mut fixed).map_err(|e| Error::io(path, e))?;
-        if &fixed[..8] != MAGIC {
-            return Err(corrupt("wrong magic bytes"));
-        }
-        let version = u32::from_le_bytes(fixed[8..12].try_into().unwrap());
-        let fp_len = u32::from_le_bytes(fixed[12..16].try_into().unwrap()) as u64;
-        if 16 + fp_len + 20 > file_len {
-            return Err(corrupt("shorter than its header"));
-        }
-        let mut rest = vec![0u8; fp_len as usize + 20];
-        r.read_exact(&mut rest).map_err(|e| Error::io(path, e))?;
-        let mut all = fixed.to_vec();
-        all.extend_from_slice(&rest);
-        let body = all.len() - 8;
-        let sum = u64::from_le_bytes(all[body..].try_into().unwrap());
-        if fnv1a64(&all[..body]) != sum {
-            return Err(corrupt("header checksum mismatch"));
-        }
-        if version != VERSION {
-            return Err(corrupt(&format!(
-                "format version {version}, this build reads {VERSION}"
-            )));
-        }
-        let fp_end = 16 + fp_len as usize;
-        let Ok(fingerprint) = std::str::from_utf8(&all[16..fp_end]) else {
-            return Err(corrupt("fingerprint is not UTF-8"));
-        };
-        let n_points = u64::from_le_bytes(all[fp_end..fp_end + 8].try_into().unwrap());
-        let n_values = u32::from_le_bytes(all[fp_end + 8..fp_end + 12].try_into().unwrap());
+        let (fingerprint, n_points, n_values) = read_header(path, r, file_len)?;
         if fingerprint != self.fingerprint
             || n_points != self.n_points as u64
             || n_values as usize != self.n_values
@@ -296,7 +254,7 @@ impl GridStore {
                     "this folder holds a sweep of a different config (fingerprint {}, {} \
                      points × {} values; this run: fingerprint {}, {} points × {} values); \
                      rerun with --fresh to discard it or choose another --out",
-                    short(fingerprint),
+                    short(&fingerprint),
                     n_points,
                     n_values,
                     short(&self.fingerprint),
@@ -307,6 +265,81 @@ impl GridStore {
         }
         Ok(())
     }
+
+    /// The fingerprint in the header of the log at `path`, or None when there is no log
+    /// (absent or empty). A header that is not valid is an error naming the file.
+    pub fn logged_fingerprint(path: &Path) -> Result<Option<String>> {
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::data(
+                path,
+                None,
+                "the sweep log is not a regular file",
+            ));
+        }
+        if meta.len() == 0 {
+            return Ok(None);
+        }
+        let (fingerprint, _, _) = read_header(path, &mut BufReader::new(file), meta.len())?;
+        Ok(Some(fingerprint))
+    }
+}
+
+/// Read and verify a log header: (fingerprint, n_points, n_values).
+fn read_header(path: &Path, r: &mut impl Read, file_len: u64) -> Result<(String, u64, u32)> {
+    let corrupt = |what: &str| {
+        Error::data(
+            path,
+            None,
+            format!(
+                "not a valid losscape sweep log ({what}); rerun with --fresh to \
+                 discard it or choose another --out"
+            ),
+        )
+    };
+    let mut fixed = [0u8; 16];
+    if file_len < 16 {
+        return Err(corrupt("shorter than a header"));
+    }
+    r.read_exact(&mut fixed).map_err(|e| Error::io(path, e))?;
+    if &fixed[..8] != MAGIC {
+        return Err(corrupt("wrong magic bytes"));
+    }
+    let version = u32::from_le_bytes(fixed[8..12].try_into().unwrap());
+    let fp_len = u32::from_le_bytes(fixed[12..16].try_into().unwrap()) as u64;
+    if 16 + fp_len + 20 > file_len {
+        return Err(corrupt("shorter than its header"));
+    }
+    let mut rest = vec![0u8; fp_len as usize + 20];
+    r.read_exact(&mut rest).map_err(|e| Error::io(path, e))?;
+    let mut all = fixed.to_vec();
+    all.extend_from_slice(&rest);
+    let body = all.len() - 8;
+    let sum = u64::from_le_bytes(all[body..].try_into().unwrap());
+    if fnv1a64(&all[..body]) != sum {
+        return Err(corrupt("header checksum mismatch"));
+    }
+    if version != VERSION {
+        return Err(corrupt(&format!(
+            "format version {version}, this build reads {VERSION}"
+        )));
+    }
+    let fp_end = 16 + fp_len as usize;
+    let Ok(fingerprint) = std::str::from_utf8(&all[16..fp_end]) else {
+        return Err(corrupt("fingerprint is not UTF-8"));
+    };
+    let n_points = u64::from_le_bytes(all[fp_end..fp_end + 8].try_into().unwrap());
+    let n_values = u32::from_le_bytes(all[fp_end + 8..fp_end + 12].try_into().unwrap());
+    Ok((fingerprint.to_string(), n_points, n_values))
 }
 
 impl Drop for GridStore {
