@@ -33,12 +33,20 @@ enum Command {
         /// Replace the config's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// No progress bars or messages.
+        /// No progress bars or status lines on stderr (stdout carries only the summary).
         #[arg(long)]
         quiet: bool,
         /// Start a slice sweep over, discarding an interrupted one in the output folder.
         #[arg(long)]
         fresh: bool,
+        /// Check everything and print the plan as JSON; compute and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Refuse runs estimated to need more memory than this: bytes, or with a unit
+        /// (K, M, G, T; powers of 1024), e.g. 1500M. Default: 75 % of the memory this
+        /// process may use.
+        #[arg(long, value_parser = parse_size)]
+        max_memory: Option<u64>,
     },
     /// Redraw the figures of a slice run from its saved arrays (no recomputation).
     Plot {
@@ -77,6 +85,8 @@ fn main() -> ExitCode {
             seed,
             quiet,
             fresh,
+            dry_run,
+            max_memory,
         } => {
             let opts = RunOptions {
                 out,
@@ -84,18 +94,24 @@ fn main() -> ExitCode {
                 seed,
                 quiet,
                 fresh,
+                max_memory,
             };
-            let result = LoadedConfig::read(&config).and_then(|cfg| experiment::run(cfg, &opts));
-            match result {
+            let cfg = match LoadedConfig::read(&config) {
+                Ok(cfg) => cfg,
+                Err(e) => return fail(&e),
+            };
+            if dry_run {
+                return match experiment::plan::plan(cfg, &opts) {
+                    Ok(plan) => print_json(&plan.describe()),
+                    Err(e) => fail(&e),
+                };
+            }
+            match experiment::run(cfg, &opts) {
                 Ok(outcome) => {
                     if !quiet {
-                        println!("wrote {}", outcome.dir.display());
-                        println!(
-                            "{}",
-                            serde_json::to_string_pretty(&outcome.summary).unwrap_or_default()
-                        );
+                        eprintln!("wrote {}", outcome.dir.display());
                     }
-                    ExitCode::SUCCESS
+                    print_json(&outcome.summary)
                 }
                 Err(e) => fail(&e),
             }
@@ -189,6 +205,42 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Print `v` as pretty JSON on stdout.
+fn print_json(v: &serde_json::Value) -> ExitCode {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    ExitCode::SUCCESS
+}
+
+/// A size in bytes: a whole number, optionally with K, M, G or T (powers of 1024; a
+/// trailing B or iB is allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown unit {c:?} in {s:?}; use K, M, G or T")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 2G, 1500M or 1000000"))?;
+    n.checked_mul(1u64 << shift)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{s:?} is not a size between 1 byte and 16 EiB"))
 }
 
 fn fail(e: &Error) -> ExitCode {

@@ -149,7 +149,7 @@ pub struct BatchRun {
     pub curve_test_loss: Vec<f64>,
 }
 
-fn validate(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<()> {
+pub(super) fn validate(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<()> {
     let bad = |field: &str, msg: String| Err(cfg.err(&format!("experiment.{field}"), msg));
     if bc.seeds.is_empty() {
         return bad("seeds", "is empty: give at least one seed".into());

@@ -8,7 +8,7 @@
 
 use super::setup::{build, center_kind, train_center};
 use super::{num, Context};
-use crate::config::{Center, ExactMode, HessianConfig};
+use crate::config::{Center, ExactMode, HessianConfig, LoadedConfig};
 use crate::critical::{analyse, SpectrumReport, SpectrumSettings};
 use crate::curvature::ObjectiveHessian;
 use crate::error::Result;
@@ -21,8 +21,7 @@ use serde_json::{json, Value};
 /// Checks the solver settings; returns the value of `exact = true|false` (false for
 /// "auto").
 /// `table` names the config table holding them in error messages.
-pub(super) fn validate(ctx: &Context, hc: &HessianConfig, table: &str) -> Result<bool> {
-    let cfg = &ctx.cfg;
+pub(super) fn validate(cfg: &LoadedConfig, hc: &HessianConfig, table: &str) -> Result<bool> {
     let positive = |field: &str, v: f64| {
         if v.is_finite() && v > 0.0 {
             Ok(())
@@ -137,7 +136,7 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let center = center_kind(cfg, model, hc.center)?;
-    let forced_exact = validate(ctx, hc, "experiment")?;
+    let forced_exact = validate(cfg, hc, "experiment")?;
     let mut setup = build::<S>(cfg, model, center == Center::Trained)?;
     let plan = match center {
         Center::Trained => Some(cfg.train_plan(cfg.train()?, setup.train.n)?),

@@ -7,6 +7,7 @@ pub mod batch_size_figures;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
+pub mod plan;
 pub mod saddles;
 pub mod setup;
 pub mod slice;
@@ -38,6 +39,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Discard an interrupted sweep of another config in the output folder.
     pub fresh: bool,
+    /// Memory budget in bytes (default: [`crate::machine::default_memory_budget`]).
+    pub max_memory: Option<u64>,
 }
 
 /// What a finished run left behind.
@@ -56,9 +59,6 @@ pub struct Context {
     pub fresh: bool,
     claim: Mutex<Option<Claim>>,
 }
-
-/// Most worker threads a run may ask for.
-pub const MAX_THREADS: usize = 1024;
 
 impl Context {
     /// Claim the run folder (see [`crate::io::lock`]) unless already claimed; the first
@@ -83,28 +83,13 @@ impl Context {
     }
 }
 
-/// Run the experiment a config describes.
-pub fn run(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
-    if let Some(seed) = opts.seed {
-        cfg.config.seed = seed;
-    }
-    match opts.threads {
-        Some(0) => return Err(Error::Invalid("--threads must be at least 1".into())),
-        Some(t) if t > MAX_THREADS => {
-            return Err(Error::Invalid(format!(
-                "--threads {t} is more than {MAX_THREADS}; results do not depend on the thread \
-                 count, so use about one per core"
-            )))
-        }
-        _ => {}
-    }
-    let out = match &opts.out {
-        Some(out) => out.clone(),
-        None => PathBuf::from("plots").join(cfg.run_name()?),
-    };
+/// Run the experiment a config describes: plan it (every check; nothing written on a
+/// refusal), then compute and write into the run folder.
+pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
+    let plan = plan::plan(cfg, opts)?;
     let ctx = Context {
-        cfg,
-        out,
+        cfg: plan.cfg,
+        out: plan.out,
         quiet: opts.quiet,
         fresh: opts.fresh,
         claim: Mutex::new(None),
@@ -139,7 +124,7 @@ pub fn run(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
             summary,
         })
     };
-    let result = match opts.threads {
+    let result = match plan.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()

@@ -19,7 +19,7 @@
 use super::hessian::{report_json, validate as validate_spectrum, write_density};
 use super::setup::{build, planned_steps, rng, train_setup};
 use super::{num, Context};
-use crate::config::{SaddlesConfig, TrainConfig};
+use crate::config::{LoadedConfig, SaddlesConfig, TrainConfig};
 use crate::critical::{
     analyse, find_critical_point, SearchResult, SearchSettings, SearchStatus, SpectrumReport,
     SpectrumSettings,
@@ -73,8 +73,7 @@ struct Track {
     hvps: usize,
 }
 
-fn validate(ctx: &Context, sc: &SaddlesConfig, has_train: bool) -> Result<usize> {
-    let cfg = &ctx.cfg;
+pub(super) fn validate(cfg: &LoadedConfig, sc: &SaddlesConfig, has_train: bool) -> Result<usize> {
     let bad = |field: &str, msg: String| Err(cfg.err(&format!("experiment.{field}"), msg));
     let trajectory = sc
         .trajectory_starts
@@ -129,8 +128,8 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let train_cfg: Option<&TrainConfig> = cfg.config.train.as_ref();
-    let n_trajectory = validate(ctx, sc, train_cfg.is_some())?;
-    let forced_exact = validate_spectrum(ctx, &sc.hessian, "experiment.hessian")?;
+    let n_trajectory = validate(cfg, sc, train_cfg.is_some())?;
+    let forced_exact = validate_spectrum(cfg, &sc.hessian, "experiment.hessian")?;
     let mut setup = build::<S>(cfg, model, train_cfg.is_some())?;
     let p = setup.mlp.n_params();
     let spectrum = sc.hessian.spectrum_settings(p, forced_exact);

@@ -60,7 +60,7 @@ fn check_axis(cfg: &LoadedConfig, name: &str, a: &Axis) -> Result<()> {
 }
 
 /// Everything about the slice's settings that can be checked before loading data.
-fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> {
+pub(super) fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> {
     check_axis(cfg, "x", &sc.x)?;
     if let Some(y) = &sc.y {
         check_axis(cfg, "y", y)?;

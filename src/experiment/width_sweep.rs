@@ -48,7 +48,11 @@ pub struct WidthRun {
     pub seconds: f64,
 }
 
-fn validate(cfg: &LoadedConfig, wc: &WidthSweepConfig, layers: &[usize]) -> Result<Vec<usize>> {
+pub(super) fn validate(
+    cfg: &LoadedConfig,
+    wc: &WidthSweepConfig,
+    layers: &[usize],
+) -> Result<Vec<usize>> {
     if layers.len() != 3 {
         return Err(cfg.err(
             "model.layers",

@@ -12,7 +12,7 @@
 use super::figures;
 use super::setup::train_seed;
 use super::{num, Context};
-use crate::config::{ExperimentConfig, ModelConfig, TrainConfig};
+use crate::config::{ExperimentConfig, LoadedConfig, ModelConfig, TrainConfig};
 use crate::data::config::{DataConfig, Source};
 use crate::data::samples::Samples;
 use crate::data::{load::load, Dataset, Labels};
@@ -119,7 +119,7 @@ fn default_model() -> ModelConfig {
     }
 }
 
-fn default_train() -> TrainConfig {
+pub(super) fn default_train() -> TrainConfig {
     TrainConfig {
         optimizer: OptimizerKind::Gd,
         lr: 0.1,
@@ -149,17 +149,17 @@ struct Trained<S> {
     theta: Vec<S>,
 }
 
-pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
-    let cfg = &ctx.cfg;
+/// The study's settings checked, and its model and data (the lecture's defaults when
+/// the config has no `[model]` or `[data]` table).
+pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataConfig)> {
     let ExperimentConfig::Xor {
         seeds,
         grid,
         grid_limit,
-        perceptron_epochs,
-        resolution,
-    } = cfg.config.experiment.clone()
+        ..
+    } = cfg.config.experiment
     else {
-        unreachable!("dispatched on kind")
+        return Err(cfg.err("experiment.kind", "is not xor"));
     };
     if seeds == 0 {
         return Err(cfg.err("experiment.seeds", "must be at least 1"));
@@ -187,6 +187,22 @@ pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
         .clone()
         .unwrap_or_else(|| DataConfig::new(Source::Xor));
     data_cfg.validate(&cfg.file)?;
+    Ok((model, data_cfg))
+}
+
+pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
+    let cfg = &ctx.cfg;
+    let ExperimentConfig::Xor {
+        seeds,
+        grid,
+        grid_limit,
+        perceptron_epochs,
+        resolution,
+    } = cfg.config.experiment.clone()
+    else {
+        unreachable!("dispatched on kind")
+    };
+    let (model, data_cfg) = validate(cfg)?;
     let split = load(
         &data_cfg,
         &cfg.file,
