@@ -108,7 +108,7 @@ pub fn address_space_limit() -> Option<u64> {
     if rc != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
         return None;
     }
-    let bytes = lim.rlim_cur as u64;
+    let bytes: u64 = lim.rlim_cur;
     (bytes < NO_LIMIT).then_some(bytes)
 }
 
@@ -171,7 +171,11 @@ mod tests {
             .output()
             .expect("prlimit (util-linux) runs the test binary");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(
             text.contains("MEMORY_LIMIT=Some(1000000000) AS_LIMIT=Some(1000000000)"),
             "{text}"

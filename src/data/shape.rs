@@ -292,8 +292,9 @@ fn idx_pair(dir: &Path, prefix: &str) -> Result<((usize, usize, usize), u64)> {
             format!("image size {rows}×{cols} is empty"),
         ));
     }
-    let pixels = n
-        .checked_mul(rows * cols)
+    let pixels = rows
+        .checked_mul(cols)
+        .and_then(|size| n.checked_mul(size))
         .ok_or_else(|| Error::data(&images_path, None, "image count overflows"))?;
     check_raw_len(&images_path, &images, 16, pixels, "pixel data")?;
     let labels = idx_header(&labels_path, LABELS_MAGIC, 1)?;
@@ -369,8 +370,9 @@ fn idx_header(path: &Path, magic: u32, ndims: usize) -> Result<IdxHeader> {
     })
 }
 
-/// A raw IDX file must hold exactly its header and `expected` body bytes (a `.gz`
-/// file's body is only known by decompressing it, which `load` does).
+/// A raw IDX file must hold exactly its header and `expected` body bytes. A `.gz`
+/// file's body is only known by decompressing it (which `load` does), but it cannot
+/// hold more than 1032 × its compressed size: a header claiming more is truncated.
 fn check_raw_len(
     path: &Path,
     h: &IdxHeader,
@@ -379,6 +381,17 @@ fn check_raw_len(
     what: &str,
 ) -> Result<()> {
     if is_gz(path) {
+        let most = h.file_bytes.saturating_mul(DEFLATE_MAX_RATIO);
+        if (expected as u64).saturating_add(header) > most {
+            return Err(Error::data(
+                path,
+                None,
+                format!(
+                    "truncated: the header promises {expected} bytes of {what}, more than a gzip file of {} bytes can hold",
+                    h.file_bytes
+                ),
+            ));
+        }
         return Ok(());
     }
     let body = h.file_bytes.saturating_sub(header);
@@ -506,6 +519,13 @@ mod tests {
         assert_eq!(same_as_load(&c, &exp, true).features, 4);
     }
 
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
     #[test]
     fn idx_header_errors_name_the_file() {
         let dir = crate::data::idx::tests::tiny_folder();
@@ -519,7 +539,10 @@ mod tests {
         let full = std::fs::read(&labels).unwrap();
         std::fs::write(&labels, &full[..9]).unwrap();
         let e = data_shape(&c, &exp).unwrap_err();
-        assert!(matches!(&e, Error::Data { file, .. } if *file == labels), "{e}");
+        assert!(
+            matches!(&e, Error::Data { file, .. } if *file == labels),
+            "{e}"
+        );
         assert!(load(&c, &exp, 0, true).is_err());
         std::fs::write(&labels, [0u8, 0, 8, 3, 0, 0, 0, 2, 1, 2]).unwrap();
         let e = data_shape(&c, &exp).unwrap_err().to_string();
@@ -527,6 +550,15 @@ mod tests {
         std::fs::write(&labels, [0u8, 0]).unwrap();
         let e = data_shape(&c, &exp).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
+        // A gz header promising more than deflate can expand to.
+        let images = dir.path().join("train-images-idx3-ubyte.gz");
+        let mut lying = IMAGES_MAGIC.to_be_bytes().to_vec();
+        for d in [1_000_000_000u32, 28, 28] {
+            lying.extend(d.to_be_bytes());
+        }
+        std::fs::write(&images, gzip(&lying)).unwrap();
+        let e = data_shape(&c, &exp).unwrap_err().to_string();
+        assert!(e.contains("truncated") && e.contains("train-images"), "{e}");
         let missing = DataConfig {
             path: Some("nowhere".into()),
             ..c
@@ -548,7 +580,9 @@ mod tests {
     fn csv_of_one_character_fields_is_exact() {
         let dir = TempDir::new().unwrap();
         let exp = dir.path().join(EXP);
-        let rows: String = (0..40).map(|i| format!("{},{},{}\n", i % 10, 7, i % 3)).collect();
+        let rows: String = (0..40)
+            .map(|i| format!("{},{},{}\n", i % 10, 7, i % 3))
+            .collect();
         std::fs::write(dir.path().join("a.csv"), format!("\n\"a\", b,y\n{rows}")).unwrap();
         let c = csv_config("a.csv", TargetSpec::One("y".into()), 0.25);
         let s = same_as_load(&c, &exp, true);
@@ -583,7 +617,10 @@ mod tests {
         let split = load(&wine, &exp_dir, 0, true).unwrap();
         assert_eq!(s.features, split.train.d());
         assert!(s.n_train >= split.train.n());
-        assert!((s.n_read as u64) < s.file_bytes * DEFLATE_MAX_RATIO, "{s:?}");
+        assert!(
+            (s.n_read as u64) < s.file_bytes * DEFLATE_MAX_RATIO,
+            "{s:?}"
+        );
 
         // errors as load gives them: missing file, empty file, missing target
         let missing = csv_config("none.csv", TargetSpec::One("y".into()), 0.0);
@@ -598,7 +635,10 @@ mod tests {
         assert!(e.contains("missing target column `y`"), "{e}");
         std::fs::write(dir.path().join("q.csv"), "\"a,b\n1,2\n").unwrap();
         let quote = csv_config("q.csv", TargetSpec::One("b".into()), 0.0);
-        assert!(matches!(data_shape(&quote, &exp), Err(Error::Data { line: Some(1), .. })));
+        assert!(matches!(
+            data_shape(&quote, &exp),
+            Err(Error::Data { line: Some(1), .. })
+        ));
     }
 
     #[test]
