@@ -13,6 +13,7 @@ pub mod error;
 pub mod experiment;
 pub mod io;
 pub mod landscape;
+pub mod machine;
 pub mod nn;
 pub mod objective;
 pub mod optim;

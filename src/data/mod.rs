@@ -8,6 +8,7 @@ pub mod csv;
 pub mod idx;
 pub mod load;
 pub mod samples;
+pub mod shape;
 pub mod split;
 pub mod synthetic;
 

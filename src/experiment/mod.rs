@@ -4,6 +4,7 @@
 
 pub mod batch_size;
 pub mod batch_size_figures;
+pub mod budget;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;

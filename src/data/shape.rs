@@ -1,0 +1,652 @@
+//! `data_shape`: the shape a `[data]` table's data will have, found without loading it,
+//! so a plan can size its buffers (and refuse a run) before anything is allocated.
+//!
+//! Per source (the facts `load` relies on):
+//! - synthetic: `n` samples (see `DataConfig::n`), 2 features (xor, circles, spirals,
+//!   gaussians) or 1 (sine), one target column;
+//! - `digits` 1797 × 64 and `breast_cancer` 569 × 30, one label column (`data/`);
+//! - `idx` / `mnist`: the counts and image sizes of the four IDX headers (16 bytes for
+//!   images, 8 for labels; only these bytes are decompressed from a `.gz`); a raw
+//!   (uncompressed) file must be exactly as long as its header says, as `load` checks;
+//! - `csv`: the column count of the header line (the first non-blank line, read up to
+//!   [`MAX_HEADER_BYTES`]) less the target columns, and an **upper bound** on the rows:
+//!   every field of a valid row holds at least one character, so a row of c columns
+//!   takes at least 2c bytes with its commas and newline, and rows ≤ (body bytes + 1) /
+//!   2c. For a `.gz` file the body is at most min([`GZ_DECOMPRESSED_CAP`], 1032 × the
+//!   compressed size): deflate never expands more than 1032:1, and the reader refuses
+//!   to decompress more than the cap.
+//!
+//! The split then follows `load`: round(n · test_fraction) test rows (`split::n_test`),
+//! the official train/t10k split for idx/mnist, and `limit_train` / `limit_test` cap
+//! each part. Errors are those `load` would give: the config's own checks, a missing
+//! file ([`Error::Io`]), a header that cannot be read ([`Error::Data`] naming the file).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::data::config::{DataConfig, Source};
+use crate::data::csv::open_maybe_gz;
+use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
+use crate::data::load::bundled_dir;
+use crate::data::split;
+use crate::error::{Error, Result};
+
+/// The longest csv header line read (16 MiB); a longer first line is an error.
+pub const MAX_HEADER_BYTES: u64 = 16 << 20;
+
+/// The most bytes a `.gz` input is decompressed to (1 GiB).
+pub const GZ_DECOMPRESSED_CAP: u64 = 1 << 30;
+
+/// Deflate's largest possible expansion (zlib's technical details: 1032:1).
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// `data/digits.csv.gz`: 1797 samples × 64 pixels, label 0..9.
+pub const DIGITS: (usize, usize) = (1797, 64);
+/// `data/breast_cancer.csv.gz`: 569 samples × 30 features, label 0/1.
+pub const BREAST_CANCER: (usize, usize) = (569, 30);
+
+/// The shape of the data a run will load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataShape {
+    /// Training rows after the split and `limit_train`.
+    pub n_train: usize,
+    /// Test rows after the split and `limit_test` (0 without a test set).
+    pub n_test: usize,
+    /// Features per sample.
+    pub features: usize,
+    /// Target columns, or 1 for class labels.
+    pub outputs: usize,
+    /// Bytes of the files read from disk (as stored, compressed or not); 0 for synthetic.
+    pub file_bytes: u64,
+    /// Rows read before the split and the limits (train and test files together for
+    /// idx/mnist); for csv an upper bound.
+    pub n_read: usize,
+}
+
+/// The shape `load(cfg, config_file, ..)` will produce, without loading the data.
+pub fn data_shape(cfg: &DataConfig, config_file: &Path) -> Result<DataShape> {
+    cfg.validate(config_file)?;
+    let base = config_file.parent().unwrap_or(Path::new(""));
+    let path = cfg.path.as_ref().map(|p| base.join(p));
+    match cfg.source {
+        Source::Idx | Source::Mnist => {
+            let dir = path.unwrap_or_else(|| bundled_dir().join("mnist"));
+            idx_shape(cfg, &dir)
+        }
+        Source::Xor | Source::Circles | Source::Spirals | Source::Gaussians => {
+            Ok(split_shape(cfg, cfg.n(), 2, 1, 0))
+        }
+        Source::Sine => Ok(split_shape(cfg, cfg.n(), 1, 1, 0)),
+        Source::Digits => bundled_shape(cfg, "digits.csv.gz", DIGITS),
+        Source::BreastCancer => bundled_shape(cfg, "breast_cancer.csv.gz", BREAST_CANCER),
+        Source::Csv => {
+            let p = path.expect("validated: csv has a path");
+            csv_shape(cfg, &p)
+        }
+    }
+}
+
+/// Rows of a set without an official split, cut as `load` cuts them.
+fn split_shape(
+    cfg: &DataConfig,
+    n: usize,
+    features: usize,
+    outputs: usize,
+    file_bytes: u64,
+) -> DataShape {
+    let n_test = split::n_test(n, cfg.test_fraction).min(n);
+    DataShape {
+        n_train: capped(n - n_test, cfg.limit_train),
+        n_test: capped(n_test, cfg.limit_test),
+        features,
+        outputs,
+        file_bytes,
+        n_read: n,
+    }
+}
+
+fn capped(n: usize, limit: Option<usize>) -> usize {
+    limit.map_or(n, |k| k.min(n))
+}
+
+fn file_len(path: &Path) -> Result<u64> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| Error::io(path, e))
+}
+
+fn bundled_shape(cfg: &DataConfig, name: &str, (n, d): (usize, usize)) -> Result<DataShape> {
+    let bytes = file_len(&bundled_dir().join(name))?;
+    Ok(split_shape(cfg, n, d, 1, bytes))
+}
+
+// ---- csv ----
+
+fn csv_shape(cfg: &DataConfig, path: &Path) -> Result<DataShape> {
+    let on_disk = file_len(path)?;
+    let (line_no, header_bytes, names) = read_csv_header(path)?;
+    let targets = cfg.target_names();
+    for want in &targets {
+        if !names.iter().any(|n| n == want) {
+            return Err(Error::data(
+                path,
+                Some(line_no),
+                format!(
+                    "missing target column `{want}`; the header has: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    let columns = names.len();
+    if columns <= targets.len() {
+        return Err(Error::data(
+            path,
+            Some(line_no),
+            "no feature columns: every column is a target",
+        ));
+    }
+    let body = csv_content_bound(path, on_disk).saturating_sub(header_bytes);
+    let rows = body.saturating_add(1) / (2 * columns as u64);
+    let rows = usize::try_from(rows).unwrap_or(usize::MAX);
+    Ok(split_shape(
+        cfg,
+        rows,
+        columns - targets.len(),
+        targets.len(),
+        on_disk,
+    ))
+}
+
+/// The most bytes of text the csv file can hold once decompressed.
+fn csv_content_bound(path: &Path, on_disk: u64) -> u64 {
+    if is_gz(path) {
+        on_disk
+            .saturating_mul(DEFLATE_MAX_RATIO)
+            .min(GZ_DECOMPRESSED_CAP)
+    } else {
+        on_disk
+    }
+}
+
+fn is_gz(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// The header of a csv file: its 1-based line number, the bytes up to and including
+/// it (blank lines before it too), and its column names.
+fn read_csv_header(path: &Path) -> Result<(usize, u64, Vec<String>)> {
+    let mut reader = BufReader::new(open_maybe_gz(path)?.take(MAX_HEADER_BYTES + 1));
+    let mut consumed = 0u64;
+    let mut line_no = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let got = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        if got == 0 {
+            let msg = if consumed > MAX_HEADER_BYTES {
+                format!("the header line is longer than {MAX_HEADER_BYTES} bytes")
+            } else {
+                "empty file: expected a header row naming the columns".into()
+            };
+            return Err(Error::data(path, None, msg));
+        }
+        consumed += got as u64;
+        line_no += 1;
+        if consumed > MAX_HEADER_BYTES {
+            return Err(Error::data(
+                path,
+                Some(line_no),
+                format!("the header line is longer than {MAX_HEADER_BYTES} bytes"),
+            ));
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| Error::data(path, Some(line_no), "not valid UTF-8 text"))?;
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let names = header_names(line).map_err(|m| Error::data(path, Some(line_no), m))?;
+        return Ok((line_no, consumed, names));
+    }
+}
+
+/// Column names of a header line: comma-separated, trimmed, double quotes removed
+/// (`""` is a quote inside a quoted name), as the csv reader splits fields.
+fn header_names(line: &str) -> std::result::Result<Vec<String>, String> {
+    let mut names = vec![String::new()];
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        let name = names.last_mut().expect("at least one name");
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                name.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => names.push(String::new()),
+            c => name.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("unterminated quote in field {}", names.len()));
+    }
+    let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
+    if let Some(i) = names.iter().position(String::is_empty) {
+        return Err(format!("header: column {} has no name", i + 1));
+    }
+    Ok(names)
+}
+
+// ---- idx ----
+
+/// The dimensions of one IDX file, read from its header only.
+struct IdxHeader {
+    dims: Vec<usize>,
+    file_bytes: u64,
+}
+
+fn idx_shape(cfg: &DataConfig, dir: &Path) -> Result<DataShape> {
+    if !dir.is_dir() {
+        return Err(Error::data(
+            dir,
+            None,
+            "not a folder (expected the four MNIST-format IDX files)",
+        ));
+    }
+    let (train, train_bytes) = idx_pair(dir, "train")?;
+    let (test, test_bytes) = idx_pair(dir, "t10k")?;
+    if (test.1, test.2) != (train.1, train.2) {
+        return Err(Error::data(
+            find_idx(dir, "t10k", "images", 3)?,
+            None,
+            format!(
+                "images are {}×{} but the training images are {}×{}",
+                test.1, test.2, train.1, train.2
+            ),
+        ));
+    }
+    Ok(DataShape {
+        n_train: capped(train.0, cfg.limit_train),
+        n_test: capped(test.0, cfg.limit_test),
+        features: train.1.saturating_mul(train.2),
+        outputs: 1,
+        file_bytes: train_bytes.saturating_add(test_bytes),
+        n_read: train.0.saturating_add(test.0),
+    })
+}
+
+/// (count, rows, cols) of one images/labels pair and the bytes of both files.
+fn idx_pair(dir: &Path, prefix: &str) -> Result<((usize, usize, usize), u64)> {
+    let images_path = find_idx(dir, prefix, "images", 3)?;
+    let labels_path = find_idx(dir, prefix, "labels", 1)?;
+    let images = idx_header(&images_path, IMAGES_MAGIC, 3)?;
+    let (n, rows, cols) = (images.dims[0], images.dims[1], images.dims[2]);
+    if rows == 0 || cols == 0 {
+        return Err(Error::data(
+            &images_path,
+            None,
+            format!("image size {rows}×{cols} is empty"),
+        ));
+    }
+    let pixels = rows
+        .checked_mul(cols)
+        .and_then(|size| n.checked_mul(size))
+        .ok_or_else(|| Error::data(&images_path, None, "image count overflows"))?;
+    check_raw_len(&images_path, &images, 16, pixels, "pixel data")?;
+    let labels = idx_header(&labels_path, LABELS_MAGIC, 1)?;
+    check_raw_len(&labels_path, &labels, 8, labels.dims[0], "label data")?;
+    if labels.dims[0] != n {
+        return Err(Error::data(
+            &labels_path,
+            None,
+            format!(
+                "{} labels but {} has {n} images",
+                labels.dims[0],
+                images_path.display()
+            ),
+        ));
+    }
+    Ok((
+        (n, rows, cols),
+        images.file_bytes.saturating_add(labels.file_bytes),
+    ))
+}
+
+/// `<prefix>-<kind>-idx<k>-ubyte` in `dir`: raw or `.gz`, dashed or dotted (as `idx`).
+fn find_idx(dir: &Path, prefix: &str, kind: &str, k: u8) -> Result<PathBuf> {
+    let dashed = format!("{prefix}-{kind}-idx{k}-ubyte");
+    let dotted = format!("{prefix}-{kind}.idx{k}-ubyte");
+    for name in [&dashed, &dotted] {
+        for ext in ["", ".gz"] {
+            let p = dir.join(format!("{name}{ext}"));
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
+    Err(Error::data(
+        dir,
+        None,
+        format!("missing {dashed} (also looked for .gz and {dotted}[.gz])"),
+    ))
+}
+
+/// Read the magic number and `ndims` big-endian dimensions: 4·(1 + ndims) bytes.
+fn idx_header(path: &Path, magic: u32, ndims: usize) -> Result<IdxHeader> {
+    let need = 4 * (1 + ndims);
+    let mut bytes = Vec::with_capacity(need);
+    open_maybe_gz(path)?
+        .take(need as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+    if bytes.len() >= 4 && word(0) != magic {
+        return Err(Error::data(
+            path,
+            None,
+            format!(
+                "bad magic number {:#010x}: expected {magic:#010x} (IDX unsigned bytes, {ndims} dimension(s))",
+                word(0)
+            ),
+        ));
+    }
+    if bytes.len() < need {
+        return Err(Error::data(
+            path,
+            None,
+            format!(
+                "truncated: expected a {need}-byte header, found {} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(IdxHeader {
+        dims: (1..=ndims).map(|i| word(i) as usize).collect(),
+        file_bytes: file_len(path)?,
+    })
+}
+
+/// A raw IDX file must hold exactly its header and `expected` body bytes. A `.gz`
+/// file's body is only known by decompressing it (which `load` does), but it cannot
+/// hold more than 1032 × its compressed size: a header claiming more is truncated.
+fn check_raw_len(
+    path: &Path,
+    h: &IdxHeader,
+    header: u64,
+    expected: usize,
+    what: &str,
+) -> Result<()> {
+    if is_gz(path) {
+        let most = h.file_bytes.saturating_mul(DEFLATE_MAX_RATIO);
+        if (expected as u64).saturating_add(header) > most {
+            return Err(Error::data(
+                path,
+                None,
+                format!(
+                    "truncated: the header promises {expected} bytes of {what}, more than a gzip file of {} bytes can hold",
+                    h.file_bytes
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    let body = h.file_bytes.saturating_sub(header);
+    let expected = expected as u64;
+    if body < expected {
+        return Err(Error::data(
+            path,
+            None,
+            format!("truncated: expected {expected} bytes of {what}, found {body}"),
+        ));
+    }
+    if body > expected {
+        return Err(Error::data(
+            path,
+            None,
+            format!("expected {expected} bytes of {what}, found {body} (extra bytes at the end)"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::config::{TargetSpec, Task};
+    use crate::data::load::load;
+    use crate::data::Split;
+    use tempfile::TempDir;
+
+    const EXP: &str = "exp.toml";
+
+    /// (n_train, n_test, d) of what `load` really produces.
+    fn loaded(split: &Split) -> (usize, usize, usize) {
+        (
+            split.train.n(),
+            split.test.as_ref().map_or(0, |t| t.n()),
+            split.train.d(),
+        )
+    }
+
+    fn shaped(s: &DataShape) -> (usize, usize, usize) {
+        (s.n_train, s.n_test, s.features)
+    }
+
+    fn same_as_load(cfg: &DataConfig, config_file: &Path, labels: bool) -> DataShape {
+        let shape = data_shape(cfg, config_file).unwrap();
+        let split = load(cfg, config_file, 3, labels).unwrap();
+        assert_eq!(shaped(&shape), loaded(&split), "{cfg:?}");
+        shape
+    }
+
+    #[test]
+    fn synthetic_sources_match_load() {
+        let cases = [
+            DataConfig::new(Source::Xor),
+            DataConfig {
+                noise: Some(0.2),
+                test_fraction: 0.25,
+                ..DataConfig::new(Source::Xor)
+            },
+            DataConfig {
+                n: Some(501),
+                test_fraction: 0.2,
+                limit_train: Some(100),
+                ..DataConfig::new(Source::Circles)
+            },
+            DataConfig {
+                n: Some(77),
+                test_fraction: 0.3,
+                limit_test: Some(5),
+                ..DataConfig::new(Source::Spirals)
+            },
+            DataConfig {
+                classes: Some(3),
+                ..DataConfig::new(Source::Gaussians)
+            },
+        ];
+        for c in &cases {
+            let s = same_as_load(c, Path::new(EXP), true);
+            assert_eq!((s.outputs, s.file_bytes, s.n_read), (1, 0, c.n()));
+        }
+        let sine = DataConfig {
+            n: Some(90),
+            test_fraction: 0.1,
+            ..DataConfig::new(Source::Sine)
+        };
+        assert_eq!(same_as_load(&sine, Path::new(EXP), false).outputs, 1);
+    }
+
+    #[test]
+    fn bundled_sources_match_load() {
+        for (source, tf, limit) in [
+            (Source::Digits, 0.2, None),
+            (Source::Digits, 0.0, Some(300)),
+            (Source::BreastCancer, 0.25, None),
+        ] {
+            let c = DataConfig {
+                test_fraction: tf,
+                limit_train: limit,
+                ..DataConfig::new(source)
+            };
+            let s = same_as_load(&c, Path::new(EXP), true);
+            assert!(s.file_bytes > 40_000, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn mnist_and_idx_headers_match_load() {
+        let c = DataConfig {
+            limit_train: Some(600),
+            limit_test: Some(100),
+            ..DataConfig::new(Source::Mnist)
+        };
+        let s = same_as_load(&c, Path::new(EXP), true);
+        assert_eq!((s.features, s.n_read), (784, 70_000));
+        let full = data_shape(&DataConfig::new(Source::Mnist), Path::new(EXP)).unwrap();
+        assert_eq!((full.n_train, full.n_test), (60_000, 10_000));
+
+        let dir = crate::data::idx::tests::tiny_folder();
+        let exp = dir.path().join(EXP);
+        let c = DataConfig {
+            path: Some(".".into()),
+            ..DataConfig::new(Source::Idx)
+        };
+        assert_eq!(same_as_load(&c, &exp, true).features, 4);
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn idx_header_errors_name_the_file() {
+        let dir = crate::data::idx::tests::tiny_folder();
+        let exp = dir.path().join(EXP);
+        let c = DataConfig {
+            path: Some(".".into()),
+            ..DataConfig::new(Source::Idx)
+        };
+        // A raw file cut short, then one with a wrong magic number.
+        let labels = dir.path().join("t10k-labels.idx1-ubyte");
+        let full = std::fs::read(&labels).unwrap();
+        std::fs::write(&labels, &full[..9]).unwrap();
+        let e = data_shape(&c, &exp).unwrap_err();
+        assert!(
+            matches!(&e, Error::Data { file, .. } if *file == labels),
+            "{e}"
+        );
+        assert!(load(&c, &exp, 0, true).is_err());
+        std::fs::write(&labels, [0u8, 0, 8, 3, 0, 0, 0, 2, 1, 2]).unwrap();
+        let e = data_shape(&c, &exp).unwrap_err().to_string();
+        assert!(e.contains("bad magic number"), "{e}");
+        std::fs::write(&labels, [0u8, 0]).unwrap();
+        let e = data_shape(&c, &exp).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+        // A gz header promising more than deflate can expand to.
+        let images = dir.path().join("train-images-idx3-ubyte.gz");
+        let mut lying = IMAGES_MAGIC.to_be_bytes().to_vec();
+        for d in [1_000_000_000u32, 28, 28] {
+            lying.extend(d.to_be_bytes());
+        }
+        std::fs::write(&images, gzip(&lying)).unwrap();
+        let e = data_shape(&c, &exp).unwrap_err().to_string();
+        assert!(e.contains("truncated") && e.contains("train-images"), "{e}");
+        let missing = DataConfig {
+            path: Some("nowhere".into()),
+            ..c
+        };
+        let e = data_shape(&missing, &exp).unwrap_err().to_string();
+        assert!(e.contains("nowhere"), "{e}");
+    }
+
+    fn csv_config(path: &str, target: TargetSpec, tf: f64) -> DataConfig {
+        DataConfig {
+            path: Some(path.into()),
+            target: Some(target),
+            test_fraction: tf,
+            ..DataConfig::new(Source::Csv)
+        }
+    }
+
+    #[test]
+    fn csv_of_one_character_fields_is_exact() {
+        let dir = TempDir::new().unwrap();
+        let exp = dir.path().join(EXP);
+        let rows: String = (0..40)
+            .map(|i| format!("{},{},{}\n", i % 10, 7, i % 3))
+            .collect();
+        std::fs::write(dir.path().join("a.csv"), format!("\n\"a\", b,y\n{rows}")).unwrap();
+        let c = csv_config("a.csv", TargetSpec::One("y".into()), 0.25);
+        let s = same_as_load(&c, &exp, true);
+        assert_eq!((s.n_read, s.outputs), (40, 1));
+        let two = csv_config("a.csv", TargetSpec::Many(vec!["y".into(), "b".into()]), 0.0);
+        let s = same_as_load(&two, &exp, false);
+        assert_eq!((s.features, s.outputs), (1, 2));
+    }
+
+    #[test]
+    fn csv_rows_are_an_upper_bound_and_columns_exact() {
+        let dir = TempDir::new().unwrap();
+        let exp = dir.path().join(EXP);
+        let c = DataConfig {
+            path: Some("../data/sine40.csv".into()),
+            target: Some(TargetSpec::One("t".into())),
+            task: Some(Task::Regression),
+            ..DataConfig::new(Source::Csv)
+        };
+        let exp_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/x.toml");
+        let s = data_shape(&c, &exp_dir).unwrap();
+        let split = load(&c, &exp_dir, 0, false).unwrap();
+        assert_eq!(s.features, split.train.d());
+        assert!(s.n_train >= split.train.n(), "{s:?}");
+        // gz: bounded by 1032 × the compressed size, well under the 1 GiB cap here
+        let wine = DataConfig {
+            path: Some("../data/extra/winequality_red.csv.gz".into()),
+            target: Some(TargetSpec::One("quality".into())),
+            ..DataConfig::new(Source::Csv)
+        };
+        let s = data_shape(&wine, &exp_dir).unwrap();
+        let split = load(&wine, &exp_dir, 0, true).unwrap();
+        assert_eq!(s.features, split.train.d());
+        assert!(s.n_train >= split.train.n());
+        assert!(
+            (s.n_read as u64) < s.file_bytes * DEFLATE_MAX_RATIO,
+            "{s:?}"
+        );
+
+        // errors as load gives them: missing file, empty file, missing target
+        let missing = csv_config("none.csv", TargetSpec::One("y".into()), 0.0);
+        assert!(matches!(data_shape(&missing, &exp), Err(Error::Io { .. })));
+        std::fs::write(dir.path().join("e.csv"), "\n\n").unwrap();
+        let empty = csv_config("e.csv", TargetSpec::One("y".into()), 0.0);
+        let e = data_shape(&empty, &exp).unwrap_err().to_string();
+        assert!(e.contains("empty file"), "{e}");
+        std::fs::write(dir.path().join("t.csv"), "a,b\n1,2\n").unwrap();
+        let no_target = csv_config("t.csv", TargetSpec::One("y".into()), 0.0);
+        let e = data_shape(&no_target, &exp).unwrap_err().to_string();
+        assert!(e.contains("missing target column `y`"), "{e}");
+        std::fs::write(dir.path().join("q.csv"), "\"a,b\n1,2\n").unwrap();
+        let quote = csv_config("q.csv", TargetSpec::One("b".into()), 0.0);
+        assert!(matches!(
+            data_shape(&quote, &exp),
+            Err(Error::Data { line: Some(1), .. })
+        ));
+    }
+
+    #[test]
+    fn header_names_split_like_the_reader() {
+        assert_eq!(
+            header_names(" a ,\"b,c\",\"d\"\"e\"").unwrap(),
+            vec!["a", "b,c", "d\"e"]
+        );
+        assert!(header_names("a,,b").unwrap_err().contains("column 2"));
+    }
+}

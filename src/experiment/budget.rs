@@ -1,0 +1,1293 @@
+//! The memory a run will need, estimated from its config before anything is allocated,
+//! and the check that refuses a run above a budget (exit status 2, naming the config key).
+//!
+//! [`estimate`] lists the run's large allocations as [`Part`]s, each tied to the config
+//! key that drives it. The sizes follow what the code really allocates (P parameters,
+//! S bytes per scalar of the run's dtype, f64 for curvature work, T worker threads):
+//!
+//! - the program itself: 12 MiB and 2 MiB per worker thread (`--max-memory`);
+//! - data (`data.n` / `data.path` / `data.source`): kept f64 rows × (features + targets)
+//!   × 8, plus the larger of the reading buffers (2 × rows read × (columns + 1) × 8;
+//!   IDX: 2 × the raw bytes) and the network-ready copy (rows × (features + outputs) × S);
+//!   an f64 copy of the training rows where curvature is measured;
+//! - model and training (`model.layers`): θ, two gradients and the optimiser's state
+//!   (P × S each), and the chunk pools of the training, test and minibatch evaluations:
+//!   min(⌈rows / chunk⌉, 16) groups × (one chunk's activations + P × S gradient
+//!   [+ P × S for HVPs]), chunk = 131072 / widest layer clamped to 64..256 rows;
+//! - records (`train.epochs` / `train.steps`): records × 160 B and parameter snapshots
+//!   (records / snapshot_every) × P × S, plus the f64 copies a kind makes of them;
+//! - train: decision regions resolution² × (36 + 8·outputs) B (`experiment.resolution`);
+//! - slice: grid points × 640 B (2-D: values, resume log, per-column arrays, the VTK
+//!   text) or × 160 B (1-D) (`experiment.x.points`, `.y.points`, `.repeat`); per thread
+//!   a θ and two chunk pools; Hessian directions and curvature maps as for Lanczos below;
+//! - Hessian spectra (`experiment.exact`, `.lanczos_steps`, `.trace_hvps`, `.slq_steps`):
+//!   exact = 4 × P² × 8 (H, nalgebra's copy, the eigenvectors, their per-column copy);
+//!   else the largest phase of Lanczos (steps × P × 8 basis), Hutch++ (3 × P × hvps/3 × 8)
+//!   and SLQ (steps × P × 8), plus 2k eigenvectors;
+//! - saddles (`experiment.starts`): every start's θ and result, (2P + max_iter) × 8 B plus
+//!   its spectrum report, and per thread the search's ~18 vectors and one spectrum;
+//! - batch_size: min(T, runs) runs at once, the larger of their training phase and their
+//!   measuring phase (sharpness ascent, Lanczos and Hutch++ on `metric_samples` rows),
+//!   or of the final interpolation and 2-D slices (`slice_points`² × 640 B): the phases
+//!   follow each other and each frees its chunk pools;
+//! - width_sweep: min(T, runs) training runs at once, each sized by the widest net
+//!   (`experiment.widths`);
+//! - xor: the perceptron's error list, 2 × 16 B per epoch (`experiment.perceptron_epochs`,
+//!   an XOR perceptron never converges), the single-neuron axis, both region grids and
+//!   every seed's result (`experiment.seeds`).
+//!
+//! All arithmetic saturates at u64::MAX, so absurd sizes give an absurd estimate, never
+//! an overflow. [`check`] blames the first part that alone exceeds the budget (data and
+//! model come first, so an oversized net is named before the snapshots it multiplies),
+//! else the largest part.
+
+use crate::config::{
+    BatchSize, BatchStudyConfig, Center, Dtype, ExactMode, ExperimentConfig, HessianConfig,
+    LoadedConfig, SaddlesConfig, SliceConfig, TrainConfig, WidthSweepConfig,
+};
+use crate::data::config::{DataConfig, Source};
+use crate::data::shape::{data_shape, DataShape};
+use crate::error::{Error, Result};
+use crate::optim::{Length, OptimizerKind, TrainPlan};
+
+/// One large allocation of a run (or a group of them with one cause).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The config key that drives its size, e.g. "model.layers", "experiment.x.points".
+    pub key: &'static str,
+    /// What it is, with the factors, e.g. "parameter snapshots: 101 × 3,000,000 params × 4 B".
+    pub what: String,
+    pub bytes: u64,
+}
+
+/// A run's planned memory, part by part (in plan order: the program, data, model, then
+/// the kind's own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Estimate {
+    pub parts: Vec<Part>,
+}
+
+impl Estimate {
+    /// Sum of the parts, saturating at u64::MAX.
+    pub fn total(&self) -> u64 {
+        self.parts
+            .iter()
+            .fold(0u64, |sum, p| sum.saturating_add(p.bytes))
+    }
+
+    /// The largest part (the first of equals).
+    pub fn largest(&self) -> Option<&Part> {
+        self.parts
+            .iter()
+            .reduce(|best, p| if p.bytes > best.bytes { p } else { best })
+    }
+
+    fn add(&mut self, key: &'static str, what: String, bytes: u64) {
+        self.parts.push(Part { key, what, bytes });
+    }
+}
+
+/// Refuse a run whose estimate is above `budget` bytes: a config error naming the key
+/// of the first part that alone exceeds the budget (else of the largest part), that
+/// part's size and the run's, and what to change.
+pub fn check(cfg: &LoadedConfig, est: &Estimate, budget: u64) -> Result<()> {
+    let total = est.total();
+    if total <= budget {
+        return Ok(());
+    }
+    let Some(part) = est
+        .parts
+        .iter()
+        .find(|p| p.bytes > budget)
+        .or_else(|| est.largest())
+    else {
+        return Ok(());
+    };
+    Err(Error::config(
+        &cfg.file,
+        part.key,
+        format!(
+            "the run would need about {} of memory, above the budget of {}: {} = {}; {} or raise --max-memory",
+            human(total),
+            human(budget),
+            part.what,
+            human(part.bytes),
+            remedy(part.key),
+        ),
+    ))
+}
+
+fn remedy(key: &str) -> String {
+    match key {
+        RUNTIME_KEY => "use fewer --threads".into(),
+        "experiment.exact" | "experiment.hessian.exact" => {
+            format!("set {key} = false (Lanczos estimates)")
+        }
+        "model.layers" => "use narrower or fewer layers".into(),
+        "experiment.widths" => "use smaller widths".into(),
+        _ => format!("lower {key}"),
+    }
+}
+
+/// The data shape a run of `cfg` will load: its `[data]` table, or for kind `xor`
+/// without one the XOR truth table.
+pub fn planned_data(cfg: &LoadedConfig) -> Result<DataShape> {
+    match (&cfg.config.data, &cfg.config.experiment) {
+        (None, ExperimentConfig::Xor { .. }) => {
+            data_shape(&DataConfig::new(Source::Xor), &cfg.file)
+        }
+        _ => data_shape(cfg.data()?, &cfg.file),
+    }
+}
+
+/// The memory a run of `cfg` on data of shape `data` with `threads` workers will need.
+pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<Estimate> {
+    let run = Run::new(cfg, data, threads)?;
+    let mut est = Estimate::default();
+    est.add(
+        RUNTIME_KEY,
+        format!("program, libraries and {threads} worker thread(s)"),
+        sum(&[RUNTIME_BYTES, mul(&[run.threads, RUNTIME_BYTES_PER_THREAD])]),
+    );
+    run.add_data(&mut est);
+    match &cfg.config.experiment {
+        ExperimentConfig::Train { resolution } => run.train_kind(&mut est, *resolution)?,
+        ExperimentConfig::Evaluate {} => run.evaluate_kind(&mut est),
+        ExperimentConfig::Slice(sc) => run.slice_kind(&mut est, sc)?,
+        ExperimentConfig::Hessian(hc) => run.hessian_kind(&mut est, hc)?,
+        ExperimentConfig::Saddles(sc) => run.saddles_kind(&mut est, sc)?,
+        ExperimentConfig::BatchSize(bc) => run.batch_size_kind(&mut est, bc)?,
+        ExperimentConfig::WidthSweep(wc) => run.width_sweep_kind(&mut est, wc)?,
+        ExperimentConfig::Xor {
+            seeds,
+            grid,
+            perceptron_epochs,
+            resolution,
+            ..
+        } => run.xor_kind(&mut est, *seeds, *grid, *perceptron_epochs, *resolution)?,
+    }
+    Ok(est)
+}
+
+// ---- saturating arithmetic and units ----
+
+/// Saturating product.
+fn mul(factors: &[u64]) -> u64 {
+    factors.iter().fold(1u64, |a, &b| a.saturating_mul(b))
+}
+
+fn sum(terms: &[u64]) -> u64 {
+    terms.iter().fold(0u64, |a, &b| a.saturating_add(b))
+}
+
+fn n64(n: usize) -> u64 {
+    n as u64
+}
+
+/// `n` with thousands separators: 3,000,000.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in decimal units: "640 B", "1.6 GB", "over 18 EB" for a saturated size.
+pub fn human(bytes: u64) -> String {
+    if bytes == u64::MAX {
+        return "over 18 EB".into();
+    }
+    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+// ---- the network ----
+
+/// The key of the run's fixed cost: only a larger budget helps.
+const RUNTIME_KEY: &str = "--max-memory";
+/// Resident memory of the program itself (measured: 9-14 MB for the smallest configs)
+/// and of each worker thread (stack and matrix-product packing buffers).
+const RUNTIME_BYTES: u64 = 12 << 20;
+const RUNTIME_BYTES_PER_THREAD: u64 = 2 << 20;
+/// Rows of activations per chunk pool buffer (as `nn::chunked`).
+const CHUNK_ACTIVATIONS: u64 = 131_072;
+/// Independent accumulation groups of a chunk pool (`nn::chunked::MAX_GROUPS`).
+const MAX_GROUPS: u64 = 16;
+/// Bytes of one training `Record` with its share of the Vec's spare capacity.
+const RECORD_BYTES: u64 = 160;
+/// `experiment::train` exports snapshots up to this many values (`MAX_SNAPSHOT_VALUES`).
+const MAX_EXPORTED_SNAPSHOT_VALUES: u64 = 40_000_000;
+/// Bytes per 2-D slice point: coordinates, values, resume log, per-column arrays and
+/// the VTK surface text; per 1-D point without the surface.
+const SLICE_POINT_2D: u64 = 640;
+const SLICE_POINT_1D: u64 = 160;
+/// Lanczos steps `slice` spends on Hessian directions.
+const SLICE_HESSIAN_STEPS: u64 = 300;
+/// Vectors of length P a critical-point search holds (search state and MINRES).
+const SEARCH_VECTORS: u64 = 18;
+/// Vectors of length P of the ε-sharpness ascent in the full space.
+const SHARPNESS_VECTORS: u64 = 11;
+/// Training rows batch_size measures its metrics on by default.
+const DEFAULT_METRIC_SAMPLES: usize = 10_000;
+
+/// Widths of an MLP, with saturating sizes.
+struct Net {
+    widths: Vec<u64>,
+}
+
+impl Net {
+    fn new(layers: &[usize]) -> Self {
+        Net {
+            widths: layers.iter().map(|&w| n64(w)).collect(),
+        }
+    }
+
+    /// P = Σ (w_l · w_{l+1} + w_{l+1}).
+    fn params(&self) -> u64 {
+        self.widths.windows(2).fold(0u64, |p, w| {
+            p.saturating_add(mul(&[w[0], w[1]]).saturating_add(w[1]))
+        })
+    }
+
+    fn outputs(&self) -> u64 {
+        self.widths.last().copied().unwrap_or(1)
+    }
+
+    fn chunk_rows(&self) -> u64 {
+        let widest = self
+            .widths
+            .iter()
+            .skip(1)
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        (CHUNK_ACTIVATIONS / widest).clamp(64, 256)
+    }
+
+    /// Values of one chunk's workspace: three buffers per layer and four of the widest.
+    fn workspace_values(&self) -> u64 {
+        let layer_sum = sum(&self.widths.iter().skip(1).copied().collect::<Vec<_>>());
+        let widest = self.widths.iter().copied().max().unwrap_or(0);
+        mul(&[
+            sum(&[mul(&[3, layer_sum]), mul(&[4, widest])]),
+            self.chunk_rows(),
+        ])
+    }
+
+    /// A chunk pool evaluating `rows` rows: its groups' workspaces and gradients
+    /// (and HVP buffers).
+    fn pool_bytes(&self, rows: usize, hvp: bool, scalar: u64) -> u64 {
+        let groups = n64(rows).div_ceil(self.chunk_rows()).clamp(1, MAX_GROUPS);
+        let vectors = if hvp { 2 } else { 1 };
+        let per_group = sum(&[self.workspace_values(), mul(&[vectors, self.params()])]);
+        mul(&[groups, per_group, scalar])
+    }
+}
+
+fn scalar_bytes(dtype: Dtype) -> u64 {
+    match dtype {
+        Dtype::F32 => 4,
+        Dtype::F64 => 8,
+    }
+}
+
+// ---- one run ----
+
+struct Run<'a> {
+    cfg: &'a LoadedConfig,
+    data: &'a DataShape,
+    net: Net,
+    threads: u64,
+    scalar: u64,
+}
+
+/// How many records and snapshots a training run keeps.
+struct Recorded {
+    records: u64,
+    snapshots: u64,
+    key: &'static str,
+}
+
+impl<'a> Run<'a> {
+    fn new(cfg: &'a LoadedConfig, data: &'a DataShape, threads: usize) -> Result<Self> {
+        let layers = match (&cfg.config.model, &cfg.config.experiment) {
+            (None, ExperimentConfig::Xor { .. }) => vec![2, 2, 1],
+            _ => cfg.model()?.layers.clone(),
+        };
+        Ok(Run {
+            cfg,
+            data,
+            net: Net::new(&layers),
+            threads: n64(threads.max(1)),
+            scalar: scalar_bytes(cfg.config.dtype),
+        })
+    }
+
+    fn p(&self) -> u64 {
+        self.net.params()
+    }
+
+    fn rows(&self) -> u64 {
+        n64(self.data.n_train).saturating_add(n64(self.data.n_test))
+    }
+
+    fn data_key(&self) -> &'static str {
+        match self.cfg.config.data.as_ref().map(|d| d.source) {
+            Some(Source::Csv | Source::Idx) => "data.path",
+            Some(Source::Digits | Source::BreastCancer | Source::Mnist) => "data.source",
+            _ => "data.n",
+        }
+    }
+
+    fn is_idx(&self) -> bool {
+        matches!(
+            self.cfg.config.data.as_ref().map(|d| d.source),
+            Some(Source::Idx | Source::Mnist)
+        )
+    }
+
+    /// Reading, the kept f64 split, and the network-ready samples.
+    fn add_data(&self, est: &mut Estimate) {
+        let d = self.data;
+        let (features, outputs) = (n64(d.features), n64(d.outputs));
+        let columns = sum(&[features, outputs]);
+        let kept = mul(&[self.rows(), columns, 8]);
+        let reading = if self.is_idx() {
+            mul(&[2, n64(d.n_read), sum(&[features, 1])])
+        } else {
+            mul(&[2, n64(d.n_read), sum(&[columns, 1]), 8])
+        };
+        let samples = sum(&[
+            mul(&[
+                self.rows(),
+                sum(&[features, self.net.outputs()]),
+                self.scalar,
+            ]),
+            mul(&[n64(d.n_train), 8]),
+        ]);
+        est.add(
+            self.data_key(),
+            format!(
+                "data: {} rows × {} columns × 8 B, read from {} rows, {} B per value for the net",
+                count(self.rows()),
+                count(columns),
+                count(n64(d.n_read)),
+                self.scalar
+            ),
+            sum(&[kept, reading.max(samples)]),
+        );
+    }
+
+    /// The f64 copy of the training rows curvature is measured on.
+    fn add_f64_train(&self, est: &mut Estimate) {
+        let columns = sum(&[n64(self.data.features), self.net.outputs()]);
+        est.add(
+            self.data_key(),
+            format!(
+                "f64 training rows for curvature: {} × {} × 8 B",
+                count(n64(self.data.n_train)),
+                count(columns)
+            ),
+            mul(&[n64(self.data.n_train), columns, 8]),
+        );
+    }
+
+    fn train_plan(&self, train: &TrainConfig) -> Result<TrainPlan> {
+        self.cfg.train_plan(train, self.data.n_train.max(1))
+    }
+
+    /// Optimiser steps, epochs and the key that sets them, for one run of `plan`.
+    fn length(&self, plan: &TrainPlan) -> (u64, u64, &'static str) {
+        let n = n64(self.data.n_train.max(1));
+        let b = plan.batch_size.map_or(n, n64).clamp(1, n);
+        let steps_per_epoch = n.div_ceil(b);
+        match plan.length {
+            Length::Epochs(e) => (mul(&[n64(e), steps_per_epoch]), n64(e), "train.epochs"),
+            Length::Steps(s) => (n64(s), n64(s).div_ceil(steps_per_epoch), "train.steps"),
+        }
+    }
+
+    /// Records and snapshots of one training run of `plan`.
+    fn recorded(&self, plan: &TrainPlan) -> Recorded {
+        let (steps, epochs, key) = self.length(plan);
+        let records = if plan.record_every == 0 {
+            epochs
+        } else {
+            steps / n64(plan.record_every)
+        }
+        .saturating_add(2);
+        let snapshots = match plan.snapshot_every {
+            0 => 0,
+            k => records.div_ceil(n64(k)),
+        };
+        Recorded {
+            records,
+            snapshots,
+            key,
+        }
+    }
+
+    /// Training state and evaluation pools of one run of `net` (θ, two gradients, the
+    /// optimiser's state; the training, test and minibatch pools).
+    fn training_state_bytes(&self, net: &Net, plan: &TrainPlan) -> u64 {
+        let optimizer = match plan.optimizer {
+            OptimizerKind::Gd | OptimizerKind::Sgd => 0,
+            OptimizerKind::Momentum => 1,
+            OptimizerKind::Adam => 2,
+        };
+        let b = plan.batch_size.unwrap_or(self.data.n_train);
+        let batch = mul(&[
+            n64(b),
+            sum(&[n64(self.data.features), net.outputs()]),
+            self.scalar,
+        ]);
+        sum(&[
+            mul(&[3 + optimizer, net.params(), self.scalar]),
+            net.pool_bytes(self.data.n_train, false, self.scalar),
+            net.pool_bytes(self.data.n_test, false, self.scalar),
+            net.pool_bytes(b, false, self.scalar),
+            batch,
+        ])
+    }
+
+    /// One training run of the kind's own net: its state, records and snapshots.
+    fn add_training(&self, est: &mut Estimate, plan: &TrainPlan) -> Recorded {
+        est.add(
+            "model.layers",
+            format!(
+                "training: {} params × {} B (θ, gradients, optimiser) and evaluation buffers",
+                count(self.p()),
+                self.scalar
+            ),
+            self.training_state_bytes(&self.net, plan),
+        );
+        let rec = self.recorded(plan);
+        est.add(
+            rec.key,
+            format!(
+                "training records: {} × {RECORD_BYTES} B",
+                count(rec.records)
+            ),
+            mul(&[rec.records, RECORD_BYTES]),
+        );
+        if rec.snapshots > 0 {
+            est.add(
+                rec.key,
+                format!(
+                    "parameter snapshots: {} × {} params × {} B",
+                    count(rec.snapshots),
+                    count(self.p()),
+                    self.scalar
+                ),
+                mul(&[rec.snapshots, sum(&[mul(&[self.p(), self.scalar]), 48])]),
+            );
+        }
+        rec
+    }
+
+    /// θ as f64 and a few vectors around it (centers, loaded weights, saved copies).
+    fn add_vectors(&self, est: &mut Estimate, key: &'static str, vectors: u64, what: &str) {
+        est.add(
+            key,
+            format!(
+                "{what}: {} × {} params × 8 B",
+                count(vectors),
+                count(self.p())
+            ),
+            mul(&[vectors, self.p(), 8]),
+        );
+    }
+
+    /// A chunk pool per worker thread, each with a θ of the run's dtype.
+    fn add_workers(&self, est: &mut Estimate, workers: u64, rows: &[usize], hvp: bool, s: u64) {
+        let per = rows.iter().fold(mul(&[self.p(), s]), |acc, &r| {
+            acc.saturating_add(self.net.pool_bytes(r, hvp, s))
+        });
+        est.add(
+            "model.layers",
+            format!("{} worker(s): θ and evaluation buffers", count(workers)),
+            mul(&[workers, per]),
+        );
+    }
+
+    fn train_kind(&self, est: &mut Estimate, resolution: usize) -> Result<()> {
+        let plan = self.train_plan(self.cfg.train()?)?;
+        let rec = self.add_training(est, &plan);
+        self.add_vectors(est, "model.layers", 2, "final weights and their file");
+        let exported = mul(&[rec.snapshots, self.p()]);
+        if rec.snapshots > 0 && exported <= MAX_EXPORTED_SNAPSHOT_VALUES {
+            est.add(
+                rec.key,
+                format!("snapshots.npy: {} values × 16 B", count(exported)),
+                mul(&[exported, 16]),
+            );
+        }
+        if self.data.features == 2 {
+            self.add_regions(est, resolution);
+        }
+        Ok(())
+    }
+
+    /// A decision-region grid: points, outputs and colours.
+    fn add_regions(&self, est: &mut Estimate, resolution: usize) {
+        let n = n64(resolution.max(2));
+        let per_point = sum(&[36, mul(&[8, self.net.outputs()])]);
+        est.add(
+            "experiment.resolution",
+            format!(
+                "decision regions: {} × {} points × {} B",
+                count(n),
+                count(n),
+                per_point
+            ),
+            mul(&[n, n, per_point]),
+        );
+    }
+
+    fn evaluate_kind(&self, est: &mut Estimate) {
+        self.add_vectors(est, "model.layers", 3, "weights, file and gradient");
+        self.add_workers(
+            est,
+            1,
+            &[self.data.n_train, self.data.n_test],
+            false,
+            self.scalar,
+        );
+    }
+
+    fn center(&self, explicit: Option<Center>) -> Center {
+        explicit.unwrap_or(if self.cfg.config.train.is_some() {
+            Center::Trained
+        } else if self
+            .cfg
+            .config
+            .model
+            .as_ref()
+            .is_some_and(|m| m.weights.is_some())
+        {
+            Center::Weights
+        } else {
+            Center::Init
+        })
+    }
+
+    fn slice_kind(&self, est: &mut Estimate, sc: &SliceConfig) -> Result<()> {
+        use crate::config::DirectionKind;
+        if self.center(sc.center) == Center::Trained {
+            let plan = self.train_plan(self.cfg.train()?)?;
+            let rec = self.add_training(est, &plan);
+            let snaps = rec.snapshots;
+            if snaps > 0 {
+                est.add(
+                    rec.key,
+                    format!(
+                        "f64 snapshots: {} × {} params × 8 B",
+                        count(snaps),
+                        count(self.p())
+                    ),
+                    mul(&[snaps, self.p(), 8]),
+                );
+            }
+            if sc.directions == DirectionKind::Pca {
+                let pca = if snaps <= self.p() {
+                    sum(&[mul(&[snaps, self.p(), 8]), mul(&[3, snaps, snaps, 8])])
+                } else {
+                    mul(&[3, self.p(), self.p(), 8])
+                };
+                est.add(rec.key, format!("PCA of {} snapshots", count(snaps)), pca);
+            }
+        }
+        let lines = n64(sc.repeat.max(1));
+        let repeat_key = if sc.repeat > 1 {
+            "experiment.repeat"
+        } else {
+            "model.layers"
+        };
+        self.add_vectors(
+            est,
+            repeat_key,
+            sum(&[mul(&[3, lines]), 6]),
+            "center, loaded models and directions",
+        );
+        if sc.directions == DirectionKind::Hessian {
+            self.add_f64_train(est);
+            self.add_workers(est, 1, &[self.data.n_train], true, 8);
+            self.add_extreme_pairs(est, "model.layers", 1, SLICE_HESSIAN_STEPS);
+        }
+        let nx = n64(sc.x.points);
+        let ny = sc.y.as_ref().map_or(1, |y| n64(y.points));
+        let points = mul(&[nx, ny, lines]);
+        let per_point = if sc.y.is_some() {
+            SLICE_POINT_2D + if sc.curvature { 64 } else { 0 }
+        } else {
+            SLICE_POINT_1D
+        };
+        let key = if ny > nx {
+            "experiment.y.points"
+        } else if lines > nx {
+            "experiment.repeat"
+        } else {
+            "experiment.x.points"
+        };
+        est.add(
+            key,
+            format!("slice grid: {} points × {per_point} B", count(points)),
+            mul(&[points, per_point]),
+        );
+        let workers = self.threads.min(points.max(1));
+        self.add_workers(
+            est,
+            workers,
+            &[self.data.n_train, self.data.n_test],
+            false,
+            self.scalar,
+        );
+        if sc.curvature {
+            self.add_f64_train(est);
+            self.add_workers(est, workers, &[self.data.n_train], true, 8);
+            self.add_extreme_pairs(
+                est,
+                "experiment.curvature_steps",
+                workers,
+                n64(sc.curvature_steps),
+            );
+        }
+        Ok(())
+    }
+
+    /// `curvature::extreme_pairs` with `budget` steps on `workers` threads: the exact
+    /// spectrum when P ≤ budget, else a Lanczos basis of `budget` vectors.
+    fn add_extreme_pairs(&self, est: &mut Estimate, key: &'static str, workers: u64, budget: u64) {
+        let p = self.p();
+        let (what, bytes) = if p <= budget {
+            (
+                format!("exact Hessian per worker: 4 × {}² × 8 B", count(p)),
+                mul(&[4, p, p, 8]),
+            )
+        } else {
+            (
+                format!(
+                    "Lanczos basis per worker: {} × {} × 8 B",
+                    count(budget),
+                    count(p)
+                ),
+                mul(&[sum(&[budget, 4]), p, 8]),
+            )
+        };
+        est.add(
+            key,
+            format!("{what}, {} worker(s)", count(workers)),
+            mul(&[workers, bytes]),
+        );
+    }
+
+    fn hessian_kind(&self, est: &mut Estimate, hc: &HessianConfig) -> Result<()> {
+        if self.center(hc.center) == Center::Trained {
+            let plan = self.train_plan(self.cfg.train()?)?;
+            self.add_training(est, &plan);
+        }
+        self.add_vectors(est, "model.layers", 3, "center and gradient");
+        self.add_f64_train(est);
+        self.add_workers(est, 1, &[self.data.n_train], true, 8);
+        let spectrum = self.spectrum(hc, SpectrumKeys::HESSIAN);
+        est.add(spectrum.0, spectrum.1, spectrum.2);
+        Ok(())
+    }
+
+    /// The peak of `critical::analyse` at one point: (key, what, bytes).
+    fn spectrum(&self, hc: &HessianConfig, keys: SpectrumKeys) -> (&'static str, String, u64) {
+        let p = self.p();
+        let exact = match &hc.exact {
+            ExactMode::Always(b) => *b,
+            ExactMode::Named(s) => s == "auto" && p <= n64(hc.exact_max_params),
+        };
+        if exact {
+            return (
+                keys.exact,
+                format!("exact Hessian: 4 × {}² params × 8 B", count(p)),
+                mul(&[4, p, p, 8]),
+            );
+        }
+        let vectors = |steps: usize| mul(&[n64(steps).min(p), p, 8]);
+        let ritz = mul(&[2, n64(hc.k).min(p), p, 8]);
+        let phases = [
+            (keys.lanczos, "Lanczos basis", vectors(hc.lanczos_steps)),
+            (
+                keys.trace,
+                "Hutch++ sketch (3 copies)",
+                mul(&[3, vectors(hc.trace_hvps / 3)]),
+            ),
+            (keys.slq, "SLQ basis", vectors(hc.slq_steps)),
+        ];
+        let (key, what, bytes) = phases
+            .into_iter()
+            .reduce(|a, b| if b.2 > a.2 { b } else { a })
+            .expect("three phases");
+        (
+            key,
+            format!("{what} of {} params and 2k Ritz vectors", count(p)),
+            sum(&[bytes, ritz]),
+        )
+    }
+
+    fn saddles_kind(&self, est: &mut Estimate, sc: &SaddlesConfig) -> Result<()> {
+        let mut snapshots = 0;
+        let mut tracked = false;
+        if let Some(train) = &self.cfg.config.train {
+            let mut plan = self.train_plan(train)?;
+            let (steps, _, _) = self.length(&plan);
+            plan.record_every = match sc.track_every {
+                Some(e) if e > 0 => e,
+                _ => usize::try_from(steps / 100).unwrap_or(usize::MAX).max(1),
+            };
+            plan.snapshot_every = 1;
+            snapshots = self.add_training(est, &plan).snapshots;
+            tracked = sc.track_every != Some(0);
+        }
+        let has_train = self.cfg.config.train.is_some();
+        let trajectory = n64(sc
+            .trajectory_starts
+            .unwrap_or(if has_train { 10 } else { 0 }));
+        let starts = n64(sc.starts).saturating_add(trajectory.min(snapshots));
+        self.add_f64_train(est);
+        let hc = &sc.hessian;
+        let exact = match &hc.exact {
+            ExactMode::Always(b) => *b,
+            ExactMode::Named(s) => s == "auto" && self.p() <= n64(hc.exact_max_params),
+        };
+        let report = if exact {
+            mul(&[self.p(), 8])
+        } else {
+            mul(&[n64(hc.slq_runs), n64(hc.slq_steps).min(self.p()), 16])
+        };
+        let per_start = sum(&[
+            mul(&[2, self.p(), 8]),
+            mul(&[n64(sc.max_iter), 8]),
+            report,
+            256,
+        ]);
+        est.add(
+            "experiment.starts",
+            format!(
+                "{} starts and their results: {} B each",
+                count(starts),
+                count(per_start)
+            ),
+            mul(&[starts, per_start]),
+        );
+        let workers = self.threads.min(starts.max(1));
+        self.add_workers(est, workers, &[self.data.n_train], true, 8);
+        self.add_vectors(
+            est,
+            "model.layers",
+            mul(&[workers, SEARCH_VECTORS]),
+            "critical-point searches",
+        );
+        let (key, what, bytes) = self.spectrum(hc, SpectrumKeys::SADDLES);
+        let search = mul(&[workers, bytes]);
+        let track_budget = if exact {
+            self.p()
+        } else {
+            n64(hc.lanczos_steps)
+        };
+        let track = if self.p() <= track_budget {
+            mul(&[workers, 4, self.p(), self.p(), 8])
+        } else {
+            mul(&[workers, sum(&[track_budget, 4]), self.p(), 8])
+        };
+        if tracked && track > search {
+            est.add(
+                key,
+                format!("curvature along the run, {} worker(s)", count(workers)),
+                track,
+            );
+        } else {
+            est.add(key, format!("{what}, {} worker(s)", count(workers)), search);
+        }
+        Ok(())
+    }
+
+    /// Runs of a batch-size study: min(T, runs) at once, each first training (its
+    /// pools are freed after) and then measuring on the metric subset; then the
+    /// interpolation and slices. The larger of these phases is counted.
+    fn batch_size_kind(&self, est: &mut Estimate, bc: &BatchStudyConfig) -> Result<()> {
+        let n = self.data.n_train;
+        let mut plan = self.train_plan(self.cfg.train()?)?;
+        plan.record_every = 0;
+        plan.snapshot_every = 0;
+        plan.batch_size = Some(largest_batch(&bc.batch_sizes, n));
+        let runs = mul(&[n64(bc.batch_sizes.len()), n64(bc.seeds.len())]);
+        let workers = self.threads.min(runs.max(1));
+        let m = bc.metric_samples.unwrap_or(DEFAULT_METRIC_SAMPLES).min(n);
+        let columns = sum(&[n64(self.data.features), self.net.outputs()]);
+        est.add(
+            "experiment.metric_samples",
+            format!(
+                "metric subset: {} rows in f64 and the net's dtype",
+                count(n64(m))
+            ),
+            mul(&[n64(m), columns, sum(&[16, self.scalar])]),
+        );
+        let rec = self.recorded(&plan);
+        est.add(
+            rec.key,
+            format!(
+                "training records: {} runs × {} records",
+                count(runs),
+                count(rec.records)
+            ),
+            sum(&[
+                mul(&[runs, rec.records, 24]),
+                mul(&[workers, rec.records, RECORD_BYTES]),
+            ]),
+        );
+        let mut training = Estimate::default();
+        training.add(
+            "model.layers",
+            format!("{} training run(s) at once", count(workers)),
+            mul(&[workers, self.training_state_bytes(&self.net, &plan)]),
+        );
+        let measuring = self.study_metrics(bc, workers, m);
+        let mut after = Estimate::default();
+        let slice_points = mul(&[2, n64(bc.slice_points), n64(bc.slice_points)]);
+        after.add(
+            "experiment.slice_points",
+            format!(
+                "2 slices of {}² points and the interpolation",
+                count(n64(bc.slice_points))
+            ),
+            sum(&[
+                mul(&[slice_points, SLICE_POINT_2D]),
+                mul(&[n64(bc.alpha_points), 64]),
+            ]),
+        );
+        self.add_vectors(
+            &mut after,
+            "model.layers",
+            8,
+            "interpolated models and slice directions",
+        );
+        self.add_workers(
+            &mut after,
+            self.threads,
+            &[self.data.n_train, self.data.n_test],
+            false,
+            self.scalar,
+        );
+        let phases = [training, measuring, after];
+        let peak = phases
+            .into_iter()
+            .reduce(|a, b| if b.total() > a.total() { b } else { a })
+            .expect("three phases");
+        est.parts.extend(peak.parts);
+        Ok(())
+    }
+
+    /// The measuring phase of `workers` study runs on `m` metric rows: ε-sharpness,
+    /// Lanczos for λmax and Hutch++ for the trace, with their chunk pools.
+    fn study_metrics(&self, bc: &BatchStudyConfig, workers: u64, m: usize) -> Estimate {
+        let mut phase = Estimate::default();
+        let p = self.p();
+        let sharpness = match bc.sharpness_subspace {
+            Some(sub) => (
+                "experiment.sharpness_subspace",
+                sum(&[mul(&[p, n64(sub), 8]), mul(&[4, p, 8])]),
+            ),
+            None => ("model.layers", mul(&[SHARPNESS_VECTORS, p, 8])),
+        };
+        phase.add(
+            sharpness.0,
+            format!("ε-sharpness ascent, {} run(s) at once", count(workers)),
+            mul(&[workers, sharpness.1]),
+        );
+        self.add_workers(&mut phase, workers, &[m], false, self.scalar);
+        self.add_workers(&mut phase, workers, &[m], true, 8);
+        let lanczos = mul(&[n64(bc.lanczos_steps).min(p), p, 8]);
+        let hutch = mul(&[3, n64(bc.trace_hvps / 3).min(p), p, 8]);
+        let (key, what, bytes) = if lanczos >= hutch {
+            ("experiment.lanczos_steps", "Lanczos basis", lanczos)
+        } else {
+            ("experiment.trace_hvps", "Hutch++ sketch", hutch)
+        };
+        phase.add(
+            key,
+            format!("{what}, {} run(s) at once", count(workers)),
+            mul(&[workers, bytes]),
+        );
+        phase
+    }
+
+    fn width_sweep_kind(&self, est: &mut Estimate, wc: &WidthSweepConfig) -> Result<()> {
+        let mut plan = self.train_plan(self.cfg.train()?)?;
+        plan.record_every = 0;
+        plan.snapshot_every = 0;
+        let widest = wc
+            .widths
+            .iter()
+            .map(|&w| usize::try_from(w).unwrap_or(1).max(1))
+            .max()
+            .unwrap_or(1);
+        let d = self.data.features;
+        let k = self.net.outputs() as usize;
+        let net = Net::new(&[d, widest, k]);
+        let runs = mul(&[n64(wc.widths.len()), n64(wc.seeds.len())]);
+        let workers = self.threads.min(runs.max(1));
+        est.add(
+            "experiment.widths",
+            format!(
+                "{} training run(s) at once of up to {} params × {} B",
+                count(workers),
+                count(net.params()),
+                self.scalar
+            ),
+            mul(&[
+                workers,
+                sum(&[
+                    self.training_state_bytes(&net, &plan),
+                    mul(&[2, net.params(), 8]),
+                ]),
+            ]),
+        );
+        let rec = self.recorded(&plan);
+        est.add(
+            rec.key,
+            format!(
+                "training records: {} runs × {} records",
+                count(runs),
+                count(rec.records)
+            ),
+            sum(&[
+                mul(&[runs, rec.records, 24]),
+                mul(&[workers, rec.records, RECORD_BYTES]),
+            ]),
+        );
+        Ok(())
+    }
+
+    fn xor_kind(
+        &self,
+        est: &mut Estimate,
+        seeds: usize,
+        grid: usize,
+        perceptron_epochs: usize,
+        resolution: usize,
+    ) -> Result<()> {
+        let train = self
+            .cfg
+            .config
+            .train
+            .clone()
+            .unwrap_or_else(xor_default_train);
+        let plan = self.train_plan(&train)?;
+        est.add(
+            "experiment.perceptron_epochs",
+            format!(
+                "perceptron error lists: 2 × {} epochs × 16 B",
+                count(n64(perceptron_epochs))
+            ),
+            mul(&[2, n64(perceptron_epochs), 16]),
+        );
+        est.add(
+            "experiment.grid",
+            format!("single-neuron axis: {} × 8 B", count(n64(grid))),
+            mul(&[n64(grid), 8]),
+        );
+        self.add_regions(est, resolution);
+        let rec = self.recorded(&plan);
+        let per_seed = sum(&[
+            mul(&[self.p(), self.scalar]),
+            mul(&[rec.records, 16]),
+            mul(&[n64(self.data.n_train), self.net.outputs(), 8]),
+            256,
+        ]);
+        est.add(
+            "experiment.seeds",
+            format!(
+                "{} trained seeds: {} B each",
+                count(n64(seeds)),
+                count(per_seed)
+            ),
+            mul(&[n64(seeds), per_seed]),
+        );
+        let workers = self.threads.min(n64(seeds).max(1));
+        est.add(
+            "model.layers",
+            format!("{} training run(s) at once", count(workers)),
+            mul(&[
+                workers,
+                sum(&[
+                    self.training_state_bytes(&self.net, &plan),
+                    mul(&[rec.records, RECORD_BYTES]),
+                    mul(&[rec.snapshots, self.p(), self.scalar]),
+                ]),
+            ]),
+        );
+        Ok(())
+    }
+}
+
+/// The config keys of a spectrum's settings: `experiment.*` for kind hessian,
+/// `experiment.hessian.*` for saddles.
+#[derive(Clone, Copy)]
+struct SpectrumKeys {
+    exact: &'static str,
+    lanczos: &'static str,
+    trace: &'static str,
+    slq: &'static str,
+}
+
+impl SpectrumKeys {
+    const HESSIAN: SpectrumKeys = SpectrumKeys {
+        exact: "experiment.exact",
+        lanczos: "experiment.lanczos_steps",
+        trace: "experiment.trace_hvps",
+        slq: "experiment.slq_steps",
+    };
+    const SADDLES: SpectrumKeys = SpectrumKeys {
+        exact: "experiment.hessian.exact",
+        lanczos: "experiment.hessian.lanczos_steps",
+        trace: "experiment.hessian.trace_hvps",
+        slq: "experiment.hessian.slq_steps",
+    };
+}
+
+/// The largest batch of a study over `n` training rows (as `batch_size::resolve_batches`).
+fn largest_batch(specs: &[BatchSize], n: usize) -> usize {
+    specs
+        .iter()
+        .map(|spec| match spec {
+            BatchSize::Size(b) => usize::try_from(*b).unwrap_or(1).clamp(1, n.max(1)),
+            BatchSize::Named(s) => s
+                .strip_suffix('%')
+                .and_then(|p| p.trim().parse::<f64>().ok())
+                .map_or(n, |pct| {
+                    ((pct / 100.0 * n as f64).round() as usize).clamp(1, n.max(1))
+                }),
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// The `[train]` table kind `xor` uses when the config has none (see `experiment::xor`).
+fn xor_default_train() -> TrainConfig {
+    TrainConfig {
+        optimizer: OptimizerKind::Gd,
+        lr: 0.1,
+        batch_size: None,
+        epochs: Some(5000),
+        steps: None,
+        momentum: None,
+        nesterov: None,
+        beta1: None,
+        beta2: None,
+        eps: None,
+        schedule: None,
+        patience: None,
+        record_every: Some(50),
+        snapshot_every: Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    const GB: u64 = 1_000_000_000;
+    /// The memory the hidden corpus gives a run, less a quarter.
+    const BUDGET: u64 = 1_500_000_000 * 3 / 4;
+
+    fn parse(text: &str) -> LoadedConfig {
+        LoadedConfig::parse(Path::new("exp.toml"), text).unwrap()
+    }
+
+    fn estimated(cfg: &LoadedConfig) -> Estimate {
+        let data = planned_data(cfg).unwrap();
+        estimate(cfg, &data, 2).unwrap()
+    }
+
+    /// The field `check` names for `text` under [`BUDGET`], and its message.
+    fn refused(text: &str) -> (String, String) {
+        let cfg = parse(text);
+        let est = estimated(&cfg);
+        match check(&cfg, &est, BUDGET) {
+            Err(Error::Config { field, msg, .. }) => (field, msg),
+            other => panic!("expected a refusal, got {other:?} for {est:?}"),
+        }
+    }
+
+    const SPIRALS: &str = "[data]\nsource = \"spirals\"\nn = 1000\ntest_fraction = 0.2\n";
+    const TANH_BCE: &str = "activation = \"tanh\"\nloss = \"bce\"\n";
+    const ADAM: &str = "[train]\noptimizer = \"adam\"\nlr = 0.01\nbatch_size = 32\nepochs = 400\n";
+
+    fn train_config(data: &str, layers: &str, experiment: &str) -> String {
+        format!("{data}[model]\nlayers = {layers}\n{TANH_BCE}{ADAM}[experiment]\nkind = \"train\"\n{experiment}")
+    }
+
+    #[test]
+    fn oversized_nets_name_model_layers_without_overflow() {
+        let (field, msg) = refused(&train_config(SPIRALS, "[2, 100000000, 1]", ""));
+        assert_eq!(field, "model.layers");
+        assert!(msg.contains("--max-memory") && msg.contains("GB"), "{msg}");
+        let cfg = parse(&train_config(SPIRALS, "[2, 9223372036854775807, 1]", ""));
+        let est = estimated(&cfg);
+        assert_eq!(est.total(), u64::MAX);
+        let e = check(&cfg, &est, BUDGET).unwrap_err().to_string();
+        assert!(
+            e.contains("`model.layers`") && e.contains("over 18 EB"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn each_reported_abort_is_refused_by_its_key() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                train_config(
+                    "[data]\nsource = \"spirals\"\nn = 100000000000\n",
+                    "[2, 16, 1]",
+                    "",
+                ),
+                "data.n",
+            ),
+            (
+                train_config(SPIRALS, "[2, 16, 1]", "resolution = 1000000\n"),
+                "experiment.resolution",
+            ),
+            (
+                format!("{SPIRALS}[model]\nlayers = [2, 400, 400, 100]\nactivation = \"tanh\"\nloss = \"cross_entropy\"\n[experiment]\nkind = \"hessian\"\nexact = true\n"),
+                "experiment.exact",
+            ),
+            (
+                format!("{SPIRALS}[model]\nlayers = [2, 16, 1]\n{TANH_BCE}[experiment]\nkind = \"saddles\"\nstarts = 1000000000000\n"),
+                "experiment.starts",
+            ),
+            (
+                format!("{SPIRALS}[model]\nlayers = [2, 16, 1]\n{TANH_BCE}[experiment]\nkind = \"slice\"\nx = {{ range = [-1, 1], points = 100000 }}\ny = {{ range = [-1, 1], points = 100000 }}\n"),
+                "experiment.x.points",
+            ),
+            (
+                "[experiment]\nkind = \"xor\"\nperceptron_epochs = 100000000000\n".to_string(),
+                "experiment.perceptron_epochs",
+            ),
+            (
+                train_config(SPIRALS, "[2, 16, 1]", "").replace("epochs = 400", "epochs = 100000000000"),
+                "train.epochs",
+            ),
+        ];
+        for (text, key) in cases {
+            let (field, msg) = refused(&text);
+            assert_eq!(field, key, "{msg}\n{text}");
+            assert!(
+                msg.contains(&format!("lower {key}")) || msg.contains("= false"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn small_runs_pass_and_the_first_oversized_part_is_blamed() {
+        let cfg = parse(&train_config(SPIRALS, "[2, 16, 1]", ""));
+        let est = estimated(&cfg);
+        check(&cfg, &est, BUDGET).unwrap();
+        assert!(est.total() < 30_000_000, "{est:?}");
+        // Nothing alone exceeds a budget just under the total: the largest part is named.
+        let largest = est.largest().unwrap().key.to_string();
+        match check(&cfg, &est, est.total() - 1) {
+            Err(Error::Config { field, .. }) => assert_eq!(field, largest),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exact_hessian_of_1000_params_counts_p_squared() {
+        let text = format!("{SPIRALS}[model]\nlayers = [2, 250, 1]\n{TANH_BCE}[experiment]\nkind = \"hessian\"\nexact = true\n");
+        let cfg = parse(&text);
+        let p = 2 * 250 + 250 + 250 + 1;
+        assert_eq!(Net::new(&[2, 250, 1]).params(), p);
+        let est = estimated(&cfg);
+        assert!(est.total() >= 8 * p * p, "{est:?}");
+        // The exact spectrum adds H, its copy and two sets of eigenvectors over Lanczos.
+        let lanczos = estimated(&parse(&text.replace("exact = true", "exact = false")));
+        assert!(
+            est.total() - lanczos.total() >= 3 * 8 * p * p,
+            "{lanczos:?}"
+        );
+    }
+
+    #[test]
+    fn slice_estimate_grows_linearly_in_grid_points() {
+        let at = |points: usize| {
+            let text = format!("{SPIRALS}[model]\nlayers = [2, 16, 1]\n{TANH_BCE}[experiment]\nkind = \"slice\"\nx = {{ range = [-1, 1], points = {points} }}\ny = {{ range = [-1, 1], points = 10 }}\n");
+            estimated(&parse(&text)).total()
+        };
+        let (a, b, c) = (at(1000), at(2000), at(3000));
+        assert!(b > a);
+        assert_eq!(b - a, c - b);
+        assert_eq!(b - a, 1000 * 10 * SLICE_POINT_2D);
+    }
+
+    fn bundled_configs() -> Vec<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn bundled_configs_fit_in_4_gib_and_cover_their_data() {
+        let files = bundled_configs();
+        assert!(files.len() >= 19, "{files:?}");
+        for file in files {
+            let cfg = LoadedConfig::read(&file).unwrap();
+            let data = planned_data(&cfg).unwrap();
+            let est = estimate(&cfg, &data, 2).unwrap();
+            let rows = (data.n_train + data.n_test) as u64;
+            let data_bytes = rows * (data.features + data.outputs) as u64 * 8;
+            let total = est.total();
+            println!(
+                "{:<28} {:>10}",
+                file.file_name().unwrap().to_string_lossy(),
+                human(total)
+            );
+            assert!(total < 4 << 30, "{}: {}", file.display(), human(total));
+            assert!(
+                total > data_bytes,
+                "{}: {total} <= {data_bytes}",
+                file.display()
+            );
+            check(&cfg, &est, 4 << 30).unwrap();
+            // More threads never lower the estimate.
+            assert!(estimate(&cfg, &data, 8).unwrap().total() >= total);
+        }
+    }
+
+    #[test]
+    fn units_are_readable() {
+        assert_eq!(count(3_000_000), "3,000,000");
+        assert_eq!(count(12), "12");
+        assert_eq!(human(640), "640 B");
+        assert_eq!(human(1_600_000_000), "1.6 GB");
+        assert_eq!(human(u64::MAX), "over 18 EB");
+        assert_eq!(human(2 * GB / 1000), "2.0 MB");
+    }
+}
