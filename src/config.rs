@@ -571,6 +571,10 @@ fn unknown_key_at_its_line(text: &str, e: &toml::de::Error) -> Option<String> {
     None
 }
 
+/// Most optimiser steps a training run may ask for (10¹²: years at a million steps a
+/// second), so step counts never overflow.
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
+
 /// Longest run name, in bytes.
 pub const MAX_NAME_BYTES: usize = 128;
 
@@ -751,6 +755,20 @@ impl LoadedConfig {
             (None, Some(s)) => Length::Steps(s),
             (None, None) => return Err(self.err("train.epochs", "missing: give epochs (or steps)")),
         };
+        let steps_per_epoch = n.div_ceil(batch_size.unwrap_or(n).max(1)) as u64;
+        let (field, total) = match length {
+            Length::Epochs(e) => ("train.epochs", (e as u64).checked_mul(steps_per_epoch)),
+            Length::Steps(s) => ("train.steps", Some(s as u64)),
+        };
+        if total.is_none_or(|t| t > MAX_STEPS) {
+            return Err(self.err(
+                field,
+                format!(
+                    "asks for more than {MAX_STEPS} optimiser steps ({steps_per_epoch} per epoch); \
+                     that run would never finish"
+                ),
+            ));
+        }
         let d = Hyper::default();
         let hyper = Hyper {
             momentum: train.momentum.unwrap_or(d.momentum),

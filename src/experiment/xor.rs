@@ -149,6 +149,9 @@ struct Trained<S> {
     theta: Vec<S>,
 }
 
+/// Most points per axis of the single-neuron weight grid (grid³ triples are tried).
+pub const MAX_GRID: usize = 1001;
+
 /// The study's settings checked, and its model and data (the lecture's defaults when
 /// the config has no `[model]` or `[data]` table).
 pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataConfig)> {
@@ -164,8 +167,13 @@ pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataCo
     if seeds == 0 {
         return Err(cfg.err("experiment.seeds", "must be at least 1"));
     }
-    if grid < 2 {
-        return Err(cfg.err("experiment.grid", format!("must be at least 2, got {grid}")));
+    if !(2..=MAX_GRID).contains(&grid) {
+        return Err(cfg.err(
+            "experiment.grid",
+            format!(
+                "must be from 2 to {MAX_GRID} (the search tries grid³ weight triples), got {grid}"
+            ),
+        ));
     }
     if !grid_limit.is_finite() || grid_limit <= 0.0 {
         return Err(cfg.err(
