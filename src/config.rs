@@ -571,9 +571,11 @@ fn unknown_key_at_its_line(text: &str, e: &toml::de::Error) -> Option<String> {
     None
 }
 
-/// Most optimiser steps a training run may ask for (10¹²: years at a million steps a
-/// second), so step counts never overflow.
-pub const MAX_STEPS: u64 = 1_000_000_000_000;
+/// Most optimiser steps a training run may ask for: 2⁵³, below which step counts and
+/// epochs (`step / steps_per_epoch` in f64) are exact, and which no run reaches (it is
+/// centuries at a million steps a second). Larger counts are refused, so they never
+/// overflow.
+pub const MAX_STEPS: u64 = 1 << 53;
 
 /// Longest run name, in bytes.
 pub const MAX_NAME_BYTES: usize = 128;
@@ -764,7 +766,7 @@ impl LoadedConfig {
             return Err(self.err(
                 field,
                 format!(
-                    "asks for more than {MAX_STEPS} optimiser steps ({steps_per_epoch} per epoch); \
+                    "asks for more than 2^53 optimiser steps ({steps_per_epoch} per epoch); \
                      that run would never finish"
                 ),
             ));

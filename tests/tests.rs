@@ -8,6 +8,7 @@ mod derivatives;
 mod hessian;
 mod output_safety;
 mod saddles;
+mod sizes;
 mod slice;
 mod studies;
 mod weights_io;

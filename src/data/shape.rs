@@ -61,6 +61,8 @@ pub struct DataShape {
     /// Rows read before the split and the limits (train and test files together for
     /// idx/mnist); for csv an upper bound.
     pub n_read: usize,
+    /// The row counts are exact (false for csv, whose rows are bounded, not counted).
+    pub rows_exact: bool,
 }
 
 /// The shape `load(cfg, config_file, ..)` will produce, without loading the data.
@@ -81,7 +83,10 @@ pub fn data_shape(cfg: &DataConfig, config_file: &Path) -> Result<DataShape> {
         Source::BreastCancer => bundled_shape(cfg, "breast_cancer.csv.gz", BREAST_CANCER),
         Source::Csv => {
             let p = path.expect("validated: csv has a path");
-            csv_shape(cfg, &p)
+            csv_shape(cfg, &p).map(|s| DataShape {
+                rows_exact: false,
+                ..s
+            })
         }
     }
 }
@@ -102,6 +107,7 @@ fn split_shape(
         outputs,
         file_bytes,
         n_read: n,
+        rows_exact: true,
     }
 }
 
@@ -276,6 +282,7 @@ fn idx_shape(cfg: &DataConfig, dir: &Path) -> Result<DataShape> {
         outputs: 1,
         file_bytes: train_bytes.saturating_add(test_bytes),
         n_read: train.0.saturating_add(test.0),
+        rows_exact: true,
     })
 }
 

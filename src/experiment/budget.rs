@@ -407,8 +407,17 @@ impl<'a> Run<'a> {
         );
     }
 
+    /// The training plan on the planned training set. A csv's row count is only a
+    /// bound (its batch size is checked once it is read), so there the set counts as at
+    /// least one batch.
     fn train_plan(&self, train: &TrainConfig) -> Result<TrainPlan> {
-        self.cfg.train_plan(train, self.data.n_train.max(1))
+        let mut n = self.data.n_train.max(1);
+        if let (false, Some(crate::config::BatchSize::Size(b))) =
+            (self.data.rows_exact, &train.batch_size)
+        {
+            n = n.max(usize::try_from(*b).unwrap_or(1));
+        }
+        self.cfg.train_plan(train, n)
     }
 
     /// Optimiser steps, epochs and the key that sets them, for one run of `plan`.

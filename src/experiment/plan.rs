@@ -71,7 +71,8 @@ pub fn plan(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<Plan> {
             ),
         ));
     }
-    if let (true, Some(t)) = (trains, &train_cfg) {
+    // A csv's rows are counted only when it is read: its training plan is checked then.
+    if let (true, true, Some(t)) = (trains, data.rows_exact, &train_cfg) {
         cfg.train_plan(t, data.n_train)?;
     }
     let threads = opts.threads.unwrap_or_else(rayon::current_num_threads);
