@@ -196,7 +196,7 @@ pub fn lanczos<O: HvpOperator + ?Sized>(
             break;
         }
         let breakdown = kry.beta_last <= BREAKDOWN * kry.scale().max(f64::MIN_POSITIVE);
-        if !breakdown && block >= need && (m <= 64 || m % 8 == 0) {
+        if !breakdown && block >= need && (m <= 64 || m.is_multiple_of(8)) {
             let (theta, s) = tridiagonal_eigen(&kry.alpha, &kry.beta);
             let thr = tol * theta.iter().fold(1.0f64, |a, t| a.max(t.abs()));
             let ok = |i: usize| (kry.beta_last * s[(m - 1, i)]).abs() <= thr;

@@ -165,7 +165,7 @@ impl<S: Scalar> Recorder<'_, S> {
             grad_norm,
         });
         let k = self.plan.snapshot_every;
-        if k > 0 && (traj.records.len() - 1) % k == 0 {
+        if k > 0 && (traj.records.len() - 1).is_multiple_of(k) {
             traj.snapshots.push(Snapshot {
                 step,
                 theta: theta.to_vec(),
