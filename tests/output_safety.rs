@@ -266,3 +266,36 @@ fn an_unknown_key_in_a_tagged_table_is_reported_at_its_own_line() {
     let o = losscape(&["run", cfg.to_str().unwrap(), "--out", "/nonexistent/x"]);
     assert_refused(&o, &[&format!("line {line}"), "bogus_key"]);
 }
+
+#[test]
+fn a_full_disk_leaves_no_half_folder() {
+    // RLIMIT_FSIZE makes every write past 20 kB fail with EFBIG, as a full disk would
+    // (SIGXFSZ ignored, so the write returns the error instead of killing the run).
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write(tmp.path(), "exp.toml", TRAIN);
+    let out = tmp.path().join("out");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_losscape"));
+    cmd.args(["run", cfg.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out);
+    // SAFETY: signal and setrlimit are async-signal-safe; nothing else runs here.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: 20_000,
+                rlim_max: 20_000,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let o = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "an output failure: {stderr}");
+    assert!(stderr.contains("writing"), "{stderr}");
+    assert!(!out.exists(), "a failed run left {:?}", snapshot(tmp.path()).keys());
+}
