@@ -16,6 +16,7 @@ pub mod landscape;
 pub mod machine;
 pub mod nn;
 pub mod objective;
+pub mod oom;
 pub mod optim;
 pub mod plot;
 pub mod progress;

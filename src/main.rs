@@ -8,6 +8,10 @@ use losscape::{check, templates, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// A failed allocation exits with status 2 and a message instead of aborting.
+#[global_allocator]
+static ALLOC: losscape::oom::ExitOnOom = losscape::oom::ExitOnOom;
+
 #[derive(Parser)]
 #[command(
     name = "losscape",

@@ -297,5 +297,9 @@ fn a_full_disk_leaves_no_half_folder() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "an output failure: {stderr}");
     assert!(stderr.contains("writing"), "{stderr}");
-    assert!(!out.exists(), "a failed run left {:?}", snapshot(tmp.path()).keys());
+    assert!(
+        !out.exists(),
+        "a failed run left {:?}",
+        snapshot(tmp.path()).keys()
+    );
 }

@@ -552,8 +552,17 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// A decision-region grid: points, outputs and colours.
+    /// A decision-region grid: points, outputs and colours, and the forward pass's
+    /// workspace (`figures::predict`: PREDICT_CHUNKS chunks of rows).
     fn add_regions(&self, est: &mut Estimate, resolution: usize) {
+        let points = mul(&[n64(resolution.max(2)), n64(resolution.max(2))]);
+        let chunk = self.net.chunk_rows();
+        let rows = mul(&[n64(crate::experiment::figures::PREDICT_CHUNKS), chunk]).min(points);
+        est.add(
+            "model.layers",
+            format!("prediction workspace: {} rows", count(rows)),
+            mul(&[self.net.workspace_values() / chunk, rows, self.scalar]),
+        );
         let n = n64(resolution.max(2));
         let per_point = sum(&[36, mul(&[8, self.net.outputs()])]);
         est.add(

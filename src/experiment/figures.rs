@@ -12,11 +12,16 @@ use crate::plot::{self, Curves, RegionValues, Regions, Series};
 use crate::scalar::Scalar;
 use std::path::Path;
 
+/// [`predict`] evaluates this many chunks' rows ([`crate::nn::chunked::chunk_rows`]) at once.
+pub const PREDICT_CHUNKS: usize = 4;
+
 /// Model outputs (m × K) for the rows of `x` (m × d, f64), computed in blocks.
 pub fn predict<S: Scalar>(mlp: &Mlp, theta: &[S], x: &[f64], m: usize) -> Vec<f64> {
     let d = mlp.layout.input_width();
     let k = mlp.layout.output_width();
-    let block = 1024;
+    // Four chunks' worth of rows (1024 for nets up to 512 wide), never more than asked:
+    // the workspace of a very wide net stays as small as a chunk pool's.
+    let block = (PREDICT_CHUNKS * crate::nn::chunked::chunk_rows(mlp)).min(m.max(1));
     let mut ws = Workspace::new(&mlp.layout, block);
     let mut out = Vec::with_capacity(m * k);
     let mut buf = Vec::with_capacity(block * d);
