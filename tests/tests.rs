@@ -6,6 +6,8 @@ mod common;
 mod configs;
 mod derivatives;
 mod hessian;
+mod hostile_input;
+mod parsers;
 mod saddles;
 mod slice;
 mod studies;
