@@ -112,25 +112,21 @@ fn length_error(path: &Path, what: &str, expected: u64, found: Option<u64>) -> E
     Error::data(path, None, msg)
 }
 
-/// How an IDX file's bytes arrive: raw (with the file's length, known before reading)
-/// or decompressed from gzip.
-enum Source<R: Read> {
-    Raw(R, u64),
-    Gz(CappedGz<R>),
-}
-
-impl<R: Read> Source<R> {
-    /// `compressed` as raw bytes of length `len`, or as gzip when `gz`.
-    fn new(compressed: R, len: u64, gz: bool) -> Self {
-        if gz {
-            Source::Gz(CappedGz::new(
-                compressed,
-                16 + DATA_LIMIT + 1,
-                "the 1 GiB cap on IDX data",
-            ))
-        } else {
-            Source::Raw(compressed, len)
-        }
+/// The IDX bytes in `compressed` (`len` bytes long): raw, or gzip decompressed up to
+/// the largest file we read when `gz`. Returns the reader and, when raw, its length.
+fn source<'a, R: Read + 'a>(
+    compressed: R,
+    len: u64,
+    gz: bool,
+) -> (Box<dyn Read + 'a>, Option<u64>) {
+    if gz {
+        let cap = 16 + DATA_LIMIT + 1;
+        (
+            Box::new(CappedGz::new(compressed, cap, "the 1 GiB cap on IDX data")),
+            None,
+        )
+    } else {
+        (Box::new(compressed), Some(len))
     }
 }
 
@@ -169,17 +165,18 @@ fn body_len(path: &Path, kind: &Kind, dims: &[usize]) -> Result<u64> {
         .ok_or_else(|| Error::data(path, None, "image count overflows"))
 }
 
-/// One IDX file from `source`: (dims, body). `path` names it in errors.
+/// One IDX file from `reader` (`raw_len` bytes long when not compressed): (dims, body).
+/// `path` names it in errors.
 ///
 /// Reads are capped by the header: a raw file whose length disagrees with it is refused
 /// before its body is read; a gzip stream is decompressed to at most the declared size
 /// plus one byte. A body over [`DATA_LIMIT`] is refused from the header alone.
-fn read_idx<R: Read>(path: &Path, source: Source<R>, kind: &Kind) -> Result<(Vec<usize>, Vec<u8>)> {
+fn read_idx(
+    path: &Path,
+    (mut reader, raw_len): (Box<dyn Read + '_>, Option<u64>),
+    kind: &Kind,
+) -> Result<(Vec<usize>, Vec<u8>)> {
     let head_len = 4 * (1 + kind.ndims) as u64;
-    let (mut reader, raw_len): (Box<dyn Read + '_>, Option<u64>) = match source {
-        Source::Raw(r, len) => (Box::new(r), Some(len)),
-        Source::Gz(r) => (Box::new(r), None),
-    };
     let head = read::read_up_to(&mut reader, path, head_len)?;
     let dims = header(path, &head, kind.magic, kind.ndims)?;
     let expected = body_len(path, kind, &dims)?;
@@ -214,7 +211,7 @@ fn read_file(path: &Path, kind: &Kind) -> Result<(Vec<usize>, Vec<u8>)> {
     let file = read::open_input(path)?;
     let len = read::input_len(path, &file)?;
     let gz = path.extension().is_some_and(|e| e == "gz");
-    read_idx(path, Source::new(BufReader::new(file), len, gz), kind)
+    read_idx(path, source(BufReader::new(file), len, gz), kind)
 }
 
 /// Read an images file: (pixels, n, rows, cols).
@@ -235,14 +232,14 @@ pub fn images_from_bytes(
     bytes: &[u8],
     gz: bool,
 ) -> Result<(Vec<u8>, usize, usize, usize)> {
-    let (dims, pixels) = read_idx(path, Source::new(bytes, bytes.len() as u64, gz), &IMAGES)?;
+    let (dims, pixels) = read_idx(path, source(bytes, bytes.len() as u64, gz), &IMAGES)?;
     Ok((pixels, dims[0], dims[1], dims[2]))
 }
 
 /// [`read_labels`] from the bytes of a file, gzip-compressed when `gz`; `path` only
 /// names the file in errors.
 pub fn labels_from_bytes(path: &Path, bytes: &[u8], gz: bool) -> Result<Vec<u8>> {
-    Ok(read_idx(path, Source::new(bytes, bytes.len() as u64, gz), &LABELS)?.1)
+    Ok(read_idx(path, source(bytes, bytes.len() as u64, gz), &LABELS)?.1)
 }
 
 /// Find `<prefix>-<kind>-idx<k>-ubyte` in `dir`: raw or `.gz`, dashed or dotted.
