@@ -5,7 +5,8 @@
 # rebuild anything. libFuzzer's new inputs go to /tmp/losscape-fuzz/corpus/<target> so
 # the committed seeds stay small. Logs: /tmp/losscape-fuzz/<target>.log and
 # /tmp/losscape-fuzz/summary.log; crashes: fuzz/artifacts/<target>/.
-# Usage: fuzz/run_all.sh [target...]   (default: all five)
+# Usage: fuzz/run_all.sh [target...]   (default: all five; NO_BUILD=1 runs the binaries
+# already built)
 set -u
 cd "$(dirname "$0")"
 SECONDS_EACH="${SECONDS_EACH:-1200}"
@@ -13,8 +14,10 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(config csv idx weights npy)
 logs=/tmp/losscape-fuzz
 mkdir -p "$logs"
-cargo +nightly fuzz build -O >"$logs/build.log" 2>&1 || {
-    echo "build failed: see $logs/build.log"; exit 1; }
+if [ -z "${NO_BUILD:-}" ]; then
+    cargo +nightly fuzz build -O >"$logs/build.log" 2>&1 || {
+        echo "build failed: see $logs/build.log"; exit 1; }
+fi
 bin_dir=target/x86_64-unknown-linux-gnu/release
 for t in "${targets[@]}"; do
     mkdir -p "$logs/corpus/$t" "artifacts/$t"
