@@ -18,7 +18,7 @@ use ndarray::Array2;
 
 use crate::data::{Dataset, Labels};
 use crate::error::{Error, Result};
-use crate::io::read::{self, CappedGz, DATA_LIMIT};
+use crate::io::read::{self, DATA_LIMIT};
 
 pub const IMAGES_MAGIC: u32 = 0x0803;
 pub const LABELS_MAGIC: u32 = 0x0801;
@@ -122,7 +122,11 @@ fn source<'a, R: Read + 'a>(
     if gz {
         let cap = 16 + DATA_LIMIT + 1;
         (
-            Box::new(CappedGz::new(compressed, cap, "the 1 GiB cap on IDX data")),
+            Box::new(read::gunzip_capped(
+                compressed,
+                cap,
+                "the 1 GiB cap on IDX data",
+            )),
             None,
         )
     } else {

@@ -144,27 +144,28 @@ pub fn read_up_to(reader: &mut impl Read, path: &Path, n: u64) -> Result<Vec<u8>
     Ok(bytes)
 }
 
-/// A gzip stream (one or more members) decompressed up to `cap` bytes.
-///
-/// Reading past `cap` bytes of output fails with an `InvalidData` error that names the
-/// cap and `what` it protects (the decoder never produces more than `cap + 1` bytes); a
-/// corrupt stream fails with the decoder's message through [`quote`]. Wrap the error
-/// with [`Error::io`] and the file's path.
-pub struct CappedGz<R: Read> {
-    decoder: MultiGzDecoder<R>,
+/// A reader that yields at most `cap` bytes of `inner` and fails, instead of stopping
+/// silently, when `inner` holds more: it reads one byte past `cap` to tell, never more.
+/// The error (`InvalidData`) names the cap and `what` it protects; wrap it with
+/// [`Error::io`] and the file's path.
+pub struct Capped<R: Read> {
+    inner: R,
     left: u64,
     cap: u64,
+    /// What holds more than the cap: "the file" or "gzip data decompresses to".
+    subject: &'static str,
     what: &'static str,
 }
 
-impl<R: Read> CappedGz<R> {
-    /// Decompress `compressed`, failing past `cap` output bytes; `what` says in the error
-    /// where the cap comes from (e.g. "the size its IDX header declares").
-    pub fn new(compressed: R, cap: u64, what: &'static str) -> Self {
-        CappedGz {
-            decoder: MultiGzDecoder::new(compressed),
+impl<R: Read> Capped<R> {
+    /// At most `cap` bytes of `inner`; `what` says in the error where the cap comes from
+    /// (e.g. "the 1 GiB cap on CSV data").
+    pub fn new(inner: R, cap: u64, what: &'static str) -> Self {
+        Capped {
+            inner,
             left: cap,
             cap,
+            subject: "the file holds",
             what,
         }
     }
@@ -173,7 +174,8 @@ impl<R: Read> CappedGz<R> {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
-                "gzip data decompresses to more than {} ({})",
+                "{} more than {} ({})",
+                self.subject,
                 size_text(self.cap),
                 self.what
             ),
@@ -181,55 +183,71 @@ impl<R: Read> CappedGz<R> {
     }
 }
 
-/// The decoder's error with its text made safe for a message.
-fn clean_gz_error(e: io::Error) -> io::Error {
-    io::Error::new(
-        e.kind(),
-        format!("not a valid gzip stream: {}", quote(&e.to_string())),
-    )
-}
-
-impl<R: Read> Read for CappedGz<R> {
+impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
         if self.left == 0 {
             let mut probe = [0u8; 1];
-            return match self.decoder.read(&mut probe) {
-                Ok(0) => Ok(0),
-                Ok(_) => Err(self.over_cap()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
-                Err(e) => Err(clean_gz_error(e)),
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(self.over_cap()),
             };
         }
         let n = buf
             .len()
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        match self.decoder.read(&mut buf[..n]) {
-            Ok(got) => {
-                self.left -= got as u64;
-                Ok(got)
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
-            Err(e) => Err(clean_gz_error(e)),
-        }
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
     }
 }
 
-/// Open `path` for streaming: through a [`CappedGz`] of `cap` bytes when its name ends in
-/// `.gz`, else the raw file, which is refused up front when it is over `cap` bytes.
+/// A gzip decoder (one or more members) whose errors carry the decoder's text through
+/// [`quote`], so a corrupt stream cannot put NUL or escape bytes into a message.
+pub struct CleanGz<R: Read>(MultiGzDecoder<R>);
+
+impl<R: Read> Read for CleanGz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(
+                    e.kind(),
+                    format!("not a valid gzip stream: {}", quote(&e.to_string())),
+                )
+            }
+        })
+    }
+}
+
+/// The gzip stream `compressed` decompressed up to `cap` bytes: the decoder never
+/// produces more than `cap + 1` bytes, and reading past `cap` fails with "gzip data
+/// decompresses to more than <cap> (<what>)"; a corrupt stream fails with the
+/// decoder's message through [`quote`].
+pub fn gunzip_capped<R: Read>(compressed: R, cap: u64, what: &'static str) -> Capped<CleanGz<R>> {
+    Capped {
+        subject: "gzip data decompresses to",
+        ..Capped::new(CleanGz(MultiGzDecoder::new(compressed)), cap, what)
+    }
+}
+
+/// Open `path` for streaming: through [`gunzip_capped`] with `cap` when its name ends in
+/// `.gz`, else the raw file, refused up front when it is over `cap` bytes and read
+/// through [`Capped`] (a file that grows past `cap` while read fails, never cut short).
 /// `what` names the cap in errors (e.g. "the 1 GiB cap on CSV data").
 pub fn open_maybe_gz(path: &Path, cap: u64, what: &'static str) -> Result<Box<dyn Read>> {
     let file = open_input(path)?;
     if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(CappedGz::new(BufReader::new(file), cap, what)))
+        Ok(Box::new(gunzip_capped(BufReader::new(file), cap, what)))
     } else {
         let len = input_len(path, &file)?;
         if len > cap {
             return Err(too_large(path, len, cap));
         }
-        Ok(Box::new(file.take(cap)))
+        Ok(Box::new(Capped::new(file, cap, what)))
     }
 }
 
@@ -315,7 +333,7 @@ mod tests {
     fn gzip_decode_stops_one_byte_past_the_cap() {
         let bomb = gz(&vec![0u8; 16 << 20]);
         assert!(bomb.len() < 100_000);
-        let mut r = CappedGz::new(&bomb[..], 1000, "a test cap");
+        let mut r = gunzip_capped(&bomb[..], 1000, "a test cap");
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
         assert!(out.len() <= 1000, "{}", out.len());
@@ -324,7 +342,7 @@ mod tests {
             "gzip data decompresses to more than 1000 bytes (a test cap)"
         );
         let mut exact = Vec::new();
-        CappedGz::new(&gz(b"hello")[..], 5, "cap")
+        gunzip_capped(&gz(b"hello")[..], 5, "cap")
             .read_to_end(&mut exact)
             .unwrap();
         assert_eq!(exact, b"hello");
@@ -336,16 +354,31 @@ mod tests {
         bytes.truncate(bytes.len() / 2);
         bytes.extend_from_slice(b"\0\x1b[2J\0");
         let mut out = Vec::new();
-        let e = CappedGz::new(&bytes[..], 1 << 20, "cap")
+        let e = gunzip_capped(&bytes[..], 1 << 20, "cap")
             .read_to_end(&mut out)
             .unwrap_err();
         let m = e.to_string();
         assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
         let mut out = Vec::new();
-        let e = CappedGz::new(&b"\x1f\x8b\x08\0garbage\0\x1b"[..], 1 << 20, "cap")
+        let e = gunzip_capped(&b"\x1f\x8b\x08\0garbage\0\x1b"[..], 1 << 20, "cap")
             .read_to_end(&mut out)
             .unwrap_err();
         assert!(!e.to_string().chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn capped_raw_reader_fails_past_the_cap() {
+        let mut out = Vec::new();
+        let e = Capped::new(&[1u8; 10][..], 9, "cap")
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert_eq!(e.to_string(), "the file holds more than 9 bytes (cap)");
+        assert_eq!(out.len(), 9);
+        let mut out = Vec::new();
+        Capped::new(&[1u8; 10][..], 10, "cap")
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out.len(), 10);
     }
 
     #[test]
