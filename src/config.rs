@@ -584,7 +584,7 @@ pub const MAX_NAME_BYTES: usize = 128;
 /// component: not empty, `.` or `..`, no `/` or `\\`, no control characters, at most
 /// [`MAX_NAME_BYTES`] bytes. The message says what is wrong (the name quoted, escaped).
 pub fn check_run_name(name: &str) -> std::result::Result<(), String> {
-    let shown = crate::error::quote(name);
+    let shown = format!("\"{}\"", crate::error::quote(name));
     let why = if name.is_empty() {
         "is empty".to_string()
     } else if name == "." || name == ".." {

@@ -4,6 +4,10 @@
 //! file and the field, line or tensor at fault, so the binary can print it as one
 //! paragraph and exit with status 2. `Output` is the only variant that is not the user's
 //! input: a figure or file that could not be written (exit status 1).
+//!
+//! User content (CSV cells, column names, header text, tensor names, decoder messages)
+//! reaches a message only through [`quote`], so a hostile file cannot make a message
+//! long or write control bytes to the terminal.
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +78,7 @@ impl Error {
         }
     }
 
+    /// A weights error; `tensor` is the file's own name for it, shown through [`quote`].
     pub fn weights(
         file: impl AsRef<Path>,
         tensor: impl Into<String>,
@@ -81,7 +86,7 @@ impl Error {
     ) -> Self {
         Error::Weights {
             file: file.as_ref().to_path_buf(),
-            tensor: tensor.into(),
+            tensor: quote(&tensor.into()),
             msg: msg.into(),
         }
     }
@@ -115,22 +120,71 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// User content for an error message: at most 80 characters (cut with `…`), control
-/// characters escaped (`\x1b`, `\n`), wrapped in double quotes.
+/// Longest piece of user content a message shows, in characters, before [`quote`]'s `…`.
+pub const QUOTE_CHARS: usize = 80;
+
+/// User content made safe to put into a message: at most [`QUOTE_CHARS`] characters
+/// (escapes included), followed by `…` when the content was cut; control characters and
+/// the invisible bidirectional/zero-width formatting characters are escaped as `\x1b`,
+/// `\n`, `\u{202e}`, so the result holds no byte that a terminal acts on. No delimiters
+/// are added: callers write the backticks they want around it.
 pub fn quote(s: &str) -> String {
-    const MAX: usize = 80;
-    let mut out = String::from("\"");
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX {
+    let mut out = String::new();
+    let mut shown = 0usize;
+    for c in s.chars() {
+        let piece = match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if (c as u32) < 0x80 && c.is_control() => format!("\\x{:02x}", c as u32),
+            c if c.is_control() || is_invisible_format(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        };
+        let width = piece.chars().count();
+        if shown + width > QUOTE_CHARS {
             out.push('…');
-            break;
+            return out;
         }
-        if c.is_control() || c == '"' || c == '\\' {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        shown += width;
+        out.push_str(&piece);
     }
-    out.push('"');
     out
+}
+
+/// Zero-width and bidirectional-override characters (Unicode `Cf`) that can make a
+/// message display differently from what it holds.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_keeps_plain_text() {
+        assert_eq!(quote("sepal length (cm)"), "sepal length (cm)");
+        assert_eq!(quote(""), "");
+    }
+
+    #[test]
+    fn quote_escapes_control_and_format_characters() {
+        assert_eq!(quote("a\u{1b}[31mb\0\n"), "a\\x1b[31mb\\x00\\n");
+        assert_eq!(quote("x\u{202e}y\u{85}"), "x\\u{202e}y\\u{85}");
+    }
+
+    #[test]
+    fn quote_cuts_long_content() {
+        let q = quote(&"é".repeat(200_000));
+        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
+        assert!(q.ends_with('…'));
+        let q = quote(&"\u{1b}".repeat(100));
+        assert!(
+            q.chars().count() <= QUOTE_CHARS + 1 && q.ends_with('…'),
+            "{q}"
+        );
+        assert!(!q.chars().any(|c| c.is_control()));
+        assert_eq!(quote(&"a".repeat(QUOTE_CHARS)), "a".repeat(QUOTE_CHARS));
+    }
 }

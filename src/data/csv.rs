@@ -3,11 +3,14 @@
 //! Every column not named as a target is a feature, in header order. Fields may be
 //! wrapped in double quotes (`""` escapes a quote inside); blank lines are skipped;
 //! `\r\n` endings are accepted; a path ending in `.gz` is decompressed on the fly.
+//! Only regular files are read, and at most [`DATA_LIMIT`] (1 GiB) of text, raw or
+//! decompressed. The header is parsed in time linear in its columns. Cells and names
+//! reach messages only through [`quote`] (short, no control characters).
 //! Targets become class labels (`Labels::Classes`, n_classes = max label + 1) or real
 //! values (`Labels::Values`, n × k): see [`read_csv`]. Errors name the file and the
 //! 1-based line, and the column where one is at fault.
 
-use std::fs::File;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -15,7 +18,8 @@ use ndarray::Array2;
 
 use crate::data::config::Task;
 use crate::data::{Dataset, Labels};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
+use crate::io::read::{self, DATA_LIMIT};
 
 /// Split one line into trimmed fields, honouring double quotes.
 fn split_fields(line: &str) -> std::result::Result<Vec<String>, String> {
@@ -48,7 +52,8 @@ fn split_fields(line: &str) -> std::result::Result<Vec<String>, String> {
                 None | Some(',') => {}
                 Some(c) => {
                     return Err(format!(
-                        "unexpected `{c}` after closing quote in field {}",
+                        "unexpected `{}` after closing quote in field {}",
+                        quote(&c.to_string()),
                         fields.len() + 1
                     ))
                 }
@@ -70,24 +75,12 @@ fn split_fields(line: &str) -> std::result::Result<Vec<String>, String> {
     }
 }
 
-/// Open `path`, through a gzip decoder when it ends in `.gz`.
-pub(crate) fn open_maybe_gz(path: &Path) -> Result<Box<dyn Read>> {
-    let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(
-            f,
-        ))))
-    } else {
-        Ok(Box::new(f))
-    }
-}
-
 /// `names` joined for a message, cut after 20.
 fn list(names: &[String]) -> String {
     let mut s = names
         .iter()
         .take(20)
-        .map(String::as_str)
+        .map(|n| quote(n))
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > 20 {
@@ -108,8 +101,21 @@ pub fn read_csv(
     task: Option<Task>,
     labels_required: bool,
 ) -> Result<Dataset> {
+    let reader = read::open_maybe_gz(path, DATA_LIMIT, "the 1 GiB cap on CSV data")?;
+    parse_csv(path, reader, target, task, labels_required)
+}
+
+/// [`read_csv`] from the text in `reader` (already decompressed); `path` only names the
+/// file in errors.
+pub fn parse_csv(
+    path: &Path,
+    reader: impl Read,
+    target: &[&str],
+    task: Option<Task>,
+    labels_required: bool,
+) -> Result<Dataset> {
     let err = |line: Option<usize>, msg: String| Error::data(path, line, msg);
-    let mut reader = BufReader::new(open_maybe_gz(path)?);
+    let mut reader = BufReader::new(reader);
     let mut buf = Vec::new();
     let mut line_no = 0usize;
     let mut header: Option<(Vec<String>, Vec<usize>, Vec<usize>)> = None; // names, feature cols, target cols
@@ -152,17 +158,21 @@ pub fn read_csv(
                 let shown = if field.is_empty() {
                     "an empty field".to_string()
                 } else {
-                    format!("`{field}`")
+                    format!("`{}`", quote(field))
                 };
                 err(
                     Some(line_no),
-                    format!("column `{name}`: {shown} is not a number"),
+                    format!("column `{}`: {shown} is not a number", quote(name)),
                 )
             })?;
             if !v.is_finite() {
                 return Err(err(
                     Some(line_no),
-                    format!("column `{name}`: `{field}` is not a finite number"),
+                    format!(
+                        "column `{}`: `{}` is not a finite number",
+                        quote(name),
+                        quote(field)
+                    ),
                 ));
             }
             row.push(v);
@@ -201,7 +211,7 @@ pub fn read_csv(
             None,
             format!(
                 "class labels need one target column, got {k}: {}",
-                target.join(", ")
+                quote(&target.join(", "))
             ),
         ));
     }
@@ -217,7 +227,7 @@ pub fn read_csv(
                 Some(line),
                 format!(
                     "column `{}`: {v} is not a class label (a non-negative integer){why}",
-                    target[0]
+                    quote(target[0])
                 ),
             ));
         }
@@ -230,36 +240,46 @@ pub fn read_csv(
     })
 }
 
-/// Column names, feature column indices, target column indices (in `target` order).
+/// Column names, feature column indices, target column indices (in `target` order),
+/// found in time linear in the number of columns.
 #[allow(clippy::type_complexity)]
 fn parse_header(
     names: Vec<String>,
     target: &[&str],
 ) -> std::result::Result<(Vec<String>, Vec<usize>, Vec<usize>), String> {
+    let mut column_of: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             return Err(format!("header: column {} has no name", i + 1));
         }
-        if names[..i].contains(name) {
-            return Err(format!("header: column name `{name}` appears twice"));
+        if column_of.insert(name.as_str(), i).is_some() {
+            return Err(format!(
+                "header: column name `{}` appears twice",
+                quote(name)
+            ));
         }
     }
     let mut tcols = Vec::with_capacity(target.len());
-    for (j, want) in target.iter().enumerate() {
-        if target[..j].contains(want) {
-            return Err(format!("target column `{want}` is listed twice"));
+    let mut listed = HashSet::with_capacity(target.len());
+    for want in target {
+        if !listed.insert(*want) {
+            return Err(format!("target column `{}` is listed twice", quote(want)));
         }
-        match names.iter().position(|n| n == want) {
-            Some(c) => tcols.push(c),
+        match column_of.get(want) {
+            Some(&c) => tcols.push(c),
             None => {
                 return Err(format!(
-                    "missing target column `{want}`; the header has: {}",
+                    "missing target column `{}`; the header has: {}",
+                    quote(want),
                     list(&names)
                 ))
             }
         }
     }
-    let feat: Vec<usize> = (0..names.len()).filter(|c| !tcols.contains(c)).collect();
+    let is_target: HashSet<usize> = tcols.iter().copied().collect();
+    let feat: Vec<usize> = (0..names.len())
+        .filter(|c| !is_target.contains(c))
+        .collect();
     if feat.is_empty() {
         return Err("no feature columns: every column is a target".into());
     }
@@ -316,7 +336,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let p = dir.path().join("a.csv.gz");
         let mut enc = flate2::write::GzEncoder::new(
-            File::create(&p).unwrap(),
+            std::fs::File::create(&p).unwrap(),
             flate2::Compression::default(),
         );
         enc.write_all(b"x,label\n0.25,1\n0.75,0\n").unwrap();

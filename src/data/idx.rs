@@ -6,15 +6,19 @@
 //! n × (rows·cols) matrix, row-major per image. A folder holds the official split:
 //! `train-*` (training) and `t10k-*` (test); the dotted spelling `train-images.idx3-ubyte`
 //! is accepted too.
+//!
+//! Reads are capped by the header: a raw file must be exactly as long as its header
+//! says (checked before its body is read), a `.gz` file is decompressed to at most the
+//! declared size plus one byte, and bodies over 1 GiB are refused from the header.
 
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
 
-use crate::data::csv::open_maybe_gz;
 use crate::data::{Dataset, Labels};
 use crate::error::{Error, Result};
+use crate::io::read::{self, DATA_LIMIT};
 
 pub const IMAGES_MAGIC: u32 = 0x0803;
 pub const LABELS_MAGIC: u32 = 0x0801;
@@ -66,14 +70,6 @@ impl IdxSet {
     }
 }
 
-fn read_all(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open_maybe_gz(path)?
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    Ok(bytes)
-}
-
 /// Check the magic number and read `ndims` big-endian u32 dimensions.
 fn header(path: &Path, bytes: &[u8], magic: u32, ndims: usize) -> Result<Vec<usize>> {
     let need = 4 * (1 + ndims);
@@ -101,35 +97,67 @@ fn header(path: &Path, bytes: &[u8], magic: u32, ndims: usize) -> Result<Vec<usi
     Ok((1..=ndims).map(|i| word(i) as usize).collect())
 }
 
-fn check_len(path: &Path, what: &str, body: &[u8], expected: usize) -> Result<()> {
-    if body.len() < expected {
-        return Err(Error::data(
-            path,
-            None,
-            format!(
-                "truncated: expected {expected} bytes of {what}, found {}",
-                body.len()
-            ),
-        ));
-    }
-    if body.len() > expected {
-        return Err(Error::data(
-            path,
-            None,
-            format!(
-                "expected {expected} bytes of {what}, found {} (extra bytes at the end)",
-                body.len()
-            ),
-        ));
-    }
-    Ok(())
+/// The error for a body of `found` bytes where the header declares `expected`;
+/// `found = None` means "more than `expected`" (the read stopped one byte past it).
+fn length_error(path: &Path, what: &str, expected: u64, found: Option<u64>) -> Error {
+    let msg = match found {
+        Some(found) if found < expected => {
+            format!("truncated: expected {expected} bytes of {what}, found {found}")
+        }
+        Some(found) => {
+            format!("expected {expected} bytes of {what}, found {found} (extra bytes at the end)")
+        }
+        None => format!("expected {expected} bytes of {what}, found more (extra bytes at the end)"),
+    };
+    Error::data(path, None, msg)
 }
 
-/// Read an images file: (pixels, n, rows, cols).
-pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize, usize, usize)> {
-    let mut bytes = read_all(path)?;
-    let dims = header(path, &bytes, IMAGES_MAGIC, 3)?;
-    let (n, rows, cols) = (dims[0], dims[1], dims[2]);
+/// The IDX bytes in `compressed` (`len` bytes long): raw, or gzip decompressed up to
+/// the largest file we read when `gz`. Returns the reader and, when raw, its length.
+fn source<'a, R: Read + 'a>(
+    compressed: R,
+    len: u64,
+    gz: bool,
+) -> (Box<dyn Read + 'a>, Option<u64>) {
+    if gz {
+        let cap = 16 + DATA_LIMIT + 1;
+        (
+            Box::new(read::gunzip_capped(
+                compressed,
+                cap,
+                "the 1 GiB cap on IDX data",
+            )),
+            None,
+        )
+    } else {
+        (Box::new(compressed), Some(len))
+    }
+}
+
+/// Which IDX file: magic number, number of dimensions, what the body holds.
+struct Kind {
+    magic: u32,
+    ndims: usize,
+    what: &'static str,
+}
+
+const IMAGES: Kind = Kind {
+    magic: IMAGES_MAGIC,
+    ndims: 3,
+    what: "pixel data",
+};
+const LABELS: Kind = Kind {
+    magic: LABELS_MAGIC,
+    ndims: 1,
+    what: "label data",
+};
+
+/// Bytes of body that `dims` declare for `kind`.
+fn body_len(path: &Path, kind: &Kind, dims: &[usize]) -> Result<u64> {
+    if kind.ndims == 1 {
+        return Ok(dims[0] as u64);
+    }
+    let (n, rows, cols) = (dims[0] as u64, dims[1] as u64, dims[2] as u64);
     if rows == 0 || cols == 0 {
         return Err(Error::data(
             path,
@@ -137,21 +165,85 @@ pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize, usize, usize)> {
             format!("image size {rows}×{cols} is empty"),
         ));
     }
-    let expected = n
-        .checked_mul(rows * cols)
-        .ok_or_else(|| Error::data(path, None, "image count overflows"))?;
-    check_len(path, "pixel data", &bytes[16..], expected)?;
-    bytes.drain(..16);
-    Ok((bytes, n, rows, cols))
+    n.checked_mul(rows * cols)
+        .ok_or_else(|| Error::data(path, None, "image count overflows"))
+}
+
+/// One IDX file from `reader` (`raw_len` bytes long when not compressed): (dims, body).
+/// `path` names it in errors.
+///
+/// Reads are capped by the header: a raw file whose length disagrees with it is refused
+/// before its body is read; a gzip stream is decompressed to at most the declared size
+/// plus one byte. A body over [`DATA_LIMIT`] is refused from the header alone.
+fn read_idx(
+    path: &Path,
+    (mut reader, raw_len): (Box<dyn Read + '_>, Option<u64>),
+    kind: &Kind,
+) -> Result<(Vec<usize>, Vec<u8>)> {
+    let head_len = 4 * (1 + kind.ndims) as u64;
+    let head = read::read_up_to(&mut reader, path, head_len)?;
+    let dims = header(path, &head, kind.magic, kind.ndims)?;
+    let expected = body_len(path, kind, &dims)?;
+    if expected > DATA_LIMIT {
+        return Err(Error::data(
+            path,
+            None,
+            format!(
+                "the header declares {expected} bytes of {}, more than the {} losscape reads from an IDX file",
+                kind.what,
+                read::size_text(DATA_LIMIT)
+            ),
+        ));
+    }
+    if let Some(len) = raw_len {
+        let found = len.saturating_sub(head_len);
+        if found != expected {
+            return Err(length_error(path, kind.what, expected, Some(found)));
+        }
+    }
+    let body = read::read_up_to(&mut reader, path, expected + 1)?;
+    let found = body.len() as u64;
+    if found != expected {
+        let found = (found < expected).then_some(found);
+        return Err(length_error(path, kind.what, expected, found));
+    }
+    Ok((dims, body))
+}
+
+/// Open `path` (raw, or gzip when its name ends in `.gz`) and read it as `kind`.
+fn read_file(path: &Path, kind: &Kind) -> Result<(Vec<usize>, Vec<u8>)> {
+    let file = read::open_input(path)?;
+    let len = read::input_len(path, &file)?;
+    let gz = path.extension().is_some_and(|e| e == "gz");
+    read_idx(path, source(BufReader::new(file), len, gz), kind)
+}
+
+/// Read an images file: (pixels, n, rows, cols).
+pub fn read_images(path: &Path) -> Result<(Vec<u8>, usize, usize, usize)> {
+    let (dims, pixels) = read_file(path, &IMAGES)?;
+    Ok((pixels, dims[0], dims[1], dims[2]))
 }
 
 /// Read a labels file.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = read_all(path)?;
-    let n = header(path, &bytes, LABELS_MAGIC, 1)?[0];
-    check_len(path, "label data", &bytes[8..], n)?;
-    bytes.drain(..8);
-    Ok(bytes)
+    Ok(read_file(path, &LABELS)?.1)
+}
+
+/// [`read_images`] from the bytes of a file, gzip-compressed when `gz`; `path` only
+/// names the file in errors.
+pub fn images_from_bytes(
+    path: &Path,
+    bytes: &[u8],
+    gz: bool,
+) -> Result<(Vec<u8>, usize, usize, usize)> {
+    let (dims, pixels) = read_idx(path, source(bytes, bytes.len() as u64, gz), &IMAGES)?;
+    Ok((pixels, dims[0], dims[1], dims[2]))
+}
+
+/// [`read_labels`] from the bytes of a file, gzip-compressed when `gz`; `path` only
+/// names the file in errors.
+pub fn labels_from_bytes(path: &Path, bytes: &[u8], gz: bool) -> Result<Vec<u8>> {
+    Ok(read_idx(path, source(bytes, bytes.len() as u64, gz), &LABELS)?.1)
 }
 
 /// Find `<prefix>-<kind>-idx<k>-ubyte` in `dir`: raw or `.gz`, dashed or dotted.

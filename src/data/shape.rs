@@ -25,11 +25,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::data::config::{DataConfig, Source};
-use crate::data::csv::open_maybe_gz;
 use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
 use crate::data::load::bundled_dir;
 use crate::data::split;
 use crate::error::{Error, Result};
+use crate::io::read::{open_maybe_gz, DATA_LIMIT};
 
 /// The longest csv header line read (16 MiB); a longer first line is an error.
 pub const MAX_HEADER_BYTES: u64 = 16 << 20;
@@ -182,7 +182,9 @@ fn is_gz(path: &Path) -> bool {
 /// The header of a csv file: its 1-based line number, the bytes up to and including
 /// it (blank lines before it too), and its column names.
 fn read_csv_header(path: &Path) -> Result<(usize, u64, Vec<String>)> {
-    let mut reader = BufReader::new(open_maybe_gz(path)?.take(MAX_HEADER_BYTES + 1));
+    let mut reader = BufReader::new(
+        open_maybe_gz(path, DATA_LIMIT, "the 1 GiB cap on CSV data")?.take(MAX_HEADER_BYTES + 1),
+    );
     let mut consumed = 0u64;
     let mut line_no = 0usize;
     let mut buf = Vec::new();
@@ -346,7 +348,8 @@ fn find_idx(dir: &Path, prefix: &str, kind: &str, k: u8) -> Result<PathBuf> {
 fn idx_header(path: &Path, magic: u32, ndims: usize) -> Result<IdxHeader> {
     let need = 4 * (1 + ndims);
     let mut bytes = Vec::with_capacity(need);
-    open_maybe_gz(path)?
+    // Only the header's bytes are read, whatever the file's size.
+    open_maybe_gz(path, u64::MAX, "the IDX header")?
         .take(need as u64)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;

@@ -163,7 +163,7 @@ fn check_kind(root: &Path, kind: &str, entries: &BTreeSet<OsString>) -> Result<(
         return Err(Error::folder(
             root,
             format!(
-                "holds a run of kind {} and this run is of kind `{kind}`; choose another --out",
+                "holds a run of kind \"{}\" and this run is of kind `{kind}`; choose another --out",
                 crate::error::quote(&found)
             ),
         ));

@@ -7,8 +7,9 @@
 //! (row-major) order. We write `<f4` (f32) or `<f8` (f64) exactly as numpy does, byte for
 //! byte, and read `<f4`/`<f8` (and big-endian `>f4`/`>f8`) in C order into f64.
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::io::atomic::write_atomic;
+use crate::io::read;
 use crate::scalar::Scalar;
 use std::path::Path;
 
@@ -84,17 +85,83 @@ pub fn write<S: Scalar>(path: &Path, data: &[S], shape: &[usize]) -> Result<()> 
     write_atomic(path, &bytes)
 }
 
+/// Longest `.npy` header read: 1 MiB (numpy itself refuses headers over 10 000 bytes
+/// unless told otherwise).
+pub const MAX_HEADER: usize = 1 << 20;
+
 /// Read a `.npy` file of float32 or float64 values into f64, with its shape.
 ///
+/// Only a regular file is read, and only as far as its header declares: the header
+/// (at most [`MAX_HEADER`] bytes) is read first, the file's size is checked against the
+/// shape it declares, and only then are the data bytes read.
 /// Missing or unreadable file: [`Error::Io`]; anything else wrong (not `.npy`, another
 /// dtype, Fortran order, truncated): [`Error::Data`] naming the file and what was found.
 pub fn read(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(path, &bytes)
+    let mut file = read::open_input(path)?;
+    let len = read::input_len(path, &file)?;
+    let mut head = read::read_up_to(&mut file, path, 12)?;
+    if let Some((preamble, header_len)) = header_extent(&head) {
+        if header_len <= MAX_HEADER {
+            let rest = (preamble + header_len).saturating_sub(head.len());
+            head.extend(read::read_up_to(&mut file, path, rest as u64)?);
+        }
+    }
+    let h = parse_head(path, &head)?;
+    let have = len.saturating_sub(h.data_start as u64);
+    check_data_len(path, &h, have)?;
+    let mut data = head.split_off(h.data_start.min(head.len()));
+    let more = (h.data_bytes() as u64).saturating_sub(data.len() as u64);
+    data.extend(read::read_up_to(&mut file, path, more)?);
+    check_data_len(path, &h, data.len() as u64)?;
+    Ok((decode(&h, &data), h.shape))
 }
 
 /// Parse the bytes of a `.npy` file; `file` only names the file in errors.
 pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
+    let h = parse_head(file, bytes)?;
+    let data = &bytes[h.data_start..];
+    check_data_len(file, &h, data.len() as u64)?;
+    Ok((decode(&h, data), h.shape))
+}
+
+/// (preamble length, header length) from the first bytes of a `.npy` file, when they
+/// are the magic and a known version followed by the length field.
+fn header_extent(bytes: &[u8]) -> Option<(usize, usize)> {
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return None;
+    }
+    match bytes[6] {
+        1 => Some((10, u16::from_le_bytes([bytes[8], bytes[9]]) as usize)),
+        2 | 3 if bytes.len() >= 12 => Some((
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+        )),
+        _ => None,
+    }
+}
+
+/// What a `.npy` header declares about the data that follows it.
+struct Head {
+    /// Offset of the first data byte.
+    data_start: usize,
+    descr: String,
+    shape: Vec<usize>,
+    /// Bytes per element (4 or 8).
+    size: usize,
+    big_endian: bool,
+    /// Number of elements (product of `shape`); `n * size` does not overflow.
+    n: usize,
+}
+
+impl Head {
+    fn data_bytes(&self) -> usize {
+        self.n * self.size
+    }
+}
+
+/// Parse the preamble and header of a `.npy` file held in `bytes` (which may stop
+/// right after the header).
+fn parse_head(file: &Path, bytes: &[u8]) -> Result<Head> {
     let err = |msg: String| Error::data(file, None, msg);
     if bytes.len() < 8 || &bytes[..6] != MAGIC {
         let head: String = bytes
@@ -127,6 +194,11 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
     } else {
         u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize
     };
+    if header_len > MAX_HEADER {
+        return Err(err(format!(
+            "the .npy header declares {header_len} bytes, more than the {MAX_HEADER} losscape reads"
+        )));
+    }
     let Some(header) = bytes.get(preamble..preamble + header_len) else {
         return Err(err(format!(
             "truncated .npy file: the header should be {header_len} bytes but the file ends after {}",
@@ -143,8 +215,9 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
     };
     let h = parse_header(header).map_err(|m| {
         err(format!(
-            "cannot read the .npy header {:?}: {m}",
-            header.trim_end()
+            "cannot read the .npy header \"{}\": {}",
+            quote(header.trim_end()),
+            quote(&m)
         ))
     })?;
 
@@ -155,8 +228,9 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
         ">f8" => (true, 8),
         other => {
             return Err(err(format!(
-                "array dtype is '{other}'{}; losscape reads float32 ('<f4') or float64 ('<f8') arrays: \
+                "array dtype is '{}'{}; losscape reads float32 ('<f4') or float64 ('<f8') arrays: \
                  save `a.astype(np.float64)` instead",
+                quote(other),
                 dtype_hint(other)
             )))
         }
@@ -173,23 +247,47 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .filter(|n| n.checked_mul(size).is_some())
-        .ok_or_else(|| err(format!("shape {} is too large", shape_text(&h.shape))))?;
-    let data = &bytes[preamble + header_len..];
-    if data.len() != n * size {
-        let what = if data.len() < n * size {
-            "truncated .npy file"
-        } else {
-            "damaged .npy file"
-        };
-        return Err(err(format!(
-            "{what}: shape {} of '{}' needs {} data bytes but the file holds {}",
-            shape_text(&h.shape),
-            h.descr,
-            n * size,
-            data.len()
-        )));
+        .ok_or_else(|| {
+            err(format!(
+                "shape {} is too large",
+                quote(&shape_text(&h.shape))
+            ))
+        })?;
+    Ok(Head {
+        data_start: preamble + header_len,
+        descr: h.descr,
+        shape: h.shape,
+        size,
+        big_endian,
+        n,
+    })
+}
+
+/// Check that `have` data bytes are what the header declares.
+fn check_data_len(file: &Path, h: &Head, have: u64) -> Result<()> {
+    let need = h.data_bytes() as u64;
+    if have == need {
+        return Ok(());
     }
-    let values: Vec<f64> = match (size, big_endian) {
+    let what = if have < need {
+        "truncated .npy file"
+    } else {
+        "damaged .npy file"
+    };
+    Err(Error::data(
+        file,
+        None,
+        format!(
+            "{what}: shape {} of '{}' needs {need} data bytes but the file holds {have}",
+            quote(&shape_text(&h.shape)),
+            h.descr
+        ),
+    ))
+}
+
+/// The data bytes (exactly `h.data_bytes()` of them) as f64 values.
+fn decode(h: &Head, data: &[u8]) -> Vec<f64> {
+    match (h.size, h.big_endian) {
         (4, false) => data
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
@@ -206,8 +304,7 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
             .chunks_exact(8)
             .map(|c| f64::from_be_bytes(c.try_into().unwrap()))
             .collect(),
-    };
-    Ok((values, h.shape))
+    }
 }
 
 /// A readable name for common numpy dtype strings, for error messages.

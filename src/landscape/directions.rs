@@ -12,7 +12,7 @@
 //! [`normalize`] rescales a direction to the scale of θ (filter, layer or weight-wise);
 //! [`orthogonalize`] makes the second direction of a 2-D slice orthogonal to the first.
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::io::npy;
 use crate::nn::layout::Layout;
 use crate::nn::matmul;
@@ -189,24 +189,40 @@ pub fn orthogonalize(y: &mut [f64], x: &[f64]) {
     y.iter_mut().for_each(|v| *v *= s);
 }
 
-/// Load a direction saved with `np.save`: float32 or float64, any shape holding exactly
-/// `p` values in C order ((P,) expected; (1, P) and the like are read flat).
+/// Load a direction saved with `np.save`: float32 or float64 holding exactly `p` values
+/// in C order: shape (P,), or one with at most one dimension above 1 such as (1, P) or
+/// (P, 1), read flat.
 ///
-/// Errors ([`Error::Data`] naming the file): another element count (both counts are
-/// named), a non-float dtype, Fortran order or a damaged file (from [`npy::read`]), a NaN
+/// Errors ([`Error::Data`] naming the file): a shape with two or more dimensions above 1
+/// such as (3, 11) (named; never silently flattened), another element count (both
+/// counts are named), a non-float dtype, Fortran order or a damaged file (from [`npy::read`]), a NaN
 /// or infinite entry (its flat index is named). A missing file is [`Error::Io`].
 pub fn load_npy_direction(path: &Path, p: usize) -> Result<Vec<f64>> {
     let (d, shape) = npy::read(path)?;
-    if d.len() != p {
-        let dims: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+    let dims: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+    let shown = format!("({})", dims.join(", "));
+    let flat = shape.iter().filter(|&&s| s != 1).count() <= 1;
+    if !flat {
         return Err(Error::data(
             path,
             None,
             format!(
-                "the direction has {} values (shape ({})) but the model has {p} parameters; \
+                "the direction has shape {} but a direction is one flat vector (shape ({p},), or \
+                 ({p}, 1) / (1, {p})); save `d.reshape(-1)` in the order of \
+                 `parameters_to_vector(model.parameters())`",
+                quote(&shown)
+            ),
+        ));
+    }
+    if d.len() != p {
+        return Err(Error::data(
+            path,
+            None,
+            format!(
+                "the direction has {} values (shape {}) but the model has {p} parameters; \
                  save one flat vector in the order of `parameters_to_vector(model.parameters())`",
                 d.len(),
-                dims.join(", ")
+                quote(&shown)
             ),
         ));
     }

@@ -12,8 +12,9 @@
 //! [`Layout`] (= `torch.nn.utils.parameters_to_vector(model.parameters())`).
 //! A single bare `nn.Linear` (`weight`, `bias`) loads too.
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::io::atomic::write_atomic;
+use crate::io::read;
 use crate::nn::layout::Layout;
 use crate::scalar::Scalar;
 use safetensors::tensor::{Dtype, SafeTensorError, TensorView};
@@ -81,7 +82,7 @@ pub fn save<S: Scalar>(path: &Path, layout: &Layout, theta: &[S]) -> Result<()> 
 /// [`Error::Weights`] naming the tensor at fault (`-` for the whole file) and what the
 /// config's `layers` expected.
 pub fn load<S: Scalar>(path: &Path, layout: &Layout) -> Result<Vec<S>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path)?;
     from_bytes(path, &bytes, layout)
 }
 
@@ -116,8 +117,8 @@ pub fn from_bytes<S: Scalar>(file: &Path, bytes: &[u8], layout: &Layout) -> Resu
                     file,
                     &t.name,
                     format!(
-                        "shape {:?} but the config's layers {widths:?} need {want:?} ({place})",
-                        t.view.shape()
+                        "shape {} but the config's layers {widths:?} need {want:?} ({place})",
+                        shape_text(t.view.shape())
                     ),
                 ));
             }
@@ -130,8 +131,12 @@ pub fn from_bytes<S: Scalar>(file: &Path, bytes: &[u8], layout: &Layout) -> Resu
 /// The layer widths `[in, hidden..., out]` the file's tensors describe, read without a
 /// config (e.g. to suggest a `layers` value).
 pub fn widths(path: &Path) -> Result<Vec<usize>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let st = parse(path, &bytes)?;
+    widths_from_bytes(path, &read_file(path)?)
+}
+
+/// [`widths`] from the bytes of a file; `path` only names the file in errors.
+pub fn widths_from_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<usize>> {
+    let st = parse(path, bytes)?;
     let modules = modules(path, &st)?;
     let mut widths = Vec::with_capacity(modules.len() + 1);
     for m in &modules {
@@ -140,7 +145,7 @@ pub fn widths(path: &Path) -> Result<Vec<usize>> {
             return Err(Error::weights(
                 path,
                 &m.weight.name,
-                format!("shape {w:?} is not a matrix [out, in]"),
+                format!("shape {} is not a matrix [out, in]", shape_text(w)),
             ));
         }
         if widths.is_empty() {
@@ -160,7 +165,7 @@ pub fn widths(path: &Path) -> Result<Vec<usize>> {
             return Err(Error::weights(
                 path,
                 &m.bias.name,
-                format!("shape {b:?} but its weight needs [{}]", w[0]),
+                format!("shape {} but its weight needs [{}]", shape_text(b), w[0]),
             ));
         }
         widths.push(w[0]);
@@ -177,6 +182,53 @@ struct Tensor<'a> {
 struct Module<'a> {
     weight: Tensor<'a>,
     bias: Tensor<'a>,
+}
+
+/// Longest JSON header read: 100 MB (the safetensors crate's own limit).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// The bytes of the safetensors file `path`, read only as far as its header declares.
+///
+/// Only a regular file is opened. The 8-byte length and the JSON header (at most
+/// [`MAX_HEADER`] bytes) are read first; a file longer than the data its tensors declare
+/// is refused from its size, before the data is read; otherwise at most the declared
+/// bytes are read and [`parse`] explains whatever is wrong with them.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let mut file = read::open_input(path)?;
+    let len = read::input_len(path, &file)?;
+    let mut bytes = read::read_up_to(&mut file, path, 8)?;
+    if bytes.len() < 8 {
+        return Ok(bytes);
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    if n > MAX_HEADER {
+        return Ok(bytes);
+    }
+    bytes.extend(read::read_up_to(&mut file, path, n)?);
+    if (bytes.len() as u64) < 8 + n {
+        return Ok(bytes);
+    }
+    let Some(need) = data_len(&bytes[8..]) else {
+        return Ok(bytes);
+    };
+    let have = len.saturating_sub(8 + n);
+    if have > need as u64 {
+        return Err(data_size_error(path, need as u64, have));
+    }
+    bytes.extend(read::read_up_to(&mut file, path, need as u64)?);
+    Ok(bytes)
+}
+
+/// A file whose data section is not the `need` bytes its tensors declare.
+fn data_size_error(file: &Path, need: u64, have: u64) -> Error {
+    let what = if need > have { "truncated" } else { "damaged" };
+    Error::weights(
+        file,
+        WHOLE_FILE,
+        format!(
+            "{what} safetensors file: its tensors need {need} data bytes but the file holds {have}"
+        ),
+    )
 }
 
 /// Parse the safetensors container, turning the library's terse errors into messages
@@ -203,7 +255,7 @@ fn parse<'a>(file: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>> {
         )));
     }
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap());
-    if n > 100_000_000 || bytes.get(8).is_some_and(|&b| b != b'{') {
+    if n > MAX_HEADER || bytes.get(8).is_some_and(|&b| b != b'{') {
         return Err(not_st(
             "its first bytes are not a header length followed by a JSON header".into(),
         ));
@@ -223,20 +275,11 @@ fn parse<'a>(file: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>> {
         SafeTensorError::MetadataIncompleteBuffer => {
             let have = bytes.len() - 8 - n;
             match data_len(&bytes[8..8 + n]) {
-                Some(need) if need > have => Error::weights(
-                    file,
-                    WHOLE_FILE,
-                    format!("truncated safetensors file: its tensors need {need} data bytes but the file holds {have}"),
-                ),
-                Some(need) => Error::weights(
-                    file,
-                    WHOLE_FILE,
-                    format!("damaged safetensors file: its tensors need {need} data bytes but the file holds {have}"),
-                ),
-                None => not_st(e.to_string()),
+                Some(need) => data_size_error(file, need as u64, have as u64),
+                None => not_st(quote(&e.to_string())),
             }
         }
-        e => not_st(e.to_string()),
+        e => not_st(quote(&e.to_string())),
     })
 }
 
@@ -318,7 +361,10 @@ fn modules<'a>(file: &Path, st: &SafeTensors<'a>) -> Result<Vec<Module<'a>>> {
             Error::weights(
                 file,
                 format!("{prefix}{dot}weight"),
-                format!("missing: the file has `{prefix}{dot}bias` but no weight matrix for it"),
+                format!(
+                    "missing: the file has `{}{dot}bias` but no weight matrix for it",
+                    quote(&prefix)
+                ),
             )
         })?;
         let bias = bias.ok_or_else(|| {
@@ -327,7 +373,7 @@ fn modules<'a>(file: &Path, st: &SafeTensors<'a>) -> Result<Vec<Module<'a>>> {
                 format!("{prefix}{dot}bias"),
                 format!(
                     "missing: `{}` has no bias; every layer needs one (`nn.Linear(..., bias=False)` is not supported)",
-                    weight.name
+                    quote(&weight.name)
                 ),
             )
         })?;
@@ -351,7 +397,7 @@ fn modules<'a>(file: &Path, st: &SafeTensors<'a>) -> Result<Vec<Module<'a>>> {
                 format!(
                     "cannot order the layers: the weights {} do not share one numbered naming pattern \
                      such as `0.weight, 2.weight` or `layers.0.weight, layers.1.weight`",
-                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    cut_list(names.iter().map(|n| format!("`{}`", quote(n))))
                 ),
             ));
         }
@@ -359,21 +405,37 @@ fn modules<'a>(file: &Path, st: &SafeTensors<'a>) -> Result<Vec<Module<'a>>> {
     Ok(keyed.into_iter().map(|(_, _, m)| m).collect())
 }
 
-/// `0.weight [3, 2] + 0.bias [3], 2.weight [1, 3] + 2.bias [1]`.
+/// `0.weight [3, 2] + 0.bias [3], 2.weight [1, 3] + 2.bias [1]` (names through
+/// [`quote`], at most [`LISTED`] modules).
 fn listing(modules: &[Module]) -> String {
-    modules
-        .iter()
-        .map(|m| {
-            format!(
-                "`{}` {:?} + `{}` {:?}",
-                m.weight.name,
-                m.weight.view.shape(),
-                m.bias.name,
-                m.bias.view.shape()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    cut_list(modules.iter().map(|m| {
+        format!(
+            "`{}` {} + `{}` {}",
+            quote(&m.weight.name),
+            shape_text(m.weight.view.shape()),
+            quote(&m.bias.name),
+            shape_text(m.bias.view.shape())
+        )
+    }))
+}
+
+/// A tensor shape as `[3, 2]`, cut by [`quote`] when a file declares absurdly many
+/// dimensions.
+fn shape_text(shape: &[usize]) -> String {
+    quote(&format!("{shape:?}"))
+}
+
+/// Most items a message lists.
+const LISTED: usize = 10;
+
+/// `items` joined by `, `, cut after [`LISTED`] with the total count.
+fn cut_list(items: impl ExactSizeIterator<Item = String>) -> String {
+    let total = items.len();
+    let mut s = items.take(LISTED).collect::<Vec<_>>().join(", ");
+    if total > LISTED {
+        s.push_str(&format!(", ... ({total} in all)"));
+    }
+    s
 }
 
 /// Decode one tensor into `out` (same element count, checked by the caller's shape test).

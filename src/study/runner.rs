@@ -8,11 +8,13 @@
 //!
 //! The family's fingerprint (the resolved config and the run names) is kept in
 //! `runs/family.json`. A folder holding runs of another family is refused with a
-//! message naming `--fresh`, which discards the old runs.
+//! message naming `--fresh`, which discards the old runs. Both files are read back
+//! through [`read::read_input_text`] (regular files only, at most
+//! [`read::RUN_FILE_LIMIT`] bytes).
 
-use crate::error::{Error, Result};
-use crate::io::atomic;
+use crate::error::{quote, Error, Result};
 use crate::io::run_dir::ensure_subfolder;
+use crate::io::{atomic, read};
 use crate::progress::Progress;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -36,7 +38,7 @@ impl Family {
             std::fs::remove_dir_all(&root).map_err(|e| Error::io(&root, e))?;
         }
         if marker.exists() {
-            let text = std::fs::read_to_string(&marker).map_err(|e| Error::io(&marker, e))?;
+            let text = read::read_input_text(&marker, read::RUN_FILE_LIMIT)?;
             let have: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             if have != want {
                 return Err(Error::data(
@@ -88,12 +90,15 @@ impl Family {
                 let dir = self.run_dir(i);
                 let file = dir.join("result.json");
                 let result = if file.exists() {
-                    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+                    let text = read::read_input_text(&file, read::RUN_FILE_LIMIT)?;
                     serde_json::from_str(&text).map_err(|e| {
                         Error::data(
                             &file,
                             None,
-                            format!("not a result of this study ({e}); rerun with --fresh"),
+                            format!(
+                                "not a result of this study ({}); rerun with --fresh",
+                                quote(&e.to_string())
+                            ),
                         )
                     })?
                 } else {
