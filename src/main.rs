@@ -164,7 +164,9 @@ fn main() -> ExitCode {
             files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
             files.sort();
             for f in files {
-                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                let text =
+                    losscape::io::read::read_input_text(&f, losscape::io::read::CONFIG_LIMIT)
+                        .unwrap_or_default();
                 let about = text
                     .lines()
                     .find_map(|l| l.strip_prefix("# "))

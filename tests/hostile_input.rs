@@ -323,7 +323,7 @@ fn npy_header_claiming_more_than_the_file_holds() {
     let p = dir.path().join("d.npy");
     let dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (9999999999999,), }";
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

@@ -247,7 +247,7 @@ pub fn redraw(run: &Path, style: &Style) -> Result<()> {
     // Held while redrawing: a run still writing this folder is not drawn over.
     let _claim = crate::io::lock::Claim::take_existing(run, "slice")?;
     let summary_path = run.join("summary.json");
-    let text = crate::io::read::read_input_text(&summary_path, crate::io::read::CONFIG_LIMIT)?;
+    let text = crate::io::read::read_input_text(&summary_path, crate::io::read::RUN_FILE_LIMIT)?;
     let summary: Value = serde_json::from_str(&text)
         .map_err(|e| Error::data(&summary_path, None, format!("not JSON: {e}")))?;
     if summary["kind"] != "slice" {

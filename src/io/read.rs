@@ -31,7 +31,7 @@ pub const RUN_FILE_LIMIT: u64 = 256 << 20;
 /// `n` bytes in words: `1 MiB`, `3 GiB`, `1234 bytes`.
 pub fn size_text(n: u64) -> String {
     for (unit, name) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
-        if n >= unit && n % unit == 0 {
+        if n >= unit && n.is_multiple_of(unit) {
             return format!("{} {name}", n / unit);
         }
     }
