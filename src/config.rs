@@ -534,6 +534,30 @@ fn default_levels() -> usize {
     20
 }
 
+/// The toml crate's message, which quotes the config's line, made safe to print: control
+/// characters escaped and every line cut to [`SHOWN_LINE_CHARS`] characters.
+fn shown_safely(msg: &str) -> String {
+    let line = |l: &str| {
+        let mut out = String::new();
+        for (i, c) in l.chars().enumerate() {
+            if i == SHOWN_LINE_CHARS {
+                out.push('…');
+                break;
+            }
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    msg.lines().map(line).collect::<Vec<_>>().join("\n")
+}
+
+/// Longest line of a config syntax error, in characters.
+const SHOWN_LINE_CHARS: usize = 240;
+
 /// An unknown key inside a tagged table (`[experiment]`) is reported by the toml crate
 /// at the table's header, because serde reads a tagged enum's fields after buffering
 /// them. This finds the key's own line in that table and reports the error there, in
@@ -620,8 +644,10 @@ impl LoadedConfig {
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
         let config: Config = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
             file: file.to_path_buf(),
-            msg: unknown_key_at_its_line(text, &e)
-                .unwrap_or_else(|| e.to_string().trim_end().to_string()),
+            msg: shown_safely(
+                &unknown_key_at_its_line(text, &e)
+                    .unwrap_or_else(|| e.to_string().trim_end().to_string()),
+            ),
         })?;
         if let Some(name) = &config.name {
             check_run_name(name).map_err(|msg| Error::config(file, "name", msg))?;

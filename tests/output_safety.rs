@@ -303,3 +303,14 @@ fn a_full_disk_leaves_no_half_folder() {
         snapshot(tmp.path()).keys()
     );
 }
+
+#[test]
+fn a_syntax_error_quotes_the_config_line_cut_and_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!("name = \"{}\u{1b}[31m\" 5\n", "x".repeat(200_000));
+    let cfg = write(tmp.path(), "exp.toml", &text);
+    let o = losscape(&["run", cfg.to_str().unwrap()]);
+    let e = assert_refused(&o, &["exp.toml", "line 1"]);
+    assert!(e.len() < 2000, "{} bytes", e.len());
+    assert!(!e.chars().any(|c| c.is_control() && c != '\n'), "{e:?}");
+}
