@@ -117,6 +117,20 @@ fn sizes_that_would_exhaust_memory_or_never_finish_are_refused_naming_the_key() 
             config(&[("kind = \"train\"", "kind = \"xor\"\ngrid = 1000000")]),
         ),
         (
+            "experiment.slq_runs",
+            config(&[(
+                "kind = \"train\"",
+                "kind = \"hessian\"\ncenter = \"init\"\nexact = false\nslq_runs = 1000000000000",
+            )]),
+        ),
+        (
+            "experiment.alpha_points",
+            config(&[(
+                "kind = \"train\"",
+                "kind = \"batch_size\"\nbatch_sizes = [1, 2]\nalpha_points = 1000000000000",
+            )]),
+        ),
+        (
             "train.epochs",
             config(&[("epochs = 2", "epochs = 9223372036854775807")]),
         ),

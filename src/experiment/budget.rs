@@ -750,7 +750,7 @@ impl<'a> Run<'a> {
                 "Hutch++ sketch (3 copies)",
                 mul(&[3, vectors(hc.trace_hvps / 3)]),
             ),
-            (keys.slq, "SLQ basis", vectors(hc.slq_steps)),
+            self.slq_phase(hc, keys, vectors(hc.slq_steps)),
         ];
         let (key, what, bytes) = phases
             .into_iter()
@@ -761,6 +761,24 @@ impl<'a> Run<'a> {
             format!("{what} of {} params and 2k Ritz vectors", count(p)),
             sum(&[bytes, ritz]),
         )
+    }
+
+    /// SLQ: one run's Lanczos basis at a time, and every run's nodes and weights
+    /// (`min(steps, P)` pairs of f64 and two vectors' headers per run), kept to the end.
+    fn slq_phase(
+        &self,
+        hc: &HessianConfig,
+        keys: SpectrumKeys,
+        basis: u64,
+    ) -> (&'static str, &'static str, u64) {
+        let per_run = sum(&[48, mul(&[n64(hc.slq_steps).min(self.p()), 16])]);
+        let nodes = mul(&[n64(hc.slq_runs), per_run]);
+        let key = if nodes > basis {
+            keys.slq_runs
+        } else {
+            keys.slq
+        };
+        (key, "SLQ basis and nodes", sum(&[basis, nodes]))
     }
 
     fn saddles_kind(&self, est: &mut Estimate, sc: &SaddlesConfig) -> Result<()> {
@@ -885,14 +903,13 @@ impl<'a> Run<'a> {
         let slice_points = mul(&[2, n64(bc.slice_points), n64(bc.slice_points)]);
         after.add(
             "experiment.slice_points",
-            format!(
-                "2 slices of {}² points and the interpolation",
-                count(n64(bc.slice_points))
-            ),
-            sum(&[
-                mul(&[slice_points, SLICE_POINT_2D]),
-                mul(&[n64(bc.alpha_points), 64]),
-            ]),
+            format!("2 slices of {}² points", count(n64(bc.slice_points))),
+            mul(&[slice_points, SLICE_POINT_2D]),
+        );
+        after.add(
+            "experiment.alpha_points",
+            format!("the interpolation's {} points", count(n64(bc.alpha_points))),
+            mul(&[n64(bc.alpha_points), 64]),
         );
         self.add_vectors(
             &mut after,
@@ -1067,6 +1084,7 @@ struct SpectrumKeys {
     lanczos: &'static str,
     trace: &'static str,
     slq: &'static str,
+    slq_runs: &'static str,
 }
 
 impl SpectrumKeys {
@@ -1075,12 +1093,14 @@ impl SpectrumKeys {
         lanczos: "experiment.lanczos_steps",
         trace: "experiment.trace_hvps",
         slq: "experiment.slq_steps",
+        slq_runs: "experiment.slq_runs",
     };
     const SADDLES: SpectrumKeys = SpectrumKeys {
         exact: "experiment.hessian.exact",
         lanczos: "experiment.hessian.lanczos_steps",
         trace: "experiment.hessian.trace_hvps",
         slq: "experiment.hessian.slq_steps",
+        slq_runs: "experiment.hessian.slq_runs",
     };
 }
 
