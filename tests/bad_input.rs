@@ -4,23 +4,7 @@
 use crate::common::{losscape, run, run_ok};
 use std::path::Path;
 
-const GOOD: &str = r#"
-name = "t"
-seed = 0
-[data]
-source = "xor"
-[model]
-layers = [2, 3, 1]
-activation = "tanh"
-loss = "bce"
-[train]
-optimizer = "sgd"
-lr = 0.1
-batch_size = 2
-epochs = 2
-[experiment]
-kind = "train"
-"#;
+const GOOD: &str = crate::common::TINY_TRAIN;
 
 /// Run `losscape run` on `config` (plus extra files) in a fresh folder; return stderr
 /// after asserting exit status 2 and that the output folder was not created.

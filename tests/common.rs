@@ -72,6 +72,26 @@ pub const ACTIVATIONS: [Activation; 4] = [
 ];
 pub const LOSSES: [Loss; 4] = [Loss::CrossEntropy, Loss::Bce, Loss::Mse, Loss::SseHalf];
 
+/// The smallest config that runs: a [2, 3, 1] tanh net trained on the XOR truth table
+/// for two epochs. Tests of bad input change one thing in it.
+pub const TINY_TRAIN: &str = r#"
+name = "t"
+seed = 0
+[data]
+source = "xor"
+[model]
+layers = [2, 3, 1]
+activation = "tanh"
+loss = "bce"
+[train]
+optimizer = "sgd"
+lr = 0.1
+batch_size = 2
+epochs = 2
+[experiment]
+kind = "train"
+"#;
+
 /// Run the `losscape` binary with `args`.
 pub fn losscape(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))

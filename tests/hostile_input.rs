@@ -13,23 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const GOOD: &str = r#"
-name = "t"
-seed = 0
-[data]
-source = "xor"
-[model]
-layers = [2, 3, 1]
-activation = "tanh"
-loss = "bce"
-[train]
-optimizer = "sgd"
-lr = 0.1
-batch_size = 2
-epochs = 2
-[experiment]
-kind = "train"
-"#;
+const GOOD: &str = crate::common::TINY_TRAIN;
 
 const SLICE: &str = r#"
 name = "s"

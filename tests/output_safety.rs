@@ -8,24 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const TRAIN: &str = r#"
-name = "t"
-seed = 0
-[data]
-source = "xor"
-[model]
-layers = [2, 3, 1]
-activation = "tanh"
-loss = "bce"
-[train]
-optimizer = "sgd"
-lr = 0.1
-batch_size = 2
-epochs = 2
-[experiment]
-kind = "train"
-resolution = 20
-"#;
+const TRAIN: &str = crate::common::TINY_TRAIN;
 
 /// Every file below `dir` with its bytes (symlinks as their target's name).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -174,7 +157,7 @@ fn a_folder_of_another_kind_or_of_other_files_is_not_taken_over() {
     run_ok(&cfg, &out, &[]);
     let before = snapshot(&out);
     let evaluate = TRAIN
-        .replace("kind = \"train\"\nresolution = 20", "kind = \"evaluate\"")
+        .replace("kind = \"train\"", "kind = \"evaluate\"")
         .replace(
             "[train]\noptimizer = \"sgd\"\nlr = 0.1\nbatch_size = 2\nepochs = 2\n",
             "",
@@ -197,7 +180,7 @@ fn zero_direction_slice(dir: &Path) -> PathBuf {
     let zeros = vec![0.0f64; p];
     losscape::io::npy::write(&dir.join("dx.npy"), &zeros, &[p]).unwrap();
     let text = TRAIN
-        .replace("kind = \"train\"\nresolution = 20", "kind = \"slice\"\ncenter = \"init\"\nx = { range = [-1.0, 1.0], points = 5 }\ndirections = \"files\"\ndir_x = \"dx.npy\"");
+        .replace("kind = \"train\"", "kind = \"slice\"\ncenter = \"init\"\nx = { range = [-1.0, 1.0], points = 5 }\ndirections = \"files\"\ndir_x = \"dx.npy\"");
     write(dir, "slice.toml", &text)
 }
 

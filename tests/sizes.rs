@@ -9,23 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BASE: &str = r#"
-name = "sizes"
-seed = 0
-[data]
-source = "xor"
-[model]
-layers = [2, 3, 1]
-activation = "tanh"
-loss = "bce"
-[train]
-optimizer = "sgd"
-lr = 0.1
-batch_size = 2
-epochs = 2
-[experiment]
-kind = "train"
-"#;
+const BASE: &str = crate::common::TINY_TRAIN;
 
 /// The address-space limit of every case.
 const LIMIT: u64 = 1_500_000_000;

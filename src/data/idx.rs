@@ -71,7 +71,7 @@ impl IdxSet {
 }
 
 /// Check the magic number and read `ndims` big-endian u32 dimensions.
-fn header(path: &Path, bytes: &[u8], magic: u32, ndims: usize) -> Result<Vec<usize>> {
+pub(crate) fn header(path: &Path, bytes: &[u8], magic: u32, ndims: usize) -> Result<Vec<usize>> {
     let need = 4 * (1 + ndims);
     let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"));
     if bytes.len() >= 4 && word(0) != magic {

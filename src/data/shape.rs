@@ -353,29 +353,8 @@ fn idx_header(path: &Path, magic: u32, ndims: usize) -> Result<IdxHeader> {
         .take(need as u64)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
-    let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"));
-    if bytes.len() >= 4 && word(0) != magic {
-        return Err(Error::data(
-            path,
-            None,
-            format!(
-                "bad magic number {:#010x}: expected {magic:#010x} (IDX unsigned bytes, {ndims} dimension(s))",
-                word(0)
-            ),
-        ));
-    }
-    if bytes.len() < need {
-        return Err(Error::data(
-            path,
-            None,
-            format!(
-                "truncated: expected a {need}-byte header, found {} bytes",
-                bytes.len()
-            ),
-        ));
-    }
     Ok(IdxHeader {
-        dims: (1..=ndims).map(|i| word(i) as usize).collect(),
+        dims: crate::data::idx::header(path, &bytes, magic, ndims)?,
         file_bytes: file_len(path)?,
     })
 }

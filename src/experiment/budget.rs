@@ -326,7 +326,7 @@ struct Recorded {
 impl<'a> Run<'a> {
     fn new(cfg: &'a LoadedConfig, data: &'a DataShape, threads: usize) -> Result<Self> {
         let layers = match (&cfg.config.model, &cfg.config.experiment) {
-            (None, ExperimentConfig::Xor { .. }) => vec![2, 2, 1],
+            (None, ExperimentConfig::Xor { .. }) => super::xor::default_model().layers,
             _ => cfg.model()?.layers.clone(),
         };
         Ok(Run {
@@ -449,6 +449,24 @@ impl<'a> Run<'a> {
             snapshots,
             key,
         }
+    }
+
+    /// A study's training records: every run's curve kept (24 B a record), and the
+    /// records of the runs in flight.
+    fn add_study_records(&self, est: &mut Estimate, plan: &TrainPlan, runs: u64, workers: u64) {
+        let rec = self.recorded(plan);
+        est.add(
+            rec.key,
+            format!(
+                "training records: {} runs × {} records",
+                count(runs),
+                count(rec.records)
+            ),
+            sum(&[
+                mul(&[runs, rec.records, 24]),
+                mul(&[workers, rec.records, RECORD_BYTES]),
+            ]),
+        );
     }
 
     /// Training state and evaluation pools of one run of `net` (θ, two gradients, the
@@ -879,19 +897,7 @@ impl<'a> Run<'a> {
             ),
             mul(&[n64(m), columns, sum(&[16, self.scalar])]),
         );
-        let rec = self.recorded(&plan);
-        est.add(
-            rec.key,
-            format!(
-                "training records: {} runs × {} records",
-                count(runs),
-                count(rec.records)
-            ),
-            sum(&[
-                mul(&[runs, rec.records, 24]),
-                mul(&[workers, rec.records, RECORD_BYTES]),
-            ]),
-        );
+        self.add_study_records(est, &plan, runs, workers);
         let mut training = Estimate::default();
         training.add(
             "model.layers",
@@ -998,19 +1004,7 @@ impl<'a> Run<'a> {
                 ]),
             ]),
         );
-        let rec = self.recorded(&plan);
-        est.add(
-            rec.key,
-            format!(
-                "training records: {} runs × {} records",
-                count(runs),
-                count(rec.records)
-            ),
-            sum(&[
-                mul(&[runs, rec.records, 24]),
-                mul(&[workers, rec.records, RECORD_BYTES]),
-            ]),
-        );
+        self.add_study_records(est, &plan, runs, workers);
         Ok(())
     }
 
@@ -1027,7 +1021,7 @@ impl<'a> Run<'a> {
             .config
             .train
             .clone()
-            .unwrap_or_else(xor_default_train);
+            .unwrap_or_else(super::xor::default_train);
         let plan = self.train_plan(&train)?;
         est.add(
             "experiment.perceptron_epochs",
@@ -1119,26 +1113,6 @@ fn largest_batch(specs: &[BatchSize], n: usize) -> usize {
         })
         .max()
         .unwrap_or(1)
-}
-
-/// The `[train]` table kind `xor` uses when the config has none (see `experiment::xor`).
-fn xor_default_train() -> TrainConfig {
-    TrainConfig {
-        optimizer: OptimizerKind::Gd,
-        lr: 0.1,
-        batch_size: None,
-        epochs: Some(5000),
-        steps: None,
-        momentum: None,
-        nesterov: None,
-        beta1: None,
-        beta2: None,
-        eps: None,
-        schedule: None,
-        patience: None,
-        record_every: Some(50),
-        snapshot_every: Some(0),
-    }
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ fn truth_table() -> Dataset {
     }
 }
 
-fn default_model() -> ModelConfig {
+pub(super) fn default_model() -> ModelConfig {
     ModelConfig {
         layers: vec![2, 2, 1],
         activation: Activation::Sigmoid,

@@ -115,21 +115,7 @@ impl GridStore {
         if fresh_file {
             create_with_header(path, &header)?;
         }
-        // Never through a planted symlink, never blocking on a FIFO.
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::data(
-                path,
-                None,
-                "the sweep log is not a regular file",
-            ));
-        }
+        let (file, meta) = open_log(path, true).map_err(|e| Error::io(path, e))??;
         let file_len = meta.len();
         let mut store = GridStore {
             path: path.to_path_buf(),
@@ -269,29 +255,38 @@ impl GridStore {
     /// The fingerprint in the header of the log at `path`, or None when there is no log
     /// (absent or empty). A header that is not valid is an error naming the file.
     pub fn logged_fingerprint(path: &Path) -> Result<Option<String>> {
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path)
-        {
-            Ok(f) => f,
+        let (file, meta) = match open_log(path, false) {
+            Ok(opened) => opened?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::data(
-                path,
-                None,
-                "the sweep log is not a regular file",
-            ));
-        }
         if meta.len() == 0 {
             return Ok(None);
         }
         let (fingerprint, _, _) = read_header(path, &mut BufReader::new(file), meta.len())?;
         Ok(Some(fingerprint))
     }
+}
+
+/// Open the log at `path` for reading (and appending when `append`) never through a
+/// planted symlink and never blocking on a FIFO; the outer error is the open's, the
+/// inner one says the file is not a regular file.
+fn open_log(path: &Path, append: bool) -> std::io::Result<Result<(File, std::fs::Metadata)>> {
+    let file = OpenOptions::new()
+        .read(true)
+        .append(append)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    Ok(if meta.is_file() {
+        Ok((file, meta))
+    } else {
+        Err(Error::data(
+            path,
+            None,
+            "the sweep log is not a regular file",
+        ))
+    })
 }
 
 /// Read and verify a log header: (fingerprint, n_points, n_values).
