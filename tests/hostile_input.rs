@@ -15,28 +15,14 @@ use std::time::{Duration, Instant};
 
 const GOOD: &str = crate::common::TINY_TRAIN;
 
-const SLICE: &str = r#"
-name = "s"
-seed = 1
-[data]
-source = "xor"
-[model]
-layers = [2, 3, 1]
-activation = "tanh"
-loss = "bce"
-[train]
-optimizer = "sgd"
-lr = 0.1
-batch_size = 2
-epochs = 2
-[experiment]
-kind = "slice"
-directions = "files"
-dir_x = "dx.npy"
-dir_y = "dy.npy"
-x = { range = [-1.0, 1.0], points = 3 }
-y = { range = [-1.0, 1.0], points = 3 }
-"#;
+/// A 3 × 3 slice along the directions dx.npy and dy.npy, after training TINY_TRAIN.
+fn slice_config() -> String {
+    GOOD.replace(
+        "kind = \"train\"\n",
+        "kind = \"slice\"\ndirections = \"files\"\ndir_x = \"dx.npy\"\ndir_y = \"dy.npy\"\n\
+         x = { range = [-1.0, 1.0], points = 3 }\ny = { range = [-1.0, 1.0], points = 3 }\n",
+    )
+}
 
 fn with(base: &str, replace: &str, by: &str) -> String {
     assert!(base.contains(replace), "{replace}");
@@ -163,7 +149,7 @@ fn fifo_as_data_weights_and_direction_is_refused_without_hanging() {
 
     mkfifo(&d.join("dx.npy"));
     mkfifo(&d.join("dy.npy"));
-    std::fs::write(d.join("s.toml"), SLICE).unwrap();
+    std::fs::write(d.join("s.toml"), slice_config()).unwrap();
     let e = run_refused(d, &d.join("s.toml"));
     assert_mentions(&e, &["dx.npy", "named pipe (FIFO)"]);
 }
@@ -217,7 +203,11 @@ fn dev_zero_and_folder_as_data_weights_and_direction() {
     );
     assert_mentions(&e, &["/dev/zero", "a device"]);
     let e = refused_config(
-        &with(SLICE, "dir_x = \"dx.npy\"", "dir_x = \"/dev/zero\""),
+        &with(
+            &slice_config(),
+            "dir_x = \"dx.npy\"",
+            "dir_x = \"/dev/zero\"",
+        ),
         &[],
     );
     assert_mentions(&e, &["/dev/zero", "a device"]);

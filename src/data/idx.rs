@@ -247,7 +247,7 @@ pub fn labels_from_bytes(path: &Path, bytes: &[u8], gz: bool) -> Result<Vec<u8>>
 }
 
 /// Find `<prefix>-<kind>-idx<k>-ubyte` in `dir`: raw or `.gz`, dashed or dotted.
-fn find(dir: &Path, prefix: &str, kind: &str, k: u8) -> Result<PathBuf> {
+pub(crate) fn find(dir: &Path, prefix: &str, kind: &str, k: u8) -> Result<PathBuf> {
     let dashed = format!("{prefix}-{kind}-idx{k}-ubyte");
     let dotted = format!("{prefix}-{kind}.idx{k}-ubyte");
     for name in [&dashed, &dotted] {

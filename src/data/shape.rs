@@ -22,7 +22,7 @@
 //! file ([`Error::Io`]), a header that cannot be read ([`Error::Data`] naming the file).
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::data::config::{DataConfig, Source};
 use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
@@ -269,7 +269,7 @@ fn idx_shape(cfg: &DataConfig, dir: &Path) -> Result<DataShape> {
     let (test, test_bytes) = idx_pair(dir, "t10k")?;
     if (test.1, test.2) != (train.1, train.2) {
         return Err(Error::data(
-            find_idx(dir, "t10k", "images", 3)?,
+            crate::data::idx::find(dir, "t10k", "images", 3)?,
             None,
             format!(
                 "images are {}×{} but the training images are {}×{}",
@@ -290,8 +290,8 @@ fn idx_shape(cfg: &DataConfig, dir: &Path) -> Result<DataShape> {
 
 /// (count, rows, cols) of one images/labels pair and the bytes of both files.
 fn idx_pair(dir: &Path, prefix: &str) -> Result<((usize, usize, usize), u64)> {
-    let images_path = find_idx(dir, prefix, "images", 3)?;
-    let labels_path = find_idx(dir, prefix, "labels", 1)?;
+    let images_path = crate::data::idx::find(dir, prefix, "images", 3)?;
+    let labels_path = crate::data::idx::find(dir, prefix, "labels", 1)?;
     let images = idx_header(&images_path, IMAGES_MAGIC, 3)?;
     let (n, rows, cols) = (images.dims[0], images.dims[1], images.dims[2]);
     if rows == 0 || cols == 0 {
@@ -322,25 +322,6 @@ fn idx_pair(dir: &Path, prefix: &str) -> Result<((usize, usize, usize), u64)> {
     Ok((
         (n, rows, cols),
         images.file_bytes.saturating_add(labels.file_bytes),
-    ))
-}
-
-/// `<prefix>-<kind>-idx<k>-ubyte` in `dir`: raw or `.gz`, dashed or dotted (as `idx`).
-fn find_idx(dir: &Path, prefix: &str, kind: &str, k: u8) -> Result<PathBuf> {
-    let dashed = format!("{prefix}-{kind}-idx{k}-ubyte");
-    let dotted = format!("{prefix}-{kind}.idx{k}-ubyte");
-    for name in [&dashed, &dotted] {
-        for ext in ["", ".gz"] {
-            let p = dir.join(format!("{name}{ext}"));
-            if p.is_file() {
-                return Ok(p);
-            }
-        }
-    }
-    Err(Error::data(
-        dir,
-        None,
-        format!("missing {dashed} (also looked for .gz and {dotted}[.gz])"),
     ))
 }
 
