@@ -601,6 +601,9 @@ fn unknown_key_at_its_line(text: &str, e: &toml::de::Error) -> Option<String> {
 /// overflow.
 pub const MAX_STEPS: u64 = 1 << 53;
 
+/// The file name of a config read from standard input, in messages.
+pub const STDIN: &str = "<stdin>";
+
 /// Longest run name, in bytes.
 pub const MAX_NAME_BYTES: usize = 128;
 
@@ -641,6 +644,33 @@ impl LoadedConfig {
         Self::parse(file, &text)
     }
 
+    /// A config from standard input (at most [`crate::io::read::CONFIG_LIMIT`] bytes),
+    /// named `<stdin>` in messages; relative paths in it are relative to the working
+    /// folder, and it must have a `name` (there is no file name to stand in for it).
+    pub fn read_stdin() -> Result<Self> {
+        use std::io::Read;
+        let file = Path::new(STDIN);
+        let limit = crate::io::read::CONFIG_LIMIT;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(file, e))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::data(file, None, format!("is over {limit} bytes")));
+        }
+        let text =
+            String::from_utf8(bytes).map_err(|_| Error::data(file, None, "is not UTF-8 text"))?;
+        let cfg = Self::parse(file, &text)?;
+        if cfg.config.name.is_none() {
+            return Err(cfg.err(
+                "name",
+                "missing: a config read from standard input needs a name",
+            ));
+        }
+        Ok(cfg)
+    }
+
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
         let config: Config = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
             file: file.to_path_buf(),
@@ -658,7 +688,8 @@ impl LoadedConfig {
         })
     }
 
-    /// A path from the config, resolved against the config file's folder.
+    /// A path from the config, resolved against the config file's folder (the working
+    /// folder for a config read from standard input).
     pub fn resolve(&self, rel: &str) -> PathBuf {
         let p = Path::new(rel);
         if p.is_absolute() {

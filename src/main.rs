@@ -25,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an experiment config (TOML); writes into plots/<name> or --out.
+    /// Run an experiment config (TOML; `-` reads it from standard input, relative paths
+    /// then from the working folder); writes into plots/<name> or --out.
     Run {
         config: PathBuf,
         /// Output folder.
@@ -100,7 +101,12 @@ fn main() -> ExitCode {
                 fresh,
                 max_memory,
             };
-            let cfg = match LoadedConfig::read(&config) {
+            let read = if config.as_os_str() == "-" {
+                LoadedConfig::read_stdin()
+            } else {
+                LoadedConfig::read(&config)
+            };
+            let cfg = match read {
                 Ok(cfg) => cfg,
                 Err(e) => return fail(&e),
             };

@@ -237,3 +237,41 @@ kind = "train"
     );
     assert!(b >= a && b <= a * 1.01, "{b} vs {a}");
 }
+
+#[test]
+fn run_dash_reads_the_config_from_stdin_and_stdout_is_only_the_summary() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run_stdin = |text: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_losscape"))
+            .args(["run", "-", "--out", out.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run_stdin(crate::common::TINY_TRAIN);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // stdout parses as one JSON document: the summary written to the folder.
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(printed, saved);
+    assert_eq!(printed["kind"], "train");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote"));
+    // Without a name there is nothing to name the run after.
+    let o = run_stdin(&crate::common::TINY_TRAIN.replace("name = \"t\"\n", ""));
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("<stdin>") && e.contains("field `name`"), "{e}");
+}
