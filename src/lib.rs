@@ -12,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod experiment;
 pub mod io;
+pub mod json_num;
 pub mod landscape;
 pub mod machine;
 pub mod nn;

@@ -53,7 +53,8 @@ enum Command {
         #[arg(long, value_parser = parse_size)]
         max_memory: Option<u64>,
     },
-    /// Redraw the figures of a slice run from its saved arrays (no recomputation).
+    /// Redraw the figures of a finished run from its summary.json and saved arrays (no
+    /// recomputation); the style flags restyle slice figures.
     Plot {
         run_dir: PathBuf,
         /// Log-scale colour map and contour levels.
@@ -116,12 +117,13 @@ fn main() -> ExitCode {
                     Err(e) => fail(&e),
                 };
             }
-            match experiment::run(cfg, &opts) {
-                Ok(outcome) => {
+            match experiment::run(cfg, &opts).and_then(|o| Ok((o.summary.to_json()?, o.dir))) {
+                Ok((json, dir)) => {
                     if !quiet {
-                        eprintln!("wrote {}", outcome.dir.display());
+                        eprintln!("wrote {}", dir.display());
                     }
-                    print_json(&outcome.summary)
+                    println!("{json}");
+                    ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e),
             }
@@ -139,9 +141,9 @@ fn main() -> ExitCode {
                 vmin,
                 vmax,
             };
-            match losscape::experiment::slice_figures::redraw(&run_dir, &style) {
+            match losscape::experiment::plot(&run_dir, &style) {
                 Ok(()) => {
-                    println!("redrew the figures in {}", run_dir.display());
+                    eprintln!("redrew the figures in {}", run_dir.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e),

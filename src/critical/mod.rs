@@ -10,5 +10,8 @@
 pub mod report;
 pub mod search;
 
-pub use report::{analyse, classify, SpectrumReport, SpectrumSettings};
+pub use report::{
+    analyse, classify, Budget, PointClass, Spectrum, SpectrumReport, SpectrumSettings,
+    SpectrumSummary,
+};
 pub use search::{find_critical_point, SearchMethod, SearchResult, SearchSettings, SearchStatus};

@@ -14,8 +14,9 @@
 
 use crate::curvature::density::{density_from_nodes, fraction_below};
 use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, Counted, HvpOperator};
+use crate::json_num::{nan_if_null, nans_if_null};
 use crate::seeded::rng;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Random streams of the estimators (of the caller's seed).
 const LANCZOS_STREAM: u64 = 200;
@@ -39,16 +40,96 @@ pub struct SpectrumSettings {
     pub grad_tol: f64,
 }
 
+/// What a point is, by its gradient and Hessian spectrum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointClass {
+    /// ‖∇L‖ above the gradient tolerance.
+    NotCritical,
+    /// Some eigenvalue clearly negative.
+    Saddle,
+    /// None negative, some near zero.
+    Degenerate,
+    /// Every eigenvalue clearly positive.
+    Minimum,
+}
+
+impl PointClass {
+    /// Every class, in the order figures and tables list them.
+    pub const ALL: [PointClass; 4] = [
+        PointClass::Minimum,
+        PointClass::Saddle,
+        PointClass::Degenerate,
+        PointClass::NotCritical,
+    ];
+
+    /// The name written in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PointClass::NotCritical => "not_critical",
+            PointClass::Saddle => "saddle",
+            PointClass::Degenerate => "degenerate",
+            PointClass::Minimum => "minimum",
+        }
+    }
+}
+
+impl std::fmt::Display for PointClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The eigenvalue information behind a report: every eigenvalue, or the stochastic
+/// Lanczos quadrature that estimates their distribution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spectrum {
+    /// Every eigenvalue, ascending.
+    Exact(Vec<f64>),
+    /// SLQ quadrature nodes and weights, one pair per random start vector.
+    Quadrature(Vec<(Vec<f64>, Vec<f64>)>),
+}
+
+/// How a report's numbers were obtained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Budget {
+    /// The full Hessian from P HVPs, diagonalised.
+    Exact {
+        hvps_for_hessian: usize,
+        /// max |H − Hᵀ| of the assembled matrix.
+        asymmetry: f64,
+    },
+    /// Lanczos for the extreme eigenvalues, Hutch++ for the trace, SLQ for the index.
+    Lanczos {
+        lanczos_steps: usize,
+        lanczos_max_steps: usize,
+        tol: f64,
+        #[serde(deserialize_with = "nans_if_null")]
+        residuals: Vec<f64>,
+        converged: bool,
+        trace_method: TraceMethod,
+        trace_hvps: usize,
+        slq_runs: usize,
+        slq_steps: usize,
+    },
+}
+
+/// The trace estimator of an estimated report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TraceMethod {
+    /// Meyer et al. 2021.
+    #[serde(rename = "hutch++")]
+    HutchPlusPlus,
+}
+
 /// What the spectrum at a point says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpectrumReport {
     /// The k largest eigenvalues, descending, and the k smallest, ascending.
     pub top: Vec<f64>,
     pub bottom: Vec<f64>,
-    /// Every eigenvalue (ascending) when exact.
-    pub eigenvalues: Option<Vec<f64>>,
-    /// SLQ quadrature nodes and weights when estimated.
-    pub nodes: Option<Vec<(Vec<f64>, Vec<f64>)>>,
+    pub spectrum: Spectrum,
     pub trace: f64,
     /// None when exact.
     pub trace_stderr: Option<f64>,
@@ -56,16 +137,43 @@ pub struct SpectrumReport {
     pub index: f64,
     pub n_negative: usize,
     pub n_near_zero: usize,
-    pub classification: &'static str,
-    /// How the numbers were obtained (method, steps, residuals, probes).
-    pub budget: Value,
+    pub classification: PointClass,
+    pub budget: Budget,
     /// HVPs spent on this report.
     pub hvps: usize,
 }
 
+/// The fields of a [`SpectrumReport`] that `summary.json` keeps (the `hessian` kind's
+/// and every critical point's of the `saddles` kind).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumSummary {
+    #[serde(deserialize_with = "nans_if_null")]
+    pub eigenvalues_top: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
+    pub eigenvalues_bottom: Vec<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub eigenvalue_min: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub trace: f64,
+    pub trace_stderr: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub index: f64,
+    pub n_negative: usize,
+    pub classification: PointClass,
+    pub exact: bool,
+    pub budget: Budget,
+}
+
 impl SpectrumReport {
     pub fn exact(&self) -> bool {
-        self.eigenvalues.is_some()
+        matches!(self.spectrum, Spectrum::Exact(_))
+    }
+    /// Every eigenvalue, when exact.
+    pub fn eigenvalues(&self) -> Option<&[f64]> {
+        match &self.spectrum {
+            Spectrum::Exact(v) => Some(v),
+            Spectrum::Quadrature(_) => None,
+        }
     }
     pub fn lambda_max(&self) -> f64 {
         self.top.first().copied().unwrap_or(f64::NAN)
@@ -81,16 +189,31 @@ impl SpectrumReport {
             .fold(0.0f64, |m, v| m.max(v.abs()))
     }
 
+    /// The fields `summary.json` keeps.
+    pub fn summary(&self) -> SpectrumSummary {
+        SpectrumSummary {
+            eigenvalues_top: self.top.clone(),
+            eigenvalues_bottom: self.bottom.clone(),
+            eigenvalue_min: self.lambda_min(),
+            trace: self.trace,
+            trace_stderr: self.trace_stderr,
+            index: self.index,
+            n_negative: self.n_negative,
+            classification: self.classification,
+            exact: self.exact(),
+            budget: self.budget.clone(),
+        }
+    }
+
     /// The spectral density on `grid`, smoothed by a Gaussian of variance `sigma2`: of
     /// the exact eigenvalues, or of the SLQ quadrature.
     pub fn density(&self, grid: &[f64], sigma2: f64) -> Vec<f64> {
-        match (&self.eigenvalues, &self.nodes) {
-            (Some(values), _) => {
+        match &self.spectrum {
+            Spectrum::Exact(values) => {
                 let w = vec![1.0 / values.len() as f64; values.len()];
                 density_from_nodes(&[(values.clone(), w)], sigma2, grid)
             }
-            (None, Some(nodes)) => density_from_nodes(nodes, sigma2, grid),
-            (None, None) => vec![0.0; grid.len()],
+            Spectrum::Quadrature(nodes) => density_from_nodes(nodes, sigma2, grid),
         }
     }
 }
@@ -101,15 +224,15 @@ pub fn classify(
     grad_tol: f64,
     n_negative: usize,
     n_near_zero: usize,
-) -> &'static str {
+) -> PointClass {
     if grad_norm.is_nan() || grad_norm > grad_tol {
-        "not_critical"
+        PointClass::NotCritical
     } else if n_negative > 0 {
-        "saddle"
+        PointClass::Saddle
     } else if n_near_zero > 0 {
-        "degenerate"
+        PointClass::Degenerate
     } else {
-        "minimum"
+        PointClass::Minimum
     }
 }
 
@@ -131,13 +254,15 @@ pub fn analyse<O: HvpOperator + ?Sized>(
             bottom: values.iter().take(k).copied().collect(),
             trace: values.iter().sum(),
             trace_stderr: None,
-            budget: json!({ "method": "exact", "hvps_for_hessian": p, "asymmetry": asymmetry }),
-            eigenvalues: Some(values),
-            nodes: None,
+            budget: Budget::Exact {
+                hvps_for_hessian: p,
+                asymmetry,
+            },
+            spectrum: Spectrum::Exact(values),
             index: 0.0,
             n_negative: 0,
             n_near_zero: 0,
-            classification: "",
+            classification: PointClass::NotCritical,
             hvps: 0,
         }
     } else {
@@ -156,20 +281,18 @@ pub fn analyse<O: HvpOperator + ?Sized>(
             bottom: res.bottom.iter().map(|e| e.value).collect(),
             trace: t.trace,
             trace_stderr: Some(t.stderr),
-            budget: json!({
-                "method": "lanczos",
-                "lanczos_steps": res.steps,
-                "lanczos_max_steps": s.lanczos_steps,
-                "tol": s.tol,
-                "residuals": pairs().map(|e| e.residual).collect::<Vec<f64>>(),
-                "converged": pairs().all(|e| e.converged),
-                "trace_method": "hutch++",
-                "trace_hvps": t.hvps,
-                "slq_runs": s.slq_runs,
-                "slq_steps": s.slq_steps,
-            }),
-            eigenvalues: None,
-            nodes: Some(slq_nodes(
+            budget: Budget::Lanczos {
+                lanczos_steps: res.steps,
+                lanczos_max_steps: s.lanczos_steps,
+                tol: s.tol,
+                residuals: pairs().map(|e| e.residual).collect(),
+                converged: pairs().all(|e| e.converged),
+                trace_method: TraceMethod::HutchPlusPlus,
+                trace_hvps: t.hvps,
+                slq_runs: s.slq_runs,
+                slq_steps: s.slq_steps,
+            },
+            spectrum: Spectrum::Quadrature(slq_nodes(
                 &op,
                 s.slq_runs,
                 s.slq_steps,
@@ -178,26 +301,25 @@ pub fn analyse<O: HvpOperator + ?Sized>(
             index: 0.0,
             n_negative: 0,
             n_near_zero: 0,
-            classification: "",
+            classification: PointClass::NotCritical,
             hvps: 0,
         }
     };
     let scale = r.lambda_abs_max();
     let neg_thr = -s.index_tol * scale;
     let near_zero = |v: &&f64| v.abs() <= s.index_tol * scale;
-    match (&r.eigenvalues, &r.nodes) {
-        (Some(values), _) => {
+    match &r.spectrum {
+        Spectrum::Exact(values) => {
             r.n_negative = values.iter().filter(|&&v| v < neg_thr).count();
             r.n_near_zero = values.iter().filter(near_zero).count();
             r.index = r.n_negative as f64 / p.max(1) as f64;
         }
-        (None, Some(nodes)) => {
+        Spectrum::Quadrature(nodes) => {
             r.index = fraction_below(nodes, neg_thr);
             let seen = r.bottom.iter().filter(|&&v| v < neg_thr).count();
             r.n_negative = seen.max((r.index * p as f64).round() as usize);
             r.n_near_zero = r.top.iter().chain(&r.bottom).filter(near_zero).count();
         }
-        (None, None) => unreachable!("a report is exact or has quadrature nodes"),
     }
     r.classification = classify(grad_norm, s.grad_tol, r.n_negative, r.n_near_zero);
     r.hvps = op.hvps();
@@ -224,12 +346,20 @@ mod tests {
     }
 
     #[test]
+    fn class_names_are_the_serde_names() {
+        for c in PointClass::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.name());
+        }
+    }
+
+    #[test]
     fn classification_follows_gradient_then_spectrum() {
-        assert_eq!(classify(0.5, 1e-3, 3, 0), "not_critical");
-        assert_eq!(classify(f64::NAN, 1e-3, 0, 0), "not_critical");
-        assert_eq!(classify(1e-6, 1e-3, 2, 0), "saddle");
-        assert_eq!(classify(1e-6, 1e-3, 0, 4), "degenerate");
-        assert_eq!(classify(1e-6, 1e-3, 0, 0), "minimum");
+        use PointClass::*;
+        assert_eq!(classify(0.5, 1e-3, 3, 0), NotCritical);
+        assert_eq!(classify(f64::NAN, 1e-3, 0, 0), NotCritical);
+        assert_eq!(classify(1e-6, 1e-3, 2, 0), Saddle);
+        assert_eq!(classify(1e-6, 1e-3, 0, 4), Degenerate);
+        assert_eq!(classify(1e-6, 1e-3, 0, 0), Minimum);
     }
 
     #[test]
@@ -242,7 +372,7 @@ mod tests {
         assert_eq!((exact.n_negative, exact.n_near_zero), (3, 1));
         assert_eq!(exact.index, 0.3);
         assert_eq!(exact.trace, 8.5);
-        assert_eq!((exact.classification, exact.hvps), ("saddle", 10));
+        assert_eq!((exact.classification, exact.hvps), (PointClass::Saddle, 10));
         let est = analyse(&DenseOperator::diagonal(&d), 0.0, &settings(false), 1);
         assert!((est.lambda_max() - 4.0).abs() < 1e-8 && (est.lambda_min() + 2.0).abs() < 1e-8);
         // Hutch++ with 30 ≥ 3·10 HVPs spans the space: exact up to rounding.
@@ -250,8 +380,14 @@ mod tests {
         // SLQ with 10 steps on a 10-dim operator is exact quadrature, but the index is
         // an average over 4 random start vectors.
         assert!((est.index - 0.3).abs() < 0.2, "{}", est.index);
-        assert_eq!(est.classification, "saddle");
-        assert!(est.budget["converged"].as_bool().unwrap());
+        assert_eq!(est.classification, PointClass::Saddle);
+        assert!(matches!(
+            est.budget,
+            Budget::Lanczos {
+                converged: true,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -262,20 +398,20 @@ mod tests {
             &settings(true),
             0,
         );
-        assert_eq!((pd.classification, pd.index), ("minimum", 0.0));
+        assert_eq!((pd.classification, pd.index), (PointClass::Minimum, 0.0));
         let flat = analyse(
             &DenseOperator::diagonal(&[0.0, 2.0, 3.0]),
             0.0,
             &settings(true),
             0,
         );
-        assert_eq!(flat.classification, "degenerate");
+        assert_eq!(flat.classification, PointClass::Degenerate);
         let moving = analyse(
             &DenseOperator::diagonal(&[1.0, 2.0]),
             1.0,
             &settings(true),
             0,
         );
-        assert_eq!(moving.classification, "not_critical");
+        assert_eq!(moving.classification, PointClass::NotCritical);
     }
 }

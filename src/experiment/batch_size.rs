@@ -204,6 +204,9 @@ fn eps_key(e: f64) -> String {
     format!("{e:e}")
 }
 
+/// The summary of this kind, still built by hand (being moved to a typed struct).
+pub type BatchSizeReport = Value;
+
 pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;

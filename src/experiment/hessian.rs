@@ -7,16 +7,17 @@
 //! and, when exact, every eigenvalue.
 
 use super::setup::{build, center_kind, train_center};
-use super::{num, Context};
+use super::Context;
 use crate::config::{Center, ExactMode, HessianConfig, LoadedConfig};
-use crate::critical::{analyse, SpectrumReport, SpectrumSettings};
+use crate::critical::{analyse, PointClass, SpectrumReport, SpectrumSettings, SpectrumSummary};
 use crate::curvature::ObjectiveHessian;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
+use crate::json_num::nan_if_null;
 use crate::objective::{MlpObjective, Objective};
 use crate::plot::{self, Series};
 use crate::scalar::Scalar;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Checks the solver settings; returns the value of `exact = true|false` (false for
 /// "auto").
@@ -88,51 +89,100 @@ pub fn density_grid(r: &SpectrumReport) -> (Vec<f64>, f64) {
     (grid, (0.01 * (hi - lo)).powi(2))
 }
 
-/// Writes `{stem}_grid.npy`, `{stem}.npy` and `{stem}.png`: the smoothed spectral
-/// density on a log axis.
-pub fn write_density(dir: &RunDir, stem: &str, title: &str, r: &SpectrumReport) -> Result<()> {
-    let (grid, sigma2) = density_grid(r);
-    let density = r.density(&grid, sigma2);
-    dir.write_npy(&format!("{stem}_grid.npy"), &grid, &[grid.len()])?;
-    dir.write_npy(&format!("{stem}.npy"), &density, &[density.len()])?;
-    let floor = density.iter().cloned().fold(0.0f64, f64::max) * 1e-8;
-    let shown: Vec<f64> = density.iter().map(|&d| d.max(floor)).collect();
-    let method = if r.exact() {
-        "exact spectrum"
-    } else {
-        "stochastic Lanczos quadrature"
-    };
-    plot::line_chart(
-        &dir.path(&format!("{stem}.png")),
-        &format!("{title} ({method}; {})", r.classification),
-        "eigenvalue",
-        "density",
-        &[Series {
-            label: "density",
-            x: &grid,
-            y: &shown,
-        }],
-        true,
-    )
+/// A smoothed spectral density on an eigenvalue grid: what `<stem>.png` shows, saved as
+/// `<stem>_grid.npy` and `<stem>.npy`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Density {
+    pub grid: Vec<f64>,
+    pub density: Vec<f64>,
 }
 
-/// The summary.json fields of a report.
-pub fn report_json(r: &SpectrumReport) -> Value {
-    json!({
-        "eigenvalues_top": r.top,
-        "eigenvalues_bottom": r.bottom,
-        "eigenvalue_min": num(r.lambda_min()),
-        "trace": num(r.trace),
-        "trace_stderr": r.trace_stderr.map(num),
-        "index": num(r.index),
-        "n_negative": r.n_negative,
-        "classification": r.classification,
-        "exact": r.exact(),
-        "budget": r.budget,
-    })
+impl Density {
+    /// The density of report `r` on its [`density_grid`].
+    pub fn of(r: &SpectrumReport) -> Density {
+        let (grid, sigma2) = density_grid(r);
+        let density = r.density(&grid, sigma2);
+        Density { grid, density }
+    }
+
+    pub fn save(&self, dir: &RunDir, stem: &str) -> Result<()> {
+        dir.write_npy(&format!("{stem}_grid.npy"), &self.grid, &[self.grid.len()])?;
+        dir.write_npy(&format!("{stem}.npy"), &self.density, &[self.density.len()])?;
+        Ok(())
+    }
+
+    pub fn load(dir: &RunDir, stem: &str) -> Result<Density> {
+        let (grid, _) = dir.read_npy(&format!("{stem}_grid.npy"), &[None])?;
+        let (density, _) = dir.read_npy(&format!("{stem}.npy"), &[Some(grid.len())])?;
+        Ok(Density { grid, density })
+    }
+
+    /// Draws the density on a log axis, titled `title`, with the method (`exact`) and
+    /// the point's class.
+    pub fn draw(
+        &self,
+        dir: &RunDir,
+        stem: &str,
+        title: &str,
+        exact: bool,
+        class: PointClass,
+    ) -> Result<()> {
+        let floor = self.density.iter().cloned().fold(0.0f64, f64::max) * 1e-8;
+        let shown: Vec<f64> = self.density.iter().map(|&d| d.max(floor)).collect();
+        let method = if exact {
+            "exact spectrum"
+        } else {
+            "stochastic Lanczos quadrature"
+        };
+        plot::line_chart(
+            &dir.path(&format!("{stem}.png")),
+            &format!("{title} ({method}; {class})"),
+            "eigenvalue",
+            "density",
+            &[Series {
+                label: "density",
+                x: &self.grid,
+                y: &shown,
+            }],
+            true,
+        )
+    }
 }
 
-pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
+/// The thresholds that classify a point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub index_tol: f64,
+    pub grad_tol: f64,
+}
+
+/// `summary.json` of a `hessian` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HessianReport {
+    /// Where the Hessian was measured: trained, weights or init.
+    pub center: Center,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub grad_norm: f64,
+    pub hvp_count: usize,
+    pub n_params: usize,
+    pub thresholds: Thresholds,
+    /// Always "f64": curvature is measured in f64 whatever the run's dtype.
+    pub precision: String,
+    #[serde(flatten)]
+    pub spectrum: SpectrumSummary,
+}
+
+/// What a hessian run computed.
+pub struct HessianOutput {
+    pub report: HessianReport,
+    pub density: Density,
+    /// Every eigenvalue, when exact.
+    pub eigenvalues: Option<Vec<f64>>,
+}
+
+pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<HessianOutput> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let center = center_kind(cfg, model, hc.center)?;
@@ -144,7 +194,6 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
     };
     let p = setup.mlp.n_params();
     let settings = hc.spectrum_settings(p, forced_exact);
-    let dir = ctx.create_dir()?;
     if let Some(plan) = &plan {
         train_center(cfg, &mut setup, plan, ctx.quiet)?;
     }
@@ -157,21 +206,41 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<Value> {
     let loss = obj.loss_grad(&theta, &mut grad);
     let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
     let op = ObjectiveHessian::new(&obj, &theta);
-    let report = analyse(&op, grad_norm, &settings, cfg.config.seed);
+    let spectrum = analyse(&op, grad_norm, &settings, cfg.config.seed);
+    Ok(HessianOutput {
+        report: HessianReport {
+            center,
+            loss,
+            grad_norm,
+            hvp_count: op.hvps(),
+            n_params: p,
+            thresholds: Thresholds {
+                index_tol: hc.index_tol,
+                grad_tol: hc.grad_tol,
+            },
+            precision: "f64".into(),
+            spectrum: spectrum.summary(),
+        },
+        density: Density::of(&spectrum),
+        eigenvalues: spectrum.eigenvalues().map(<[f64]>::to_vec),
+    })
+}
 
-    write_density(&dir, "density", "Hessian spectral density", &report)?;
-    if let Some(values) = &report.eigenvalues {
+const DENSITY_TITLE: &str = "Hessian spectral density";
+
+/// Writes the density (arrays and figure) and, when exact, every eigenvalue.
+pub fn write(out: &HessianOutput, dir: &RunDir) -> Result<()> {
+    out.density.save(dir, "density")?;
+    if let Some(values) = &out.eigenvalues {
         dir.write_npy("eigenvalues.npy", values, &[values.len()])?;
     }
-    let mut summary = json!({
-        "center": format!("{center:?}").to_lowercase(),
-        "loss": num(loss),
-        "grad_norm": num(grad_norm),
-        "hvp_count": op.hvps(),
-        "n_params": p,
-        "thresholds": { "index_tol": hc.index_tol, "grad_tol": hc.grad_tol },
-        "precision": "f64",
-    });
-    super::merge(&mut summary, report_json(&report));
-    Ok(summary)
+    let s = &out.report.spectrum;
+    out.density
+        .draw(dir, "density", DENSITY_TITLE, s.exact, s.classification)
+}
+
+/// Redraws the density figure from its saved arrays.
+pub fn redraw(report: &HessianReport, dir: &RunDir) -> Result<()> {
+    let s = &report.spectrum;
+    Density::load(dir, "density")?.draw(dir, "density", DENSITY_TITLE, s.exact, s.classification)
 }

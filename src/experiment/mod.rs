@@ -1,10 +1,13 @@
-//! Experiment kinds: each validates its config, creates the run folder only once
-//! everything is known to be good, computes, and writes `summary.json`, the resolved
-//! `config.toml`, its figures and the arrays behind them.
+//! Experiment kinds, each in three steps: [`plan`] checks everything before any folder
+//! is touched; a kind's `run` computes its typed report (and the arrays behind its
+//! figures); its `write` saves the arrays and draws the figures into the run folder,
+//! and [`run`] writes `summary.json` (the [`Summary`], serialised) and the resolved
+//! `config.toml`. [`plot`] redraws the figures of a finished run from what it saved.
 
 pub mod batch_size;
 pub mod batch_size_figures;
 pub mod budget;
+pub mod context;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
@@ -13,9 +16,13 @@ pub mod saddles;
 pub mod setup;
 pub mod slice;
 pub mod slice_figures;
+pub mod summary;
 pub mod train;
 pub mod width_sweep;
 pub mod xor;
+
+pub use context::{resolved_config, Context, RunOptions};
+pub use summary::{Report, Summary};
 
 use crate::config::{Dtype, ExperimentConfig, LoadedConfig};
 use crate::error::{Error, Result};
@@ -23,69 +30,20 @@ use crate::io::lock::{self, Claim};
 use crate::io::run_dir::RunDir;
 use crate::scalar::Scalar;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
-
-/// Command-line overrides of a run.
-#[derive(Clone, Debug, Default)]
-pub struct RunOptions {
-    /// Output folder (default plots/<name>).
-    pub out: Option<PathBuf>,
-    /// Worker threads (default: rayon's, one per core).
-    pub threads: Option<usize>,
-    /// Replaces the config's seed.
-    pub seed: Option<u64>,
-    /// No progress bars.
-    pub quiet: bool,
-    /// Discard an interrupted sweep of another config in the output folder.
-    pub fresh: bool,
-    /// Memory budget in bytes (default: [`crate::machine::default_memory_budget`]).
-    pub max_memory: Option<u64>,
-}
 
 /// What a finished run left behind.
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
     pub dir: PathBuf,
-    pub summary: Value,
-}
-
-/// Where a kind writes: the run folder, claimed on the first write (or at the start
-/// when it already exists), so that bad input found before then leaves no folder.
-pub struct Context {
-    pub cfg: LoadedConfig,
-    pub out: PathBuf,
-    pub quiet: bool,
-    pub fresh: bool,
-    claim: Mutex<Option<Claim>>,
-}
-
-impl Context {
-    /// Claim the run folder (see [`crate::io::lock`]) unless already claimed; the first
-    /// claim of a new folder writes the resolved config into it (it names the kind).
-    fn claim(&self) -> Result<()> {
-        let mut claim = self.claim.lock().unwrap_or_else(|e| e.into_inner());
-        if claim.is_none() {
-            let c = Claim::take(&self.out, self.cfg.config.experiment.kind())?;
-            *claim = Some(c);
-            let dir = RunDir::at(&self.out);
-            if !dir.path(lock::CONFIG_FILE).exists() {
-                dir.write_text(lock::CONFIG_FILE, &resolved_config(&self.cfg)?)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The run folder, claimed.
-    pub fn create_dir(&self) -> Result<RunDir> {
-        self.claim()?;
-        Ok(RunDir::at(&self.out))
-    }
+    pub summary: Summary,
 }
 
 /// Run the experiment a config describes: plan it (every check; nothing written on a
-/// refusal), then compute and write into the run folder.
+/// refusal), compute its report, then write the report, arrays and figures into the
+/// run folder.
 pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     let plan = plan::plan(cfg, opts)?;
     let ctx = Context {
@@ -102,24 +60,20 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     }
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
-        let mut summary = match ctx.cfg.config.dtype {
+        let report = match ctx.cfg.config.dtype {
             Dtype::F32 => run_kind::<f32>(&ctx)?,
             Dtype::F64 => run_kind::<f64>(&ctx)?,
         };
-        let c = &ctx.cfg.config;
-        if let Value::Object(m) = &mut summary {
-            m.insert("kind".into(), c.experiment.kind().into());
-            m.insert("name".into(), ctx.cfg.name().into());
-            m.insert("seed".into(), c.seed.into());
-            m.insert(
-                "dtype".into(),
-                format!("{:?}", c.dtype).to_lowercase().into(),
-            );
-            m.insert("seconds".into(), start.elapsed().as_secs_f64().into());
-        }
+        let summary = Summary {
+            name: ctx.cfg.name(),
+            seed: ctx.cfg.config.seed,
+            dtype: ctx.cfg.config.dtype,
+            seconds: start.elapsed().as_secs_f64(),
+            report,
+        };
         let dir = ctx.create_dir()?;
         dir.write_text(lock::CONFIG_FILE, &resolved_config(&ctx.cfg)?)?;
-        dir.write_json("summary.json", &summary)?;
+        dir.write_text(summary::SUMMARY_FILE, &summary.to_json()?)?;
         Ok(RunOutcome {
             dir: ctx.out.clone(),
             summary,
@@ -141,55 +95,51 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     result
 }
 
-fn run_kind<S: Scalar>(ctx: &Context) -> Result<Value> {
-    match &ctx.cfg.config.experiment {
-        ExperimentConfig::Train { resolution } => train::run::<S>(ctx, *resolution),
-        ExperimentConfig::Evaluate {} => evaluate::run::<S>(ctx),
-        ExperimentConfig::Slice(sc) => slice::run::<S>(ctx, sc, ctx.fresh),
-        ExperimentConfig::Hessian(hc) => hessian::run::<S>(ctx, hc),
-        ExperimentConfig::Saddles(sc) => saddles::run::<S>(ctx, sc),
-        ExperimentConfig::BatchSize(bc) => batch_size::run::<S>(ctx, bc),
-        ExperimentConfig::WidthSweep(wc) => width_sweep::run::<S>(ctx, wc),
-        ExperimentConfig::Xor { .. } => xor::run::<S>(ctx),
-    }
-}
-
-/// The config as run: seed included, file paths made absolute so it runs from anywhere.
-pub fn resolved_config(cfg: &LoadedConfig) -> Result<String> {
-    let mut c = cfg.config.clone();
-    if let Some(d) = c.data.as_mut() {
-        if let Some(p) = d.path.as_mut() {
-            *p = absolute(cfg.resolve(p));
+/// Computes the kind's report, then writes its arrays and figures.
+fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
+    Ok(match &ctx.cfg.config.experiment {
+        ExperimentConfig::Train { resolution } => {
+            let out = train::run::<S>(ctx, *resolution)?;
+            train::write(&out, &ctx.create_dir()?, &ctx.cfg.name())?;
+            Report::Train(out.report)
         }
-    }
-    if let Some(m) = c.model.as_mut() {
-        if let Some(w) = m.weights.as_mut() {
-            *w = absolute(cfg.resolve(w));
+        ExperimentConfig::Evaluate {} => Report::Evaluate(evaluate::run::<S>(ctx)?),
+        ExperimentConfig::Slice(sc) => Report::Slice(slice::run::<S>(ctx, sc, ctx.fresh)?),
+        ExperimentConfig::Hessian(hc) => {
+            let out = hessian::run::<S>(ctx, hc)?;
+            hessian::write(&out, &ctx.create_dir()?)?;
+            Report::Hessian(out.report)
         }
-    }
-    let body = toml::to_string_pretty(&c).map_err(|e| Error::output("config.toml", e))?;
-    Ok(format!(
-        "# Resolved config of this run (losscape {}).\n{body}",
-        env!("CARGO_PKG_VERSION")
-    ))
+        ExperimentConfig::Saddles(sc) => Report::Saddles(saddles::run::<S>(ctx, sc)?),
+        ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
+        ExperimentConfig::WidthSweep(wc) => Report::WidthSweep(width_sweep::run::<S>(ctx, wc)?),
+        ExperimentConfig::Xor { .. } => Report::Xor(xor::run::<S>(ctx)?),
+    })
 }
 
-fn absolute(p: PathBuf) -> String {
-    std::path::absolute(&p).unwrap_or(p).display().to_string()
-}
-
-impl Context {
-    /// The run family of a study with runs `names` (variant-major, seeds inner), checked
-    /// against the resolved config before anything in the folder is rewritten, then the
-    /// run folder itself.
-    pub fn open_family(&self, names: Vec<String>) -> Result<(crate::study::Family, RunDir)> {
-        let fingerprint = format!(
-            "{:016x}",
-            crate::landscape::store::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
-        );
-        let dir = self.create_dir()?;
-        let family = crate::study::Family::open(&self.out, &fingerprint, names, self.fresh)?;
-        Ok((family, dir))
+/// Redraws the figures of the run in `run_dir` from its `summary.json` and saved
+/// arrays, recomputing nothing; `style` restyles slice figures.
+pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
+    let kind = Summary::read(run_dir)?.kind();
+    // Held while redrawing: a run still writing this folder is not drawn over.
+    let _claim = Claim::take_existing(run_dir, kind)?;
+    let summary = Summary::read(run_dir)?;
+    let dir = RunDir::open_existing(run_dir)?;
+    match &summary.report {
+        Report::Train(r) => train::redraw(r, &dir, &summary.name),
+        Report::Hessian(r) => hessian::redraw(r, &dir),
+        Report::Slice(_) => slice_figures::draw(
+            &dir,
+            &serde_json::to_value(&summary).map_err(|e| Error::output(summary::SUMMARY_FILE, e))?,
+            style,
+        ),
+        Report::Evaluate(_) => Ok(()),
+        Report::Xor(_) | Report::Saddles(_) | Report::BatchSize(_) | Report::WidthSweep(_) => {
+            Err(Error::Invalid(format!(
+                "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
+                run_dir.display()
+            )))
+        }
     }
 }
 

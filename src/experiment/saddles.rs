@@ -16,16 +16,16 @@
 //! search's ‖∇L‖ per iteration for every start, eigenvalue histograms of the
 //! lowest-loss minimum and saddle, and the curvature along the run.
 
-use super::hessian::{report_json, validate as validate_spectrum, write_density};
+use super::hessian::{validate as validate_spectrum, Density};
 use super::setup::{build, planned_steps, rng, train_setup};
 use super::{num, Context};
 use crate::config::{LoadedConfig, SaddlesConfig, TrainConfig};
 use crate::critical::{
-    analyse, find_critical_point, SearchResult, SearchSettings, SearchStatus, SpectrumReport,
-    SpectrumSettings,
+    analyse, find_critical_point, PointClass, SearchResult, SearchSettings, SearchStatus,
+    SpectrumReport, SpectrumSettings,
 };
 use crate::curvature::{extreme_pairs, ObjectiveHessian};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
 use crate::nn::Mlp;
 use crate::objective::MlpObjective;
@@ -123,6 +123,9 @@ pub(super) fn validate(cfg: &LoadedConfig, sc: &SaddlesConfig, has_train: bool) 
     }
     Ok(trajectory)
 }
+
+/// The summary of this kind, still built by hand (being moved to a typed struct).
+pub type SaddlesReport = Value;
 
 pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
     let cfg = &ctx.cfg;
@@ -238,12 +241,12 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
     for class in CLASSES {
         counts[class] = json!(found
             .iter()
-            .filter(|f| f.report.classification == class)
+            .filter(|f| f.report.classification.name() == class)
             .count());
     }
     let critical: Vec<&Found> = found
         .iter()
-        .filter(|f| f.report.classification != "not_critical")
+        .filter(|f| f.report.classification != PointClass::NotCritical)
         .collect();
     let hvps: usize = found
         .iter()
@@ -399,7 +402,10 @@ fn write_points(dir: &RunDir, mlp: &Mlp, found: &[Found]) -> Result<Vec<Value>> 
             "eigenvalue_max": num(r.lambda_max()),
             "weights": weights_file,
         });
-        super::merge(&mut v, report_json(r));
+        super::merge(
+            &mut v,
+            serde_json::to_value(r.summary()).map_err(|e| Error::output("summary.json", e))?,
+        );
         out.push(v);
     }
     Ok(out)
@@ -413,7 +419,7 @@ fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result
         .map(|f| CriticalPoint {
             index: f.report.index,
             loss: f.search.loss,
-            class: f.report.classification,
+            class: f.report.classification.name(),
         })
         .collect();
     figs::loss_vs_index(
@@ -422,7 +428,10 @@ fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result
         &marks,
     )?;
     let histories: Vec<Vec<f64>> = found.iter().map(|f| f.search.history.clone()).collect();
-    let classes: Vec<&str> = found.iter().map(|f| f.report.classification).collect();
+    let classes: Vec<&str> = found
+        .iter()
+        .map(|f| f.report.classification.name())
+        .collect();
     figs::search_convergence(
         &dir.path("search_convergence.png"),
         "Critical-point search: gradient norm per iteration",
@@ -437,9 +446,9 @@ fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result
             .filter(|f| keep(f))
             .min_by(|a, b| a.search.loss.total_cmp(&b.search.loss))
     };
-    let minimum = lowest(&|f| f.report.classification == "minimum")
-        .or_else(|| lowest(&|f| f.report.classification == "degenerate"));
-    let saddle = lowest(&|f| f.report.classification == "saddle");
+    let minimum = lowest(&|f| f.report.classification == PointClass::Minimum)
+        .or_else(|| lowest(&|f| f.report.classification == PointClass::Degenerate));
+    let saddle = lowest(&|f| f.report.classification == PointClass::Saddle);
     let caption = |what: &str, f: Option<&Found>| match f {
         Some(f) => format!(
             "{what}: loss {:.4}, index {:.3}",
@@ -450,10 +459,11 @@ fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result
     let exact = found.first().is_some_and(|f| f.report.exact());
     if exact {
         let values = |f: Option<&Found>| {
-            f.and_then(|f| f.report.eigenvalues.clone())
+            f.and_then(|f| f.report.eigenvalues())
                 .unwrap_or_default()
+                .to_vec()
         };
-        let kind = minimum.map_or("minimum", |m| m.report.classification);
+        let kind = minimum.map_or("minimum", |m| m.report.classification.name());
         let (lv, rv) = (values(minimum), values(saddle));
         figs::spectrum_pair(
             &dir.path("spectra.png"),
@@ -465,12 +475,11 @@ fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result
     } else {
         for (stem, f) in [("density_minimum", minimum), ("density_saddle", saddle)] {
             if let Some(f) = f {
-                write_density(
-                    dir,
-                    stem,
-                    &caption(f.report.classification, Some(f)),
-                    &f.report,
-                )?;
+                let density = Density::of(&f.report);
+                density.save(dir, stem)?;
+                let title = caption(f.report.classification.name(), Some(f));
+                let r = &f.report;
+                density.draw(dir, stem, &title, r.exact(), r.classification)?;
             }
         }
     }

@@ -181,6 +181,9 @@ fn fnv(bytes: &[u8], mut h: u64) -> u64 {
     h
 }
 
+/// The summary of this kind, still built by hand (being moved to a typed struct).
+pub type SliceReport = Value;
+
 pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;

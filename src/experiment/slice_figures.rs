@@ -13,7 +13,6 @@ use crate::plot::surface::{
     contour_plot, heatmap, slice_1d, surface_3d, Curve1d, Overlay, Slice1d, Surface, SurfaceStyle,
 };
 use serde_json::Value;
-use std::path::Path;
 
 /// Restyling options (`losscape plot` flags; the run uses the config's).
 #[derive(Clone, Debug, PartialEq)]
@@ -240,25 +239,4 @@ fn check_len(dir: &RunDir, name: &str, got: usize, want: usize) -> Result<()> {
             format!("holds {got} values but the axes need {want}"),
         ))
     }
-}
-
-/// `losscape plot RUN_DIR`: redraw a slice run's figures from its saved arrays.
-pub fn redraw(run: &Path, style: &Style) -> Result<()> {
-    // Held while redrawing: a run still writing this folder is not drawn over.
-    let _claim = crate::io::lock::Claim::take_existing(run, "slice")?;
-    let summary_path = run.join("summary.json");
-    let text = crate::io::read::read_input_text(&summary_path, crate::io::read::RUN_FILE_LIMIT)?;
-    let summary: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::data(&summary_path, None, format!("not JSON: {e}")))?;
-    if summary["kind"] != "slice" {
-        return Err(Error::data(
-            &summary_path,
-            None,
-            format!(
-                "`losscape plot` redraws slice runs; this run is of kind {}",
-                summary["kind"]
-            ),
-        ));
-    }
-    draw(&RunDir::open_existing(run)?, &summary, style)
 }

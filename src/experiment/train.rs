@@ -2,119 +2,205 @@
 //! (2-D inputs) or fitted curve (1-D regression), the trajectory table, parameter
 //! snapshots and the trained weights.
 
-use super::figures;
+use super::figures::{self, FitCurve, RegionGrid, RegionsInfo};
 use super::setup::{build, train_setup};
-use super::{num, opt_num, Context};
+use super::Context;
+use crate::error::Result;
+use crate::io::run_dir::RunDir;
+use crate::json_num::nan_if_null;
+use crate::nn::Layout;
+use crate::optim::{Record, Trajectory};
 use crate::scalar::Scalar;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Snapshots are written only while they stay below this many numbers (~160 MB of f32).
 const MAX_SNAPSHOT_VALUES: usize = 40_000_000;
 
-pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> crate::Result<Value> {
+/// The training loss and accuracy before the first step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InitialFit {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub train_loss: f64,
+    pub train_accuracy: Option<f64>,
+}
+
+/// The last training record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinalFit {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub train_loss: f64,
+    pub train_accuracy: Option<f64>,
+    pub test_loss: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub grad_norm: f64,
+}
+
+/// Where the parameter snapshots went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotsInfo {
+    pub file: String,
+    pub count: usize,
+}
+
+/// `summary.json` of a `train` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub n_params: usize,
+    pub n_train: usize,
+    pub n_test: Option<usize>,
+    /// Where the weights started: "init" or the weights file.
+    pub start: String,
+    #[serde(rename = "final")]
+    pub last: FinalFit,
+    pub initial: InitialFit,
+    pub diverged: bool,
+    pub plateau_at: Option<usize>,
+    pub divergence: Option<String>,
+    pub steps: usize,
+    pub epochs: f64,
+    pub snapshots: Option<SnapshotsInfo>,
+    /// The decision-region grid (2-input classifiers), drawn from `decision_regions_*.npy`.
+    #[serde(default)]
+    pub decision_regions: Option<RegionsInfo>,
+    /// Whether `fit.png` is drawn (1-input regressions), from `fit_*.npy`.
+    #[serde(default)]
+    pub fitted_curve: bool,
+}
+
+/// What a train run computed: the report, and what its files are made from.
+pub struct TrainOutput<S> {
+    pub report: TrainReport,
+    pub layout: Layout,
+    pub theta: Vec<S>,
+    pub trajectory: Trajectory<S>,
+    pub regions: Option<RegionGrid>,
+    pub fit: Option<FitCurve>,
+}
+
+pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> Result<TrainOutput<S>> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let mut setup = build::<S>(cfg, model, true)?;
     let plan = cfg.train_plan(cfg.train()?, setup.train.n)?;
-    let dir = ctx.create_dir()?;
+    let trajectory = train_setup(cfg, &mut setup, &plan, ctx.quiet);
 
-    let traj = train_setup(cfg, &mut setup, &plan, ctx.quiet);
-
-    let name = cfg.name();
-    let rows: Vec<Vec<f64>> = traj
-        .records
-        .iter()
-        .map(|r| {
-            let o = |v: Option<f64>| v.unwrap_or(f64::NAN);
-            vec![
-                r.step as f64,
-                r.epoch,
-                r.train_loss,
-                o(r.train_accuracy),
-                o(r.test_loss),
-                o(r.test_accuracy),
-                r.grad_norm,
-            ]
-        })
-        .collect();
-    dir.write_csv(
-        "trajectory.csv",
-        &[
-            "step",
-            "epoch",
-            "train_loss",
-            "train_accuracy",
-            "test_loss",
-            "test_accuracy",
-            "grad_norm",
-        ],
-        &rows,
-    )?;
-    figures::training_curves(
-        &dir.path("training_curves.png"),
-        &format!("{name}: training"),
-        &traj,
-    )?;
     let (train_d, test_d) = (&setup.split.train, setup.split.test.as_ref());
-    if train_d.d() == 2 {
-        figures::decision_regions(
-            &dir.path("decision_regions.png"),
-            &format!("{name}: decision regions"),
-            &setup.mlp,
-            &setup.theta,
-            train_d,
-            test_d,
-            resolution,
-        )?;
-    } else if train_d.d() == 1 && setup.mlp.layout.output_width() == 1 {
-        figures::fitted_curve(
-            &dir.path("fit.png"),
-            &format!("{name}: fit"),
-            &setup.mlp,
-            &setup.theta,
-            train_d,
-        )?;
-    }
-    dir.save_weights("model.safetensors", &setup.mlp.layout, &setup.theta)?;
+    let (mlp, theta) = (&setup.mlp, &setup.theta);
+    let regions = (train_d.d() == 2)
+        .then(|| RegionGrid::compute(mlp, theta, train_d, test_d, resolution))
+        .flatten();
+    let fit = (train_d.d() == 1 && mlp.layout.output_width() == 1)
+        .then(|| FitCurve::compute(mlp, theta, train_d))
+        .flatten();
+    let p = mlp.n_params();
+    let snapshots = (!trajectory.snapshots.is_empty()
+        && trajectory.snapshots.len() * p <= MAX_SNAPSHOT_VALUES)
+        .then(|| SnapshotsInfo {
+            file: "snapshots.npy".into(),
+            count: trajectory.snapshots.len(),
+        });
+    let last = trajectory.last();
+    let first = &trajectory.records[0];
+    let report = TrainReport {
+        n_params: p,
+        n_train: setup.train.n,
+        n_test: setup.test.as_ref().map(|t| t.n),
+        start: setup.theta_source.clone(),
+        last: FinalFit {
+            train_loss: last.train_loss,
+            train_accuracy: last.train_accuracy,
+            test_loss: last.test_loss,
+            test_accuracy: last.test_accuracy,
+            grad_norm: last.grad_norm,
+        },
+        initial: InitialFit {
+            train_loss: first.train_loss,
+            train_accuracy: first.train_accuracy,
+        },
+        diverged: trajectory.diverged(),
+        plateau_at: trajectory.plateau_at,
+        divergence: trajectory.divergence.clone(),
+        steps: trajectory.steps,
+        epochs: last.epoch,
+        snapshots,
+        decision_regions: regions.as_ref().map(|g| g.info.clone()),
+        fitted_curve: fit.is_some(),
+    };
+    Ok(TrainOutput {
+        report,
+        layout: setup.mlp.layout.clone(),
+        theta: setup.theta,
+        trajectory,
+        regions,
+        fit,
+    })
+}
 
-    let p = setup.mlp.n_params();
-    let snapshots = if !traj.snapshots.is_empty() && traj.snapshots.len() * p <= MAX_SNAPSHOT_VALUES
-    {
-        let flat: Vec<f64> = traj
-            .snapshots
+/// Writes the trajectory, the weights, the snapshots, the arrays behind the figures and
+/// the figures (titled with the run's `name`).
+pub fn write<S: Scalar>(out: &TrainOutput<S>, dir: &RunDir, name: &str) -> Result<()> {
+    figures::save_records(dir, "trajectory.csv", &out.trajectory.records)?;
+    dir.save_weights("model.safetensors", &out.layout, &out.theta)?;
+    if let Some(info) = &out.report.snapshots {
+        let snaps = &out.trajectory.snapshots;
+        let flat: Vec<f64> = snaps
             .iter()
             .flat_map(|s| s.theta.iter().map(|v| v.f64()))
             .collect();
-        let steps: Vec<f64> = traj.snapshots.iter().map(|s| s.step as f64).collect();
-        dir.write_npy("snapshots.npy", &flat, &[traj.snapshots.len(), p])?;
+        let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+        dir.write_npy(&info.file, &flat, &[snaps.len(), out.report.n_params])?;
         dir.write_npy("snapshot_steps.npy", &steps, &[steps.len()])?;
-        json!({ "file": "snapshots.npy", "count": steps.len() })
-    } else {
-        Value::Null
-    };
+    }
+    if let Some(g) = &out.regions {
+        g.save(dir, "decision_regions")?;
+    }
+    if let Some(f) = &out.fit {
+        f.save(dir, "fit")?;
+    }
+    draw(
+        dir,
+        name,
+        &out.trajectory.records,
+        out.regions.as_ref(),
+        out.fit.as_ref(),
+    )
+}
 
-    let last = traj.last();
-    Ok(json!({
-        "n_params": p,
-        "n_train": setup.train.n,
-        "n_test": setup.test.as_ref().map(|t| t.n),
-        "start": setup.theta_source,
-        "final": {
-            "train_loss": num(last.train_loss),
-            "train_accuracy": opt_num(last.train_accuracy),
-            "test_loss": opt_num(last.test_loss),
-            "test_accuracy": opt_num(last.test_accuracy),
-            "grad_norm": num(last.grad_norm),
-        },
-        "initial": {
-            "train_loss": num(traj.records[0].train_loss),
-            "train_accuracy": opt_num(traj.records[0].train_accuracy),
-        },
-        "diverged": traj.diverged(),
-        "plateau_at": traj.plateau_at,
-        "divergence": traj.divergence,
-        "steps": traj.steps,
-        "epochs": last.epoch,
-        "snapshots": snapshots,
-    }))
+/// Redraws the figures of a finished run from its files.
+pub fn redraw(report: &TrainReport, dir: &RunDir, name: &str) -> Result<()> {
+    let records = figures::load_records(dir, "trajectory.csv")?;
+    let regions = match &report.decision_regions {
+        Some(info) => Some(RegionGrid::load(dir, "decision_regions", info)?),
+        None => None,
+    };
+    let fit = match report.fitted_curve {
+        true => Some(FitCurve::load(dir, "fit")?),
+        false => None,
+    };
+    draw(dir, name, &records, regions.as_ref(), fit.as_ref())
+}
+
+fn draw(
+    dir: &RunDir,
+    name: &str,
+    records: &[Record],
+    regions: Option<&RegionGrid>,
+    fit: Option<&FitCurve>,
+) -> Result<()> {
+    figures::training_curves(
+        &dir.path("training_curves.png"),
+        &format!("{name}: training"),
+        records,
+    )?;
+    if let Some(g) = regions {
+        g.draw(
+            &dir.path("decision_regions.png"),
+            &format!("{name}: decision regions"),
+        )?;
+    }
+    if let Some(f) = fit {
+        f.draw(&dir.path("fit.png"), &format!("{name}: fit"))?;
+    }
+    Ok(())
 }

@@ -87,6 +87,9 @@ pub(super) fn validate(
     Ok(out)
 }
 
+/// The summary of this kind, still built by hand (being moved to a typed struct).
+pub type WidthSweepReport = Value;
+
 pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;

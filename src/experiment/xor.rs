@@ -198,6 +198,9 @@ pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataCo
     Ok((model, data_cfg))
 }
 
+/// The summary of this kind, still built by hand (being moved to a typed struct).
+pub type XorReport = Value;
+
 pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
     let cfg = &ctx.cfg;
     let ExperimentConfig::Xor {

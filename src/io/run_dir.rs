@@ -106,6 +106,67 @@ impl RunDir {
         Ok(path)
     }
 
+    /// Read back the `.npy` array `name` that a run saved, checking that its shape is
+    /// `shape` (`None` in a position: any length there).
+    pub fn read_npy(&self, name: &str, shape: &[Option<usize>]) -> Result<(Vec<f64>, Vec<usize>)> {
+        let path = self.path(name);
+        let (data, got) = npy::read(&path)?;
+        let fits = got.len() == shape.len()
+            && got
+                .iter()
+                .zip(shape)
+                .all(|(g, want)| want.is_none_or(|w| w == *g));
+        if !fits {
+            let want: Vec<String> = shape
+                .iter()
+                .map(|d| d.map_or("any".to_string(), |d| d.to_string()))
+                .collect();
+            return Err(Error::data(
+                &path,
+                None,
+                format!(
+                    "has shape {got:?}, but this run needs [{}]",
+                    want.join(", ")
+                ),
+            ));
+        }
+        Ok((data, got))
+    }
+
+    /// Read back a CSV table that [`RunDir::write_csv`] wrote, checking its header.
+    pub fn read_csv(&self, name: &str, header: &[&str]) -> Result<Vec<Vec<f64>>> {
+        let path = self.path(name);
+        let text = crate::io::read::read_input_text(&path, crate::io::read::RUN_FILE_LIMIT)?;
+        let mut lines = text.lines();
+        let got = lines.next().unwrap_or("");
+        if got != header.join(",") {
+            return Err(Error::data(
+                &path,
+                Some(1),
+                format!("the header is not `{}`", header.join(",")),
+            ));
+        }
+        lines
+            .enumerate()
+            .map(|(i, line)| {
+                let row: Vec<f64> = line
+                    .split(',')
+                    .map(|v| v.parse::<f64>())
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| Error::data(&path, Some(i + 2), format!("not a number: {e}")))?;
+                if row.len() == header.len() {
+                    Ok(row)
+                } else {
+                    Err(Error::data(
+                        &path,
+                        Some(i + 2),
+                        format!("{} values, the header has {}", row.len(), header.len()),
+                    ))
+                }
+            })
+            .collect()
+    }
+
     /// Write a CSV table with a header line; every row has `header.len()` values.
     pub fn write_csv(&self, name: &str, header: &[&str], rows: &[Vec<f64>]) -> Result<PathBuf> {
         let path = self.target(name)?;

@@ -1,0 +1,99 @@
+//! The context a kind runs in: the command-line options, the resolved config, and the
+//! run folder, claimed ([`crate::io::lock`]) on the first write so that bad input found
+//! before then leaves no folder behind.
+
+use crate::config::LoadedConfig;
+use crate::error::{Error, Result};
+use crate::io::lock::{self, Claim};
+use crate::io::run_dir::RunDir;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Command-line overrides of a run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Output folder (default plots/<name>).
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: rayon's, one per core).
+    pub threads: Option<usize>,
+    /// Replaces the config's seed.
+    pub seed: Option<u64>,
+    /// No progress bars.
+    pub quiet: bool,
+    /// Discard an interrupted sweep of another config in the output folder.
+    pub fresh: bool,
+    /// Memory budget in bytes (default: [`crate::machine::default_memory_budget`]).
+    pub max_memory: Option<u64>,
+}
+
+/// Where a kind writes: the run folder, claimed on the first write (or at the start
+/// when it already exists), so that bad input found before then leaves no folder.
+pub struct Context {
+    pub cfg: LoadedConfig,
+    pub out: PathBuf,
+    pub quiet: bool,
+    pub fresh: bool,
+    pub(super) claim: Mutex<Option<Claim>>,
+}
+
+impl Context {
+    /// Claim the run folder (see [`crate::io::lock`]) unless already claimed; the first
+    /// claim of a new folder writes the resolved config into it (it names the kind).
+    pub(super) fn claim(&self) -> Result<()> {
+        let mut claim = self.claim.lock().unwrap_or_else(|e| e.into_inner());
+        if claim.is_none() {
+            let c = Claim::take(&self.out, self.cfg.config.experiment.kind())?;
+            *claim = Some(c);
+            let dir = RunDir::at(&self.out);
+            if !dir.path(lock::CONFIG_FILE).exists() {
+                dir.write_text(lock::CONFIG_FILE, &resolved_config(&self.cfg)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The run folder, claimed.
+    pub fn create_dir(&self) -> Result<RunDir> {
+        self.claim()?;
+        Ok(RunDir::at(&self.out))
+    }
+}
+
+/// The config as run: seed included, file paths made absolute so it runs from anywhere.
+pub fn resolved_config(cfg: &LoadedConfig) -> Result<String> {
+    let mut c = cfg.config.clone();
+    if let Some(d) = c.data.as_mut() {
+        if let Some(p) = d.path.as_mut() {
+            *p = absolute(cfg.resolve(p));
+        }
+    }
+    if let Some(m) = c.model.as_mut() {
+        if let Some(w) = m.weights.as_mut() {
+            *w = absolute(cfg.resolve(w));
+        }
+    }
+    let body = toml::to_string_pretty(&c).map_err(|e| Error::output("config.toml", e))?;
+    Ok(format!(
+        "# Resolved config of this run (losscape {}).\n{body}",
+        env!("CARGO_PKG_VERSION")
+    ))
+}
+
+fn absolute(p: PathBuf) -> String {
+    std::path::absolute(&p).unwrap_or(p).display().to_string()
+}
+
+impl Context {
+    /// The run family of a study with runs `names` (variant-major, seeds inner), checked
+    /// against the resolved config before anything in the folder is rewritten, then the
+    /// run folder itself.
+    pub fn open_family(&self, names: Vec<String>) -> Result<(crate::study::Family, RunDir)> {
+        let fingerprint = format!(
+            "{:016x}",
+            crate::landscape::store::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
+        );
+        let dir = self.create_dir()?;
+        let family = crate::study::Family::open(&self.out, &fingerprint, names, self.fresh)?;
+        Ok((family, dir))
+    }
+}
