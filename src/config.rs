@@ -46,29 +46,89 @@ pub struct ModelConfig {
     pub layers: Vec<usize>,
     pub activation: Activation,
     pub loss: Loss,
-    #[serde(default = "default_init")]
+    #[serde(default)]
     pub init: Init,
     /// Start from these weights (safetensors), relative to the config file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<String>,
 }
 
-fn default_init() -> Init {
-    Init::Pytorch
+/// A minibatch size: `32`, `"10%"` of the training set, or `"full"`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawBatchSize", into = "RawBatchSize")]
+pub enum BatchSize {
+    /// Samples per step (≥ 1).
+    Count(usize),
+    /// A percentage of the training set, in (0, 100].
+    Percent(f64),
+    /// The whole training set.
+    Full,
 }
 
-/// `batch_size = 32` or `batch_size = "full"`.
+/// A batch size as TOML writes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum BatchSize {
-    Size(i64),
-    Named(String),
+pub enum RawBatchSize {
+    Count(i64),
+    Text(String),
+}
+
+impl TryFrom<RawBatchSize> for BatchSize {
+    type Error = String;
+    fn try_from(raw: RawBatchSize) -> std::result::Result<Self, String> {
+        match raw {
+            RawBatchSize::Count(b) if b >= 1 => Ok(BatchSize::Count(b as usize)),
+            RawBatchSize::Count(b) => Err(format!("a batch size must be at least 1, got {b}")),
+            RawBatchSize::Text(t) if t == "full" => Ok(BatchSize::Full),
+            RawBatchSize::Text(t) => match t.strip_suffix('%').map(|p| p.trim().parse::<f64>()) {
+                Some(Ok(p)) if p > 0.0 && p <= 100.0 => Ok(BatchSize::Percent(p)),
+                Some(Ok(_)) => Err(format!(
+                    "a fraction of the training set must be in (0, 100]%, got \"{}\"",
+                    crate::error::quote(&t)
+                )),
+                _ => Err(format!(
+                    "a batch size is a positive integer, \"full\" or a percentage like \"10%\", got \"{}\"",
+                    crate::error::quote(&t)
+                )),
+            },
+        }
+    }
+}
+
+impl From<BatchSize> for RawBatchSize {
+    fn from(b: BatchSize) -> Self {
+        match b {
+            BatchSize::Count(b) => RawBatchSize::Count(b as i64),
+            BatchSize::Percent(p) => RawBatchSize::Text(format!("{p}%")),
+            BatchSize::Full => RawBatchSize::Text("full".into()),
+        }
+    }
+}
+
+impl BatchSize {
+    /// As written in a config: "256", "10%" or "full".
+    pub fn label(&self) -> String {
+        match RawBatchSize::from(*self) {
+            RawBatchSize::Count(b) => b.to_string(),
+            RawBatchSize::Text(t) => t,
+        }
+    }
+
+    /// Samples per step on a training set of `n` samples: a percentage is rounded and
+    /// kept in [1, n]; a count is returned as is (it may exceed n).
+    pub fn samples(&self, n: usize) -> usize {
+        match *self {
+            BatchSize::Count(b) => b,
+            BatchSize::Percent(p) => ((p / 100.0 * n as f64).round() as usize).clamp(1, n.max(1)),
+            BatchSize::Full => n,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
-    #[serde(default = "default_optimizer")]
+    #[serde(default)]
     pub optimizer: OptimizerKind,
     pub lr: f64,
     /// Minibatch size or "full"; default 32 (full for `gd`).
@@ -105,20 +165,12 @@ pub struct TrainConfig {
     pub snapshot_every: Option<usize>,
 }
 
-fn default_optimizer() -> OptimizerKind {
-    OptimizerKind::Sgd
-}
-
 /// What to run, tagged by `kind`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExperimentConfig {
     /// Train the model and draw curves and decision regions.
-    Train {
-        /// Grid resolution of the decision-region picture (2-D inputs).
-        #[serde(default = "default_resolution")]
-        resolution: usize,
-    },
+    Train(TrainKindConfig),
     /// Loss, accuracy and gradient norm of given (or initial) weights; no training.
     Evaluate {},
     /// A 1-D or 2-D slice of the loss landscape around a center (Li et al. 2018).
@@ -136,37 +188,48 @@ pub enum ExperimentConfig {
     /// over-parameterisation.
     WidthSweep(WidthSweepConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
-    Xor {
-        /// Number of seeds for the trained sigmoid nets.
-        #[serde(default = "default_xor_seeds")]
-        seeds: usize,
-        /// Points per axis of the single-neuron weight grid over [−grid_limit, grid_limit].
-        #[serde(default = "default_xor_grid")]
-        grid: usize,
-        #[serde(default = "default_xor_limit")]
-        grid_limit: f64,
-        /// Epochs of the perceptron rule before giving up.
-        #[serde(default = "default_perceptron_epochs")]
-        perceptron_epochs: usize,
-        #[serde(default = "default_resolution")]
-        resolution: usize,
-    },
+    Xor(XorConfig),
 }
 
-fn default_resolution() -> usize {
-    200
+/// `[experiment]` of kind `train`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainKindConfig {
+    /// Grid resolution of the decision-region picture (2-D inputs).
+    pub resolution: usize,
 }
-fn default_xor_seeds() -> usize {
-    100
+
+impl Default for TrainKindConfig {
+    fn default() -> Self {
+        TrainKindConfig { resolution: 200 }
+    }
 }
-fn default_xor_grid() -> usize {
-    41
+
+/// `[experiment]` of kind `xor`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XorConfig {
+    /// Number of seeds for the trained sigmoid nets.
+    pub seeds: usize,
+    /// Points per axis of the single-neuron weight grid over [−grid_limit, grid_limit].
+    pub grid: usize,
+    pub grid_limit: f64,
+    /// Epochs of the perceptron rule before giving up.
+    pub perceptron_epochs: usize,
+    /// Grid resolution of the decision-region pictures.
+    pub resolution: usize,
 }
-fn default_xor_limit() -> f64 {
-    2.0
-}
-fn default_perceptron_epochs() -> usize {
-    1000
+
+impl Default for XorConfig {
+    fn default() -> Self {
+        XorConfig {
+            seeds: 100,
+            grid: 41,
+            grid_limit: 2.0,
+            perceptron_epochs: 1000,
+            resolution: 200,
+        }
+    }
 }
 
 impl ExperimentConfig {
@@ -183,14 +246,14 @@ impl ExperimentConfig {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            ExperimentConfig::Train { .. } => "train",
+            ExperimentConfig::Train(_) => "train",
             ExperimentConfig::Evaluate { .. } => "evaluate",
             ExperimentConfig::Slice(_) => "slice",
             ExperimentConfig::Hessian(_) => "hessian",
             ExperimentConfig::Saddles(_) => "saddles",
             ExperimentConfig::BatchSize(_) => "batch_size",
             ExperimentConfig::WidthSweep(_) => "width_sweep",
-            ExperimentConfig::Xor { .. } => "xor",
+            ExperimentConfig::Xor(_) => "xor",
         }
     }
 }
@@ -208,10 +271,11 @@ pub enum Center {
 }
 
 /// How the slice's directions are chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DirectionKind {
     /// Gaussian, seeded, then normalised (filter-wise by default).
+    #[default]
     Random,
     /// `.npy` vectors in the flat parameter order (`dir_x`, `dir_y`).
     Files,
@@ -226,107 +290,140 @@ pub enum DirectionKind {
 
 /// `[experiment]` of kind `slice`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct SliceConfig {
     /// Default: `trained` when there is a `[train]` table, else `weights` when
     /// `[model] weights` is set, else `init`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub center: Option<Center>,
+    /// Default: 51 points over [−1, 1].
     pub x: crate::landscape::Axis,
     /// Absent for a 1-D slice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub y: Option<crate::landscape::Axis>,
-    #[serde(default = "default_directions")]
     pub directions: DirectionKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dir_x: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dir_y: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_x: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_y: Option<String>,
     /// Default: `filter` for random and file directions, `none` for models, pca and hessian
     /// (so that a = 1 lands exactly on model_x, and PCA coordinates are distances).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub normalization: Option<crate::landscape::directions::Normalization>,
     /// Default `bias` (bias entries of the directions zeroed) for random and file
     /// directions, `none` for models, pca and hessian (their biases are part of the move).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore: Option<crate::landscape::directions::Ignore>,
     /// Gram–Schmidt y against x.
-    #[serde(default)]
     pub orthogonalize: bool,
     /// 1-D only: this many independent random directions on one figure.
-    #[serde(default = "default_repeat")]
     pub repeat: usize,
     /// Log-scale colour map and contour levels.
-    #[serde(default)]
     pub log: bool,
     /// Number of contour levels.
-    #[serde(default = "default_levels")]
     pub levels: usize,
     /// 2-D only: λmin and λmax of the Hessian at every grid point (Lanczos), drawn as
     /// |λmin/λmax| (loss-landscape's plot_hessian_eigen). Costs ~2·`curvature_steps`
     /// HVPs per point.
-    #[serde(default)]
     pub curvature: bool,
-    #[serde(default = "default_curvature_steps")]
     pub curvature_steps: usize,
 }
 
-fn default_curvature_steps() -> usize {
-    40
-}
-
-/// `exact = true | false | "auto"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ExactMode {
-    Always(bool),
-    Named(String),
-}
-
-impl Default for ExactMode {
+impl Default for SliceConfig {
     fn default() -> Self {
-        ExactMode::Named("auto".into())
+        SliceConfig {
+            center: None,
+            x: Default::default(),
+            y: None,
+            directions: DirectionKind::Random,
+            dir_x: None,
+            dir_y: None,
+            model_x: None,
+            model_y: None,
+            normalization: None,
+            ignore: None,
+            orthogonalize: false,
+            repeat: 1,
+            log: false,
+            levels: 20,
+            curvature: false,
+            curvature_steps: 40,
+        }
     }
 }
 
-/// `[experiment]` of kind `hessian`.
+/// `exact = true | false | "auto"`: whether the full Hessian is assembled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawExact", into = "RawExact")]
+pub enum Exact {
+    /// When the net has at most `exact_max_params` parameters.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// `exact` as TOML writes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(untagged)]
+pub enum RawExact {
+    Bool(bool),
+    Text(String),
+}
+
+impl TryFrom<RawExact> for Exact {
+    type Error = String;
+    fn try_from(raw: RawExact) -> std::result::Result<Self, String> {
+        match raw {
+            RawExact::Bool(true) => Ok(Exact::Always),
+            RawExact::Bool(false) => Ok(Exact::Never),
+            RawExact::Text(t) if t == "auto" => Ok(Exact::Auto),
+            RawExact::Text(t) => Err(format!(
+                "exact: expected true, false or \"auto\", got \"{}\"",
+                crate::error::quote(&t)
+            )),
+        }
+    }
+}
+
+impl From<Exact> for RawExact {
+    fn from(e: Exact) -> Self {
+        match e {
+            Exact::Auto => RawExact::Text("auto".into()),
+            Exact::Always => RawExact::Bool(true),
+            Exact::Never => RawExact::Bool(false),
+        }
+    }
+}
+
+/// `[experiment]` of kind `hessian` (and `[experiment.hessian]` of kind `saddles`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HessianConfig {
     /// As for `slice`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub center: Option<Center>,
     /// Number of top and of bottom eigenvalues reported.
-    #[serde(default = "default_k")]
     pub k: usize,
     /// Assemble and diagonalise the full Hessian: true, false, or "auto" (when the net
     /// has at most `exact_max_params` parameters).
-    #[serde(default)]
-    pub exact: ExactMode,
-    #[serde(default = "default_exact_max")]
+    pub exact: Exact,
     pub exact_max_params: usize,
     /// Lanczos: at most this many steps (HVPs), residual tolerance relative to |λ|max.
-    #[serde(default = "default_lanczos_steps")]
     pub lanczos_steps: usize,
-    #[serde(default = "default_tol")]
     pub tol: f64,
     /// Hutch++ budget (HVPs) for the trace.
-    #[serde(default = "default_trace_hvps")]
     pub trace_hvps: usize,
     /// Stochastic Lanczos quadrature for the density: runs × steps HVPs.
-    #[serde(default = "default_slq_runs")]
     pub slq_runs: usize,
-    #[serde(default = "default_slq_steps")]
     pub slq_steps: usize,
     /// An eigenvalue counts as negative below −index_tol·|λ|max, as zero within ±index_tol·|λ|max.
-    #[serde(default = "default_index_tol")]
     pub index_tol: f64,
     /// A point is critical when ‖∇L‖ ≤ grad_tol.
-    #[serde(default = "default_grad_tol")]
     pub grad_tol: f64,
 }
 
@@ -334,16 +431,16 @@ impl Default for HessianConfig {
     fn default() -> Self {
         HessianConfig {
             center: None,
-            k: default_k(),
-            exact: ExactMode::default(),
-            exact_max_params: default_exact_max(),
-            lanczos_steps: default_lanczos_steps(),
-            tol: default_tol(),
-            trace_hvps: default_trace_hvps(),
-            slq_runs: default_slq_runs(),
-            slq_steps: default_slq_steps(),
-            index_tol: default_index_tol(),
-            grad_tol: default_grad_tol(),
+            k: 3,
+            exact: Exact::Auto,
+            exact_max_params: 4000,
+            lanczos_steps: 200,
+            tol: 1e-6,
+            trace_hvps: 300,
+            slq_runs: 8,
+            slq_steps: 80,
+            index_tol: 1e-3,
+            grad_tol: 1e-3,
         }
     }
 }
@@ -352,186 +449,146 @@ impl Default for HessianConfig {
 /// initialisations and `trajectory_starts` points of the `[train]` run, and the
 /// curvature along that run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct SaddlesConfig {
     /// Random initialisations (the model's init, drawn from independent streams).
-    #[serde(default = "default_starts")]
     pub starts: usize,
     /// Each random start is the init draw times this factor.
-    #[serde(default = "default_init_scale")]
     pub init_scale: f64,
     /// Starts taken evenly along the `[train]` run (default 10 with `[train]`, else 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trajectory_starts: Option<usize>,
     /// `newton_mr` (MINRES steps on H x = ∇L) or `gradient_norm` (steps along −H∇L).
-    #[serde(default)]
     pub method: crate::critical::SearchMethod,
     /// Search budget: outer iterations, convergence when ‖∇L‖ ≤ search_tol.
-    #[serde(default = "default_search_iter")]
     pub max_iter: usize,
-    #[serde(default = "default_search_tol")]
     pub search_tol: f64,
     /// MINRES steps per iteration at most, and its relative tolerance.
-    #[serde(default = "default_inner_steps")]
     pub inner_steps: usize,
-    #[serde(default = "default_inner_tol")]
     pub inner_tol: f64,
     /// A search leaving ‖θ‖ ≤ max_norm has diverged.
-    #[serde(default = "default_max_norm")]
     pub max_norm: f64,
     /// Curvature along the `[train]` run every this many steps (default: about 100
     /// points over the run; 0 = not tracked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub track_every: Option<usize>,
     /// A tracked point is a saddle visit when ‖∇L‖ ≤ visit_grad_frac · max ‖∇L‖ along
     /// the run and λmin < −index_tol·|λ|max.
-    #[serde(default = "default_visit_grad_frac")]
     pub visit_grad_frac: f64,
     /// How each point is measured and classified, as for kind `hessian` (its `center`
     /// does not apply).
-    #[serde(default)]
     pub hessian: HessianConfig,
+}
+
+impl Default for SaddlesConfig {
+    fn default() -> Self {
+        SaddlesConfig {
+            starts: 20,
+            init_scale: 1.0,
+            trajectory_starts: None,
+            method: Default::default(),
+            max_iter: 100,
+            search_tol: 1e-8,
+            inner_steps: 200,
+            inner_tol: 1e-6,
+            max_norm: 1e4,
+            track_every: None,
+            visit_grad_frac: 0.02,
+            hessian: HessianConfig::default(),
+        }
+    }
 }
 
 /// `[experiment]` of kind `batch_size`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct BatchStudyConfig {
-    /// Batch sizes: integers, `"10%"`-style fractions of the training set, or `"full"`.
+    /// Batch sizes: integers, `"10%"`-style fractions of the training set, or `"full"`
+    /// (at least one; no default).
     pub batch_sizes: Vec<BatchSize>,
     /// Seeds; runs with the same seed start from the same weights.
-    #[serde(default = "default_study_seeds")]
     pub seeds: Vec<u64>,
     /// ε of the ε-sharpness (Keskar et al. 2017, Metric 2.1).
-    #[serde(default = "default_epsilons")]
     pub epsilons: Vec<f64>,
     /// Projected-gradient ascent iterations of each sharpness maximisation.
-    #[serde(default = "default_sharpness_iterations")]
     pub sharpness_iterations: usize,
     /// Maximise in a random subspace of this dimension instead of the full space.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sharpness_subspace: Option<usize>,
     /// Sharpness, λmax and trace use this many training samples (a seeded subset;
     /// default: all, at most 10,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metric_samples: Option<usize>,
     /// Lanczos steps for λmax and Hutch++ HVPs for the trace (f64).
-    #[serde(default = "default_study_lanczos")]
     pub lanczos_steps: usize,
-    #[serde(default = "default_study_trace")]
     pub trace_hvps: usize,
     /// The parametric plot (1 − α)·θ_small + α·θ_large over this α range.
-    #[serde(default = "default_alpha_range")]
     pub alpha_range: [f64; 2],
-    #[serde(default = "default_alpha_points")]
     pub alpha_points: usize,
     /// 2-D filter-normalised slices around the smallest- and largest-batch minima:
     /// points per axis over [−slice_range, slice_range] (0 = no slices).
-    #[serde(default = "default_slice_points")]
     pub slice_points: usize,
-    #[serde(default = "default_slice_range")]
     pub slice_range: f64,
+}
+
+impl Default for BatchStudyConfig {
+    fn default() -> Self {
+        BatchStudyConfig {
+            batch_sizes: vec![],
+            seeds: vec![0],
+            epsilons: vec![1e-3, 5e-4],
+            sharpness_iterations: 20,
+            sharpness_subspace: None,
+            metric_samples: None,
+            lanczos_steps: 30,
+            trace_hvps: 30,
+            alpha_range: [-1.0, 2.0],
+            alpha_points: 31,
+            slice_points: 21,
+            slice_range: 1.0,
+        }
+    }
+}
+
+/// A hidden width of a width sweep (≥ 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Width(pub usize);
+
+impl TryFrom<i64> for Width {
+    type Error = String;
+    fn try_from(w: i64) -> std::result::Result<Self, String> {
+        if w >= 1 {
+            Ok(Width(w as usize))
+        } else {
+            Err(format!("widths: a width must be at least 1, got {w}"))
+        }
+    }
+}
+
+impl From<Width> for i64 {
+    fn from(w: Width) -> i64 {
+        w.0 as i64
+    }
 }
 
 /// `[experiment]` of kind `width_sweep`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct WidthSweepConfig {
-    /// Hidden widths; `[model] layers` must be [input, any, output].
-    pub widths: Vec<i64>,
-    #[serde(default = "default_study_seeds")]
+    /// Hidden widths (at least one; no default); `[model] layers` must be
+    /// [input, any, output].
+    pub widths: Vec<Width>,
     pub seeds: Vec<u64>,
 }
 
-fn default_study_seeds() -> Vec<u64> {
-    vec![0]
-}
-fn default_epsilons() -> Vec<f64> {
-    vec![1e-3, 5e-4]
-}
-fn default_sharpness_iterations() -> usize {
-    20
-}
-fn default_study_lanczos() -> usize {
-    30
-}
-fn default_study_trace() -> usize {
-    30
-}
-fn default_alpha_range() -> [f64; 2] {
-    [-1.0, 2.0]
-}
-fn default_alpha_points() -> usize {
-    31
-}
-fn default_slice_points() -> usize {
-    21
-}
-fn default_slice_range() -> f64 {
-    1.0
-}
-
-fn default_starts() -> usize {
-    20
-}
-fn default_init_scale() -> f64 {
-    1.0
-}
-fn default_search_iter() -> usize {
-    100
-}
-fn default_search_tol() -> f64 {
-    1e-8
-}
-fn default_inner_steps() -> usize {
-    200
-}
-fn default_inner_tol() -> f64 {
-    1e-6
-}
-fn default_max_norm() -> f64 {
-    1e4
-}
-fn default_visit_grad_frac() -> f64 {
-    0.02
-}
-
-fn default_k() -> usize {
-    3
-}
-fn default_exact_max() -> usize {
-    4000
-}
-fn default_lanczos_steps() -> usize {
-    200
-}
-fn default_tol() -> f64 {
-    1e-6
-}
-fn default_trace_hvps() -> usize {
-    300
-}
-fn default_slq_runs() -> usize {
-    8
-}
-fn default_slq_steps() -> usize {
-    80
-}
-fn default_index_tol() -> f64 {
-    1e-3
-}
-fn default_grad_tol() -> f64 {
-    1e-3
-}
-
-fn default_directions() -> DirectionKind {
-    DirectionKind::Random
-}
-fn default_repeat() -> usize {
-    1
-}
-fn default_levels() -> usize {
-    20
+impl Default for WidthSweepConfig {
+    fn default() -> Self {
+        WidthSweepConfig {
+            widths: vec![],
+            seeds: vec![0],
+        }
+    }
 }
 
 /// The toml crate's message, which quotes the config's line, made safe to print: control
@@ -785,26 +842,20 @@ impl LoadedConfig {
             ));
         }
         let full = train.optimizer == OptimizerKind::Gd;
-        let batch_size = match &train.batch_size {
+        let batch_size = match train.batch_size {
             None if full => None,
             None => Some(32.min(n)),
-            Some(BatchSize::Named(s)) if s == "full" => None,
-            Some(BatchSize::Named(s)) => {
-                return Err(self.err("train.batch_size", format!("expected a positive integer or \"full\", got \"{s}\"")))
-            }
-            Some(BatchSize::Size(b)) if *b <= 0 => {
-                return Err(self.err("train.batch_size", format!("must be at least 1, got {b}")))
-            }
-            Some(BatchSize::Size(b)) if *b as usize > n => {
+            Some(BatchSize::Full) => None,
+            Some(BatchSize::Count(b)) if b > n => {
                 return Err(self.err(
                     "train.batch_size",
                     format!("{b} is larger than the training set ({n} samples); use \"full\" for full-batch"),
                 ))
             }
-            Some(BatchSize::Size(_)) if full => {
+            Some(_) if full => {
                 return Err(self.err("train.batch_size", "optimizer `gd` is full-batch; remove batch_size or use sgd"))
             }
-            Some(BatchSize::Size(b)) => Some(*b as usize),
+            Some(b) => Some(b.samples(n)),
         };
         let length = match (train.epochs, train.steps) {
             (Some(_), Some(_)) => {

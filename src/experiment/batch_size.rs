@@ -65,45 +65,17 @@ pub fn resolve_batches(cfg: &LoadedConfig, specs: &[BatchSize], n: usize) -> Res
     let mut out: Vec<Batch> = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let field = format!("experiment.batch_sizes[{i}]");
-        let b = match spec {
-            BatchSize::Size(b) if *b < 1 => {
-                return Err(cfg.err(&field, format!("must be at least 1, got {b}")))
-            }
-            BatchSize::Size(b) if *b as usize > n => {
+        if let BatchSize::Count(b) = spec {
+            if *b > n {
                 return Err(cfg.err(
                     &field,
                     format!("{b} is larger than the training set ({n} samples); use \"full\""),
-                ))
+                ));
             }
-            BatchSize::Size(b) => Batch {
-                label: b.to_string(),
-                size: *b as usize,
-            },
-            BatchSize::Named(s) if s == "full" => Batch {
-                label: "full".into(),
-                size: n,
-            },
-            BatchSize::Named(s) => {
-                let frac = s
-                    .strip_suffix('%')
-                    .and_then(|p| p.trim().parse::<f64>().ok())
-                    .ok_or_else(|| {
-                        cfg.err(
-                            &field,
-                            format!("expected an integer, \"full\" or a percentage like \"10%\", got \"{s}\""),
-                        )
-                    })?;
-                if !(frac > 0.0 && frac <= 100.0) {
-                    return Err(cfg.err(
-                        &field,
-                        format!("a fraction of the training set must be in (0, 100]%, got {s}"),
-                    ));
-                }
-                Batch {
-                    label: s.clone(),
-                    size: ((frac / 100.0 * n as f64).round() as usize).clamp(1, n),
-                }
-            }
+        }
+        let b = Batch {
+            label: spec.label(),
+            size: spec.samples(n),
         };
         if let Some(j) = out.iter().position(|o| o.size == b.size) {
             return Err(cfg.err(

@@ -42,7 +42,7 @@
 //! else the largest part.
 
 use crate::config::{
-    BatchSize, BatchStudyConfig, Center, Dtype, ExactMode, ExperimentConfig, HessianConfig,
+    BatchSize, BatchStudyConfig, Center, Dtype, Exact, ExperimentConfig, HessianConfig,
     LoadedConfig, SaddlesConfig, SliceConfig, TrainConfig, WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
@@ -133,9 +133,7 @@ fn remedy(key: &str) -> String {
 /// without one the XOR truth table.
 pub fn planned_data(cfg: &LoadedConfig) -> Result<DataShape> {
     match (&cfg.config.data, &cfg.config.experiment) {
-        (None, ExperimentConfig::Xor { .. }) => {
-            data_shape(&DataConfig::new(Source::Xor), &cfg.file)
-        }
+        (None, ExperimentConfig::Xor(_)) => data_shape(&DataConfig::new(Source::Xor), &cfg.file),
         _ => data_shape(cfg.data()?, &cfg.file),
     }
 }
@@ -151,20 +149,20 @@ pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<
     );
     run.add_data(&mut est);
     match &cfg.config.experiment {
-        ExperimentConfig::Train { resolution } => run.train_kind(&mut est, *resolution)?,
+        ExperimentConfig::Train(tc) => run.train_kind(&mut est, tc.resolution)?,
         ExperimentConfig::Evaluate {} => run.evaluate_kind(&mut est),
         ExperimentConfig::Slice(sc) => run.slice_kind(&mut est, sc)?,
         ExperimentConfig::Hessian(hc) => run.hessian_kind(&mut est, hc)?,
         ExperimentConfig::Saddles(sc) => run.saddles_kind(&mut est, sc)?,
         ExperimentConfig::BatchSize(bc) => run.batch_size_kind(&mut est, bc)?,
         ExperimentConfig::WidthSweep(wc) => run.width_sweep_kind(&mut est, wc)?,
-        ExperimentConfig::Xor {
-            seeds,
-            grid,
-            perceptron_epochs,
-            resolution,
-            ..
-        } => run.xor_kind(&mut est, *seeds, *grid, *perceptron_epochs, *resolution)?,
+        ExperimentConfig::Xor(xc) => run.xor_kind(
+            &mut est,
+            xc.seeds,
+            xc.grid,
+            xc.perceptron_epochs,
+            xc.resolution,
+        )?,
     }
     Ok(est)
 }
@@ -326,7 +324,7 @@ struct Recorded {
 impl<'a> Run<'a> {
     fn new(cfg: &'a LoadedConfig, data: &'a DataShape, threads: usize) -> Result<Self> {
         let layers = match (&cfg.config.model, &cfg.config.experiment) {
-            (None, ExperimentConfig::Xor { .. }) => super::xor::default_model().layers,
+            (None, ExperimentConfig::Xor(_)) => super::xor::default_model().layers,
             _ => cfg.model()?.layers.clone(),
         };
         Ok(Run {
@@ -412,10 +410,8 @@ impl<'a> Run<'a> {
     /// least one batch.
     fn train_plan(&self, train: &TrainConfig) -> Result<TrainPlan> {
         let mut n = self.data.n_train.max(1);
-        if let (false, Some(crate::config::BatchSize::Size(b))) =
-            (self.data.rows_exact, &train.batch_size)
-        {
-            n = n.max(usize::try_from(*b).unwrap_or(1));
+        if let (false, Some(BatchSize::Count(b))) = (self.data.rows_exact, train.batch_size) {
+            n = n.max(b);
         }
         self.cfg.train_plan(train, n)
     }
@@ -748,9 +744,9 @@ impl<'a> Run<'a> {
     /// The peak of `critical::analyse` at one point: (key, what, bytes).
     fn spectrum(&self, hc: &HessianConfig, keys: SpectrumKeys) -> (&'static str, String, u64) {
         let p = self.p();
-        let exact = match &hc.exact {
-            ExactMode::Always(b) => *b,
-            ExactMode::Named(s) => s == "auto" && p <= n64(hc.exact_max_params),
+        let exact = match hc.exact {
+            Exact::Auto => p <= n64(hc.exact_max_params),
+            e => e == Exact::Always,
         };
         if exact {
             return (
@@ -820,9 +816,9 @@ impl<'a> Run<'a> {
         let starts = n64(sc.starts).saturating_add(trajectory.min(snapshots));
         self.add_f64_train(est);
         let hc = &sc.hessian;
-        let exact = match &hc.exact {
-            ExactMode::Always(b) => *b,
-            ExactMode::Named(s) => s == "auto" && self.p() <= n64(hc.exact_max_params),
+        let exact = match hc.exact {
+            Exact::Auto => self.p() <= n64(hc.exact_max_params),
+            e => e == Exact::Always,
         };
         let report = if exact {
             mul(&[self.p(), 8])
@@ -977,12 +973,7 @@ impl<'a> Run<'a> {
         let mut plan = self.train_plan(self.cfg.train()?)?;
         plan.record_every = 0;
         plan.snapshot_every = 0;
-        let widest = wc
-            .widths
-            .iter()
-            .map(|&w| usize::try_from(w).unwrap_or(1).max(1))
-            .max()
-            .unwrap_or(1);
+        let widest = wc.widths.iter().map(|w| w.0).max().unwrap_or(1);
         let d = self.data.features;
         let k = self.net.outputs() as usize;
         let net = Net::new(&[d, widest, k]);
@@ -1102,15 +1093,7 @@ impl SpectrumKeys {
 fn largest_batch(specs: &[BatchSize], n: usize) -> usize {
     specs
         .iter()
-        .map(|spec| match spec {
-            BatchSize::Size(b) => usize::try_from(*b).unwrap_or(1).clamp(1, n.max(1)),
-            BatchSize::Named(s) => s
-                .strip_suffix('%')
-                .and_then(|p| p.trim().parse::<f64>().ok())
-                .map_or(n, |pct| {
-                    ((pct / 100.0 * n as f64).round() as usize).clamp(1, n.max(1))
-                }),
-        })
+        .map(|spec| spec.samples(n).clamp(1, n.max(1)))
         .max()
         .unwrap_or(1)
 }

@@ -8,7 +8,7 @@
 
 use super::setup::{build, center_kind, train_center};
 use super::Context;
-use crate::config::{Center, ExactMode, HessianConfig, LoadedConfig};
+use crate::config::{Center, Exact, HessianConfig, LoadedConfig};
 use crate::critical::{analyse, PointClass, SpectrumReport, SpectrumSettings, SpectrumSummary};
 use crate::curvature::ObjectiveHessian;
 use crate::error::Result;
@@ -19,10 +19,9 @@ use crate::plot::{self, Series};
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-/// Checks the solver settings; returns the value of `exact = true|false` (false for
-/// "auto").
-/// `table` names the config table holding them in error messages.
-pub(super) fn validate(cfg: &LoadedConfig, hc: &HessianConfig, table: &str) -> Result<bool> {
+/// Checks the solver settings; `table` names the config table holding them in error
+/// messages.
+pub(super) fn validate(cfg: &LoadedConfig, hc: &HessianConfig, table: &str) -> Result<()> {
     let positive = |field: &str, v: f64| {
         if v.is_finite() && v > 0.0 {
             Ok(())
@@ -46,25 +45,18 @@ pub(super) fn validate(cfg: &LoadedConfig, hc: &HessianConfig, table: &str) -> R
             return Err(cfg.err(&format!("{table}.{field}"), "must be at least 1"));
         }
     }
-    match &hc.exact {
-        ExactMode::Always(b) => Ok(*b),
-        ExactMode::Named(s) if s == "auto" => Ok(false),
-        ExactMode::Named(s) => Err(cfg.err(
-            &format!("{table}.exact"),
-            format!("expected true, false or \"auto\", got \"{s}\""),
-        )),
-    }
+    Ok(())
 }
 
 impl HessianConfig {
-    /// The solver settings for a net with `p` parameters (`forced_exact` from
-    /// `validate`: the value of `exact = true|false`).
-    pub fn spectrum_settings(&self, p: usize, forced_exact: bool) -> SpectrumSettings {
+    /// The solver settings for a net with `p` parameters.
+    pub fn spectrum_settings(&self, p: usize) -> SpectrumSettings {
         SpectrumSettings {
             k: self.k,
-            exact: match &self.exact {
-                ExactMode::Named(_) => p <= self.exact_max_params,
-                ExactMode::Always(_) => forced_exact,
+            exact: match self.exact {
+                Exact::Auto => p <= self.exact_max_params,
+                Exact::Always => true,
+                Exact::Never => false,
             },
             lanczos_steps: self.lanczos_steps,
             tol: self.tol,
@@ -186,14 +178,14 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<HessianOutput
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let center = center_kind(cfg, model, hc.center)?;
-    let forced_exact = validate(cfg, hc, "experiment")?;
+    validate(cfg, hc, "experiment")?;
     let mut setup = build::<S>(cfg, model, center == Center::Trained)?;
     let plan = match center {
         Center::Trained => Some(cfg.train_plan(cfg.train()?, setup.train.n)?),
         _ => None,
     };
     let p = setup.mlp.n_params();
-    let settings = hc.spectrum_settings(p, forced_exact);
+    let settings = hc.spectrum_settings(p);
     if let Some(plan) = &plan {
         train_center(cfg, &mut setup, plan, ctx.quiet)?;
     }

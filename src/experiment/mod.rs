@@ -98,8 +98,8 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
 /// Computes the kind's report, then writes its arrays and figures.
 fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
     Ok(match &ctx.cfg.config.experiment {
-        ExperimentConfig::Train { resolution } => {
-            let out = train::run::<S>(ctx, *resolution)?;
+        ExperimentConfig::Train(tc) => {
+            let out = train::run::<S>(ctx, tc.resolution)?;
             train::write(&out, &ctx.create_dir()?, &ctx.cfg.name())?;
             Report::Train(out.report)
         }
@@ -113,7 +113,7 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
         ExperimentConfig::Saddles(sc) => Report::Saddles(saddles::run::<S>(ctx, sc)?),
         ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
         ExperimentConfig::WidthSweep(wc) => Report::WidthSweep(width_sweep::run::<S>(ctx, wc)?),
-        ExperimentConfig::Xor { .. } => Report::Xor(xor::run::<S>(ctx)?),
+        ExperimentConfig::Xor(xc) => Report::Xor(xor::run::<S>(ctx, xc)?),
     })
 }
 

@@ -93,10 +93,11 @@ pub fn plan(mut cfg: LoadedConfig, opts: &RunOptions) -> Result<Plan> {
 
 /// The kind's own settings, checked; true when the run trains a model.
 fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
+    check_no_overridden_keys(cfg)?;
     let has_train = cfg.config.train.is_some();
     let model = || cfg.model();
     Ok(match &cfg.config.experiment {
-        ExperimentConfig::Train { .. } => {
+        ExperimentConfig::Train(_) => {
             cfg.train()?;
             true
         }
@@ -127,13 +128,46 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
             true
         }
         // Checked with its default tables in `tables`.
-        ExperimentConfig::Xor { .. } => true,
+        ExperimentConfig::Xor(_) => true,
     })
+}
+
+/// Some kinds decide how their training runs record: a study keeps only the end of each
+/// run, `saddles` records at `experiment.track_every` and snapshots every record. Setting
+/// those `[train]` keys for them is an error naming the key, not silently replaced.
+fn check_no_overridden_keys(cfg: &LoadedConfig) -> Result<()> {
+    let Some(train) = &cfg.config.train else {
+        return Ok(());
+    };
+    let why = match &cfg.config.experiment {
+        ExperimentConfig::BatchSize(_) | ExperimentConfig::WidthSweep(_) => {
+            "a study records only the end of each run"
+        }
+        ExperimentConfig::Saddles(_) => {
+            "kind saddles records (and snapshots) the training run at experiment.track_every"
+        }
+        _ => return Ok(()),
+    };
+    for (key, set) in [
+        ("record_every", train.record_every.is_some()),
+        ("snapshot_every", train.snapshot_every.is_some()),
+    ] {
+        if set {
+            return Err(cfg.err(
+                &format!("train.{key}"),
+                format!(
+                    "is decided by kind {}: {why}; remove this key",
+                    cfg.config.experiment.kind()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The model, data and training tables the run uses (xor has defaults for all three).
 fn tables(cfg: &LoadedConfig) -> Result<(ModelConfig, DataConfig, Option<TrainConfig>)> {
-    if matches!(cfg.config.experiment, ExperimentConfig::Xor { .. }) {
+    if matches!(cfg.config.experiment, ExperimentConfig::Xor(_)) {
         let (model, data) = super::xor::validate(cfg)?;
         let train = cfg
             .config

@@ -132,10 +132,10 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
     let model = cfg.model()?;
     let train_cfg: Option<&TrainConfig> = cfg.config.train.as_ref();
     let n_trajectory = validate(cfg, sc, train_cfg.is_some())?;
-    let forced_exact = validate_spectrum(cfg, &sc.hessian, "experiment.hessian")?;
+    validate_spectrum(cfg, &sc.hessian, "experiment.hessian")?;
     let mut setup = build::<S>(cfg, model, train_cfg.is_some())?;
     let p = setup.mlp.n_params();
-    let spectrum = sc.hessian.spectrum_settings(p, forced_exact);
+    let spectrum = sc.hessian.spectrum_settings(p);
     let seed = cfg.config.seed;
     let plan = match train_cfg {
         Some(t) => {

@@ -16,7 +16,7 @@
 use super::figures::{curve_grid, predict};
 use super::setup::{build, train_seed};
 use super::{num, Context};
-use crate::config::{LoadedConfig, WidthSweepConfig};
+use crate::config::{LoadedConfig, Width, WidthSweepConfig};
 use crate::data::Labels;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
@@ -69,20 +69,14 @@ pub(super) fn validate(
         return Err(cfg.err("experiment.seeds", "is empty: give at least one seed"));
     }
     let mut out: Vec<usize> = Vec::new();
-    for (i, &w) in wc.widths.iter().enumerate() {
-        if w < 1 {
-            return Err(cfg.err(
-                &format!("experiment.widths[{i}]"),
-                format!("a width must be at least 1, got {w}"),
-            ));
-        }
-        if out.contains(&(w as usize)) {
+    for (i, &Width(w)) in wc.widths.iter().enumerate() {
+        if out.contains(&w) {
             return Err(cfg.err(
                 &format!("experiment.widths[{i}]"),
                 format!("{w} appears twice"),
             ));
         }
-        out.push(w as usize);
+        out.push(w);
     }
     Ok(out)
 }

@@ -12,7 +12,7 @@
 use super::figures;
 use super::setup::train_seed;
 use super::{num, Context};
-use crate::config::{ExperimentConfig, LoadedConfig, ModelConfig, TrainConfig};
+use crate::config::{ExperimentConfig, LoadedConfig, ModelConfig, TrainConfig, XorConfig};
 use crate::data::config::{DataConfig, Source};
 use crate::data::samples::Samples;
 use crate::data::{load::load, Dataset, Labels};
@@ -155,12 +155,12 @@ pub const MAX_GRID: usize = 1001;
 /// The study's settings checked, and its model and data (the lecture's defaults when
 /// the config has no `[model]` or `[data]` table).
 pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataConfig)> {
-    let ExperimentConfig::Xor {
+    let ExperimentConfig::Xor(XorConfig {
         seeds,
         grid,
         grid_limit,
         ..
-    } = cfg.config.experiment
+    }) = cfg.config.experiment
     else {
         return Err(cfg.err("experiment.kind", "is not xor"));
     };
@@ -201,18 +201,15 @@ pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataCo
 /// The summary of this kind, still built by hand (being moved to a typed struct).
 pub type XorReport = Value;
 
-pub fn run<S: Scalar>(ctx: &Context) -> crate::Result<Value> {
+pub fn run<S: Scalar>(ctx: &Context, xc: &XorConfig) -> crate::Result<Value> {
     let cfg = &ctx.cfg;
-    let ExperimentConfig::Xor {
+    let XorConfig {
         seeds,
         grid,
         grid_limit,
         perceptron_epochs,
         resolution,
-    } = cfg.config.experiment.clone()
-    else {
-        unreachable!("dispatched on kind")
-    };
+    } = *xc;
     let (model, data_cfg) = validate(cfg)?;
     let split = load(
         &data_cfg,

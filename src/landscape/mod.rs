@@ -16,6 +16,16 @@ pub struct Axis {
     pub points: usize,
 }
 
+impl Default for Axis {
+    /// 51 points over [−1, 1], the range of Li et al.'s figures.
+    fn default() -> Self {
+        Axis {
+            range: [-1.0, 1.0],
+            points: 51,
+        }
+    }
+}
+
 impl Axis {
     /// The coordinates, endpoints included: min + (max − min)·i/(points − 1).
     pub fn coords(&self) -> Vec<f64> {

@@ -13,11 +13,13 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Init {
     Xavier,
     He,
+    /// PyTorch's `nn.Linear` default (the config's default).
+    #[default]
     Pytorch,
 }
 

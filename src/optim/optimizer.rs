@@ -8,10 +8,12 @@
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
     Gd,
+    /// The config's default.
+    #[default]
     Sgd,
     Momentum,
     Adam,
