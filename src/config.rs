@@ -166,8 +166,11 @@ pub struct TrainConfig {
 }
 
 /// What to run, tagged by `kind`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantNames,
+)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[strum(serialize_all = "snake_case")]
 pub enum ExperimentConfig {
     /// Train the model and draw curves and decision regions.
     Train(TrainKindConfig),
@@ -233,28 +236,12 @@ impl Default for XorConfig {
 }
 
 impl ExperimentConfig {
-    pub const KINDS: [&'static str; 8] = [
-        "train",
-        "evaluate",
-        "slice",
-        "hessian",
-        "saddles",
-        "batch_size",
-        "width_sweep",
-        "xor",
-    ];
+    /// Every kind's name, as `kind = "..."` reads it.
+    pub const KINDS: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
+    /// This kind's name.
     pub fn kind(&self) -> &'static str {
-        match self {
-            ExperimentConfig::Train(_) => "train",
-            ExperimentConfig::Evaluate { .. } => "evaluate",
-            ExperimentConfig::Slice(_) => "slice",
-            ExperimentConfig::Hessian(_) => "hessian",
-            ExperimentConfig::Saddles(_) => "saddles",
-            ExperimentConfig::BatchSize(_) => "batch_size",
-            ExperimentConfig::WidthSweep(_) => "width_sweep",
-            ExperimentConfig::Xor(_) => "xor",
-        }
+        self.into()
     }
 }
 
@@ -907,7 +894,7 @@ impl LoadedConfig {
                 Ok(())
             }
         };
-        let name = OptimizerKind::ALL[train.optimizer as usize];
+        let name: &str = train.optimizer.into();
         if train.optimizer != OptimizerKind::Momentum {
             unused("train.momentum", train.momentum.is_some(), name)?;
             unused("train.nesterov", train.nesterov.is_some(), name)?;
@@ -953,5 +940,41 @@ impl LoadedConfig {
                 ),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+    use crate::critical::PointClass;
+    use crate::data::config::Source;
+    use serde::de::DeserializeOwned;
+    use strum::VariantNames;
+
+    /// Every name strum lists reads back through serde as the variant it names.
+    fn names_round_trip<T>(name_of: fn(&T) -> &'static str)
+    where
+        T: VariantNames + DeserializeOwned,
+    {
+        for &name in T::VARIANTS {
+            let v: T = serde_json::from_value(serde_json::json!(name))
+                .unwrap_or_else(|e| panic!("serde does not read {name}: {e}"));
+            assert_eq!(name_of(&v), name);
+        }
+    }
+
+    #[test]
+    fn config_names_are_the_serde_names() {
+        names_round_trip::<Activation>(|a| a.name());
+        names_round_trip::<Loss>(|l| l.name());
+        names_round_trip::<Init>(|i| i.name());
+        names_round_trip::<OptimizerKind>(|o| o.into());
+        names_round_trip::<Source>(|s| s.name());
+        names_round_trip::<PointClass>(|c| c.name());
+        for &kind in ExperimentConfig::KINDS {
+            let text = format!("[experiment]\nkind = \"{kind}\"\n");
+            let cfg: Config = toml::from_str(&text).unwrap_or_else(|e| panic!("kind {kind}: {e}"));
+            assert_eq!(cfg.experiment.kind(), kind);
+        }
     }
 }

@@ -103,8 +103,9 @@ fn zero_or_negative_learning_rate() {
 
 #[test]
 fn batch_size_zero_or_larger_than_the_data() {
+    // Read through serde's try_from: the message quotes the config line.
     let e = run_bad(&with("batch_size = 2", "batch_size = 0"), &[]);
-    assert_mentions(&e, &["exp.toml", "train.batch_size"]);
+    assert_mentions(&e, &["exp.toml", "batch_size = 0", "at least 1, got 0"]);
     let e = run_bad(&with("batch_size = 2", "batch_size = 5"), &[]);
     assert_mentions(
         &e,
@@ -268,12 +269,14 @@ fn study_lists_and_values() {
             "larger than the training set (4 samples)",
         ],
     );
+    // Values read through serde's try_from are reported at the [experiment] header
+    // (serde buffers a tagged table), with the value in the message.
     for frac in ["0%", "150%", "-5%"] {
         let e = run_bad(&bs(&format!("batch_sizes = [\"{frac}\"]\n")), &[]);
-        assert_mentions(&e, &["experiment.batch_sizes[0]", "(0, 100]"]);
+        assert_mentions(&e, &["exp.toml", "[experiment]", "(0, 100]", frac]);
     }
     let e = run_bad(&bs("batch_sizes = [\"half\"]\n"), &[]);
-    assert_mentions(&e, &["experiment.batch_sizes[0]", "\"half\""]);
+    assert_mentions(&e, &["exp.toml", "batch size", "\"half\""]);
     let e = run_bad(&bs("batch_sizes = [2]\nepsilons = [1e-3, 0.0]\n"), &[]);
     assert_mentions(&e, &["experiment.epsilons", "positive"]);
     let e = run_bad(&bs("batch_sizes = [2]\nseeds = []\n"), &[]);
@@ -285,7 +288,9 @@ fn study_lists_and_values() {
     assert_mentions(&e, &["train.optimizer", "sgd, momentum or adam"]);
     let ws = |extra: &str| study(&format!("kind = \"width_sweep\"\n{extra}"));
     let e = run_bad(&ws("widths = [4, 0]\n"), &[]);
-    assert_mentions(&e, &["experiment.widths[1]", "at least 1"]);
+    assert_mentions(&e, &["exp.toml", "widths", "at least 1, got 0"]);
+    let e = run_bad(&ws("widths = [4, 4]\n"), &[]);
+    assert_mentions(&e, &["experiment.widths[1]", "appears twice"]);
     let e = run_bad(&ws("widths = []\n"), &[]);
     assert_mentions(&e, &["experiment.widths", "empty"]);
     let e = run_bad(
@@ -293,6 +298,38 @@ fn study_lists_and_values() {
         &[],
     );
     assert_mentions(&e, &["model.layers", "one hidden layer"]);
+}
+
+#[test]
+fn keys_a_kind_decides_are_refused() {
+    let study = |kind: &str, extra: &str, key: &str| {
+        with(
+            "[experiment]\nkind = \"train\"\n",
+            &format!("[experiment]\nkind = \"{kind}\"\n{extra}"),
+        )
+        .replace("optimizer = \"sgd\"", "optimizer = \"adam\"")
+        .replace("epochs = 2\n", &format!("epochs = 2\n{key} = 1\n"))
+    };
+    for key in ["record_every", "snapshot_every"] {
+        for (kind, extra) in [
+            ("batch_size", "batch_sizes = [2]\n"),
+            ("width_sweep", "widths = [3]\n"),
+            ("saddles", "starts = 1\n"),
+        ] {
+            let e = run_bad(&study(kind, extra, key), &[]);
+            assert_mentions(&e, &["exp.toml", &format!("train.{key}"), kind, "remove"]);
+        }
+    }
+}
+
+#[test]
+fn exact_is_true_false_or_auto() {
+    let cfg = with(
+        "[experiment]\nkind = \"train\"\n",
+        "[experiment]\nkind = \"hessian\"\nexact = \"sometimes\"\n",
+    );
+    let e = run_bad(&cfg, &[]);
+    assert_mentions(&e, &["exp.toml", "true, false or \"auto\"", "sometimes"]);
 }
 
 #[test]

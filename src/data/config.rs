@@ -53,8 +53,19 @@ impl Function1d {
 }
 
 /// Where the samples come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     Xor,
     Circles,
@@ -72,19 +83,9 @@ pub enum Source {
 }
 
 impl Source {
+    /// The name used in configs (as serde reads it).
     pub fn name(self) -> &'static str {
-        match self {
-            Source::Xor => "xor",
-            Source::Circles => "circles",
-            Source::Spirals => "spirals",
-            Source::Gaussians => "gaussians",
-            Source::Sine => "sine",
-            Source::Csv => "csv",
-            Source::Idx => "idx",
-            Source::Digits => "digits",
-            Source::BreastCancer => "breast_cancer",
-            Source::Mnist => "mnist",
-        }
+        self.into()
     }
 
     /// Generated in memory from the seed (xor, circles, spirals, gaussians, sine).

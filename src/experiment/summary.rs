@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// What one run of one kind found; the `kind` key of `summary.json` names the variant.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Report {
     Train(TrainReport),
     Evaluate(EvaluateReport),
@@ -45,16 +46,7 @@ pub const SUMMARY_FILE: &str = "summary.json";
 impl Report {
     /// The kind's name, as in `[experiment] kind`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Report::Train(_) => "train",
-            Report::Evaluate(_) => "evaluate",
-            Report::Xor(_) => "xor",
-            Report::Slice(_) => "slice",
-            Report::Hessian(_) => "hessian",
-            Report::Saddles(_) => "saddles",
-            Report::BatchSize(_) => "batch_size",
-            Report::WidthSweep(_) => "width_sweep",
-        }
+        self.into()
     }
 }
 

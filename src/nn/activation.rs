@@ -7,8 +7,19 @@
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Activation {
     /// Heaviside: 1 for z > 0, else 0 (the lecture's threshold neuron). Forward only.
     Step,
@@ -19,16 +30,9 @@ pub enum Activation {
 }
 
 impl Activation {
-    pub const ALL: [&'static str; 5] = ["step", "sigmoid", "tanh", "relu", "identity"];
-
+    /// The name used in configs (as serde reads it).
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Step => "step",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Identity => "identity",
-        }
+        self.into()
     }
 
     /// Whether gradients exist (everything except `step`).

@@ -13,8 +13,20 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Init {
     Xavier,
     He,
@@ -24,14 +36,9 @@ pub enum Init {
 }
 
 impl Init {
-    pub const ALL: [&'static str; 3] = ["xavier", "he", "pytorch"];
-
+    /// The name used in configs (as serde reads it).
     pub fn name(self) -> &'static str {
-        match self {
-            Init::Xavier => "xavier",
-            Init::He => "he",
-            Init::Pytorch => "pytorch",
-        }
+        self.into()
     }
 
     /// A fresh theta for `layout`, drawn from `rng`.

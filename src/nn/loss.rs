@@ -14,8 +14,19 @@ use crate::nn::activation::sigmoid;
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Loss {
     CrossEntropy,
     Bce,
@@ -31,15 +42,9 @@ pub enum Targets<'a, S> {
 }
 
 impl Loss {
-    pub const ALL: [&'static str; 4] = ["cross_entropy", "bce", "mse", "sse_half"];
-
+    /// The name used in configs (as serde reads it).
     pub fn name(self) -> &'static str {
-        match self {
-            Loss::CrossEntropy => "cross_entropy",
-            Loss::Bce => "bce",
-            Loss::Mse => "mse",
-            Loss::SseHalf => "sse_half",
-        }
+        self.into()
     }
 
     /// Whether the loss takes integer class labels (else real-valued targets).

@@ -8,8 +8,20 @@
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OptimizerKind {
     Gd,
     /// The config's default.
@@ -17,10 +29,6 @@ pub enum OptimizerKind {
     Sgd,
     Momentum,
     Adam,
-}
-
-impl OptimizerKind {
-    pub const ALL: [&'static str; 4] = ["gd", "sgd", "momentum", "adam"];
 }
 
 /// Hyperparameters beyond the learning rate.
