@@ -45,7 +45,7 @@ use losscape::curvature::trace::hutch_plus_plus;
 use losscape::curvature::{HvpOperator, ObjectiveHessian};
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
-use losscape::data::samples::Samples;
+use losscape::nn::Samples;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use losscape::objective::{MlpObjective, Objective};
 use losscape::optim::{train, Hyper, Length, OptimizerKind, TrainPlan};

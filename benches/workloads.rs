@@ -15,7 +15,7 @@ use common::median_time;
 use criterion::Criterion;
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
-use losscape::data::samples::Samples;
+use losscape::nn::Samples;
 use losscape::landscape::grid::{Evaluator, Plane};
 use losscape::nn::chunked::ChunkPool;
 use losscape::nn::{Activation, Init, Loss, Mlp};

@@ -3,7 +3,7 @@
 //! throughput targets measure. `cargo run --release --example minibatch_grad`.
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
-use losscape::data::samples::Samples;
+use losscape::nn::Samples;
 use losscape::nn::chunked::ChunkPool;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use rand::SeedableRng;

@@ -3,7 +3,7 @@
 
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
-use losscape::data::samples::Samples;
+use losscape::nn::Samples;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use losscape::objective::{MlpObjective, Objective};
 use rand::SeedableRng;

@@ -5,7 +5,7 @@
 //! with central differences of the gradient along a random v (h = 1e-5), and reports
 //! the norm-wise relative errors ‖a − b‖ / max(‖a‖, ‖b‖).
 
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::data::{Dataset, Labels};
 use crate::nn::{Activation, Init, Loss, Mlp};
 use crate::objective::{MlpObjective, Objective};

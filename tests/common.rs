@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: small random nets and data sets.
 
-use losscape::data::samples::Samples;
+use losscape::nn::Samples;
 use losscape::data::{Dataset, Labels};
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use ndarray::Array2;

@@ -202,7 +202,7 @@ fn losses_match_their_definitions_on_a_hand_computed_case() {
     // z = (2, -1.5). Values computed by hand (and with torch.nn.functional):
     //   cross_entropy, label 0: logsumexp(2, -1.5) - 2 = ln(1 + e^-3.5) = 0.029750...
     //   mse vs t = (1, 0): ((1)^2 + (1.5)^2) / 2 = 1.625;  sse_half: 0.5 * 3.25 = 1.625
-    use losscape::data::samples::Samples;
+    use losscape::nn::Samples;
     use losscape::data::{Dataset, Labels};
     use losscape::nn::Mlp;
     let theta = [1.0, -1.0, 0.0, 0.5];

@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn curvature_lanczos_mlp_matches_exact() {
-        use crate::data::samples::Samples;
+        use crate::nn::Samples;
         use crate::data::{Dataset, Labels};
         use crate::nn::{Activation, Init, Loss, Mlp};
         use crate::objective::MlpObjective;

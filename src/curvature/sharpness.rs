@@ -358,7 +358,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::samples::Samples;
+    use crate::nn::Samples;
     use crate::data::{Dataset, Labels};
     use crate::nn::{Activation, Init, Loss, Mlp};
     use crate::objective::MlpObjective;

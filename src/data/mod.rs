@@ -1,13 +1,13 @@
 //! Data sets: what a run trains and evaluates on.
 //!
-//! Loaders produce a [`Split`] of f64 [`Dataset`]s (features as rows); [`samples`]
-//! turns a data set into the network-ready form for one dtype and loss.
+//! Loaders produce a [`Split`] of f64 [`Dataset`]s (features as rows); [`encode`]
+//! turns a data set into the network's [`crate::nn::Samples`] for one dtype and loss.
 
 pub mod config;
 pub mod csv;
+pub mod encode;
 pub mod idx;
 pub mod load;
-pub mod samples;
 pub mod shape;
 pub mod split;
 pub mod synthetic;

@@ -21,7 +21,7 @@ use super::{num, Context};
 use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
 use crate::curvature::{hutch_plus_plus, lanczos, ObjectiveHessian};
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::error::Result;
 use crate::landscape::grid::{Evaluator, Plane};
 use crate::nn::weights;

@@ -4,7 +4,7 @@
 
 use super::setup::build;
 use super::Context;
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::json_num::nan_if_null;
 use crate::nn::Mlp;
 use crate::objective::MlpObjective;

@@ -289,7 +289,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
 /// and the saddle visits among them.
 fn track_curvature<S: Scalar>(
     mlp: &Mlp,
-    data: &crate::data::samples::Samples<f64>,
+    data: &crate::nn::Samples<f64>,
     traj: &Trajectory<S>,
     spectrum: &SpectrumSettings,
     visit_grad_frac: f64,

@@ -3,7 +3,7 @@
 //! here writes files, so a config error never touches an output folder.
 
 use crate::config::{Center, LoadedConfig, ModelConfig};
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::data::{load::load, Split};
 use crate::error::Result;
 use crate::nn::{weights, Init, Mlp};

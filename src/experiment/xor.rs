@@ -14,7 +14,7 @@ use super::setup::train_seed;
 use super::{num, Context};
 use crate::config::{ExperimentConfig, LoadedConfig, ModelConfig, TrainConfig, XorConfig};
 use crate::data::config::{DataConfig, Source};
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::data::{load::load, Dataset, Labels};
 use crate::nn::{Activation, Init, Loss, Mlp};
 use crate::objective::MlpObjective;

@@ -7,7 +7,7 @@
 //! thread-count-independent chunked evaluation, so they are bit-identical however the
 //! sweep is scheduled, interrupted or resumed.
 
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::error::Result;
 use crate::landscape::store::GridStore;
 use crate::nn::chunked::{ChunkPool, Eval};

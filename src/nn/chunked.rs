@@ -11,7 +11,7 @@
 //! `--threads`. Buffers live in the pool and are reused: steady-state calls allocate
 //! nothing.
 
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::nn::matmul::{may_split, Split};
 use crate::nn::mlp::{BatchStats, Mlp, Workspace};
 use crate::nn::team;

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod loss;
 pub mod matmul;
 pub mod mlp;
+pub mod samples;
 pub mod team;
 pub mod weights;
 
@@ -16,3 +17,4 @@ pub use init::Init;
 pub use layout::Layout;
 pub use loss::{Loss, Targets};
 pub use mlp::{Batch, BatchStats, Mlp, Workspace};
+pub use samples::Samples;

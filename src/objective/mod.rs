@@ -5,7 +5,7 @@
 
 pub mod toys;
 
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::nn::chunked::{ChunkPool, Eval};
 use crate::nn::Mlp;
 use crate::scalar::Scalar;

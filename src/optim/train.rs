@@ -11,7 +11,7 @@
 //! exceeds [`EXPLOSION`] × max(initial loss, [`EXPLOSION_FLOOR`]) (a loss that grows
 //! a millionfold has left the basin, even while it is still a finite number).
 
-use crate::data::samples::Samples;
+use crate::nn::Samples;
 use crate::nn::chunked::ChunkPool;
 use crate::nn::team;
 use crate::nn::Mlp;
