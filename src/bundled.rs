@@ -14,6 +14,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
 use crate::io::read::{gunzip_capped, size_text, Capped};
 
@@ -93,6 +94,36 @@ pub fn open(rel: &str, cap: u64, what: &'static str) -> Result<(PathBuf, Box<dyn
     Ok((path, Box::new(Capped::new(bytes, cap, what))))
 }
 
+/// A bundled config ready to run: every built-in file unpacked into a fresh temporary
+/// folder, removed when this value is dropped, and the config read from there, so its
+/// relative paths (`../data/sine40.csv`, `models/…`) find their files.
+pub struct UnpackedConfig {
+    /// The temporary folder; keep it alive for the whole run.
+    pub dir: tempfile::TempDir,
+    pub config: LoadedConfig,
+}
+
+/// The bundled config `name` unpacked for a run (see [`UnpackedConfig`]); `None` when
+/// there is no bundled config of that name.
+pub fn unpack_config(name: &str) -> Result<Option<UnpackedConfig>> {
+    if config(name).is_none() {
+        return Ok(None);
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("losscape-bundled-")
+        .tempdir()
+        .map_err(|e| Error::output(std::env::temp_dir(), e))?;
+    // A fresh private folder (mode 0700, random name) that lives only for this run: no
+    // file can be planted in it and nothing needs to survive a crash, so plain writes
+    // (no fsync) do.
+    let targets: Vec<PathBuf> = FILES.iter().map(|(rel, _)| dir.path().join(rel)).collect();
+    write_tree(&targets, |path, bytes| {
+        std::fs::write(path, bytes).map_err(|e| Error::output(path, e))
+    })?;
+    let config = LoadedConfig::read(&dir.path().join(config_path(name)))?;
+    Ok(Some(UnpackedConfig { dir, config }))
+}
+
 /// Write every built-in file into `dir` under its path (`dir/experiments/…`,
 /// `dir/data/…`), creating folders as needed; returns the files written.
 ///
@@ -110,12 +141,18 @@ pub fn unpack(dir: &Path) -> Result<Vec<PathBuf>> {
             ),
         ));
     }
+    write_tree(&targets, crate::io::atomic::write_atomic)?;
+    Ok(targets)
+}
+
+/// Write each file of [`FILES`] to its target with `write`, creating folders.
+fn write_tree(targets: &[PathBuf], write: impl Fn(&Path, &[u8]) -> Result<()>) -> Result<()> {
     for (target, (_, bytes)) in targets.iter().zip(FILES) {
         let parent = target.parent().expect("a joined path has a parent");
         std::fs::create_dir_all(parent).map_err(|e| Error::output(parent, e))?;
-        crate::io::atomic::write_atomic(target, bytes)?;
+        write(target, bytes)?;
     }
-    Ok(targets)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -219,6 +256,20 @@ mod tests {
             e,
             "<built-in>/data/none.csv: no such file is built into losscape"
         );
+    }
+
+    #[test]
+    fn a_config_unpacked_for_a_run_finds_its_relative_files() {
+        let u = unpack_config("saddle_zero_net").unwrap().unwrap();
+        let dir = u.dir.path().to_path_buf();
+        assert_eq!(u.config.file, dir.join("experiments/saddle_zero_net.toml"));
+        let weights = u.config.config.model.as_ref().unwrap().weights.clone().unwrap();
+        assert!(u.config.resolve(&weights).is_file(), "{weights}");
+        let data = u.config.config.data.as_ref().unwrap().path.clone().unwrap();
+        assert!(u.config.resolve(&data).is_file(), "{data}");
+        drop(u);
+        assert!(!dir.exists(), "the temporary folder is removed with the value");
+        assert!(unpack_config("no_such_config").unwrap().is_none());
     }
 
     #[test]
