@@ -163,7 +163,12 @@ mod tests {
     fn files_on_disk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
             if path.file_name().unwrap().to_str().unwrap().starts_with('.') {
                 continue;
             }
@@ -246,7 +251,10 @@ mod tests {
             e.to_string(),
             "gzip data decompresses to more than 100 bytes (a test cap)"
         );
-        let e = open("data/sine40.csv", 10, "cap").err().unwrap().to_string();
+        let e = open("data/sine40.csv", 10, "cap")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             e.starts_with("<built-in>/data/sine40.csv: the file is 1508 bytes"),
             "{e}"
@@ -263,12 +271,23 @@ mod tests {
         let u = unpack_config("saddle_zero_net").unwrap().unwrap();
         let dir = u.dir.path().to_path_buf();
         assert_eq!(u.config.file, dir.join("experiments/saddle_zero_net.toml"));
-        let weights = u.config.config.model.as_ref().unwrap().weights.clone().unwrap();
+        let weights = u
+            .config
+            .config
+            .model
+            .as_ref()
+            .unwrap()
+            .weights
+            .clone()
+            .unwrap();
         assert!(u.config.resolve(&weights).is_file(), "{weights}");
         let data = u.config.config.data.as_ref().unwrap().path.clone().unwrap();
         assert!(u.config.resolve(&data).is_file(), "{data}");
         drop(u);
-        assert!(!dir.exists(), "the temporary folder is removed with the value");
+        assert!(
+            !dir.exists(),
+            "the temporary folder is removed with the value"
+        );
         assert!(unpack_config("no_such_config").unwrap().is_none());
     }
 

@@ -249,8 +249,9 @@ fn list(out: &mut impl Write) -> std::io::Result<()> {
             .lines()
             .find_map(|l| l.strip_prefix("# "))
             .unwrap_or("");
-        let file =
-            losscape::bundled::display_path(&losscape::bundled::config_path(name).to_string_lossy());
+        let file = losscape::bundled::display_path(
+            &losscape::bundled::config_path(name).to_string_lossy(),
+        );
         let kind = LoadedConfig::parse(&file, text)
             .map(|c| c.config.experiment.kind())
             .unwrap_or("?");

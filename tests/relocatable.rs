@@ -126,8 +126,14 @@ fn a_copied_binary_lists_and_runs_every_template() {
         assert_eq!(summary["kind"], kind);
         let name = summary["name"].as_str().unwrap();
         let on_disk: Value = serde_json::from_slice(
-            &std::fs::read(copy.dir.path().join("plots").join(name).join("summary.json"))
-                .unwrap(),
+            &std::fs::read(
+                copy.dir
+                    .path()
+                    .join("plots")
+                    .join(name)
+                    .join("summary.json"),
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(on_disk["kind"], kind);
@@ -209,12 +215,9 @@ fn a_copied_binary_runs_bundled_configs_by_name_and_unpacks_them() {
         assert!(copy.dir.path().join(rel).is_file(), "{rel}");
     }
     assert!(!copy.dir.path().join("mine/data/mnist").exists());
-    let plan: Value = serde_json::from_str(&copy.ok(&[
-        "run",
-        "mine/experiments/lecture.toml",
-        "--dry-run",
-    ]))
-    .unwrap();
+    let plan: Value =
+        serde_json::from_str(&copy.ok(&["run", "mine/experiments/lecture.toml", "--dry-run"]))
+            .unwrap();
     // linnerud: 3 exercise features, 3 targets; 20 rows, 25 % held out (a plan bounds
     // a csv file's rows from its size, so at least the 15 training rows)
     assert_eq!(plan["data"]["features"], 3);

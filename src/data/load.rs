@@ -10,9 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bundled;
 use crate::data::config::{DataConfig, Source, Task};
 use crate::data::split::{self, Standardizer, LIMIT_TEST_STREAM, LIMIT_TRAIN_STREAM};
-use crate::bundled;
 use crate::data::{csv, idx, lookup, synthetic, Dataset, Labels, Split};
 use crate::error::{Error, Result};
 use crate::io::read::DATA_LIMIT;
@@ -248,7 +248,13 @@ mod tests {
     #[test]
     fn extra_csv_sets() {
         let csv = |name: &str, target: &str, task| DataConfig {
-            path: Some(source_tree_data().join("extra").join(name).display().to_string()),
+            path: Some(
+                source_tree_data()
+                    .join("extra")
+                    .join(name)
+                    .display()
+                    .to_string(),
+            ),
             target: Some(crate::data::TargetSpec::One(target.into())),
             task,
             ..cfg(Source::Csv)

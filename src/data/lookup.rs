@@ -208,7 +208,10 @@ mod tests {
         // `cargo test` sets CARGO_MANIFEST_DIR for the test binary.
         let folders = data_folders();
         let last = folders.last().unwrap();
-        assert_eq!(last.path, Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+        assert_eq!(
+            last.path,
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+        );
         assert_eq!(last.why, "the source tree this binary was built from");
         assert!(folders.iter().any(|f| f.why == "beside the binary"));
     }

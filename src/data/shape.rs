@@ -25,9 +25,9 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::bundled;
 use crate::data::config::{DataConfig, Source};
 use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
-use crate::bundled;
 use crate::data::load::{bundled_set, idx_folder};
 use crate::data::split;
 use crate::error::{Error, Result};
@@ -73,9 +73,7 @@ pub fn data_shape(cfg: &DataConfig, config_file: &Path) -> Result<DataShape> {
     let base = config_file.parent().unwrap_or(Path::new(""));
     let path = cfg.path.as_ref().map(|p| base.join(p));
     match cfg.source {
-        Source::Idx | Source::Mnist => {
-            idx_shape(cfg, &idx_folder(path, config_file)?)
-        }
+        Source::Idx | Source::Mnist => idx_shape(cfg, &idx_folder(path, config_file)?),
         Source::Xor | Source::Circles | Source::Spirals | Source::Gaussians => {
             Ok(split_shape(cfg, cfg.n(), 2, 1, 0))
         }
