@@ -4,6 +4,7 @@
 //! [`objective::Objective`] trait gives loss, gradient and exact Hessian-vector products
 //! on a flat theta, for an MLP on a data set or for analytic toys.
 
+pub mod bundled;
 pub mod check;
 pub mod config;
 pub mod critical;

@@ -1,11 +1,13 @@
-//! The `losscape` command line: run an experiment config, print a template, list
-//! kinds and bundled configs, or self-test the derivatives. Bad input exits with 2.
+//! The `losscape` command line: run an experiment config (a file, or a bundled config
+//! by name), print a template, list kinds and bundled configs, unpack the bundled
+//! configs into a folder, or self-test the derivatives. Bad input exits with 2.
 
 use clap::{Parser, Subcommand};
 use losscape::config::{ExperimentConfig, LoadedConfig};
 use losscape::experiment::{self, RunOptions};
 use losscape::{check, templates, Error};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// A failed allocation exits with status 2 and a message instead of aborting.
@@ -25,8 +27,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an experiment config (TOML; `-` reads it from standard input, relative paths
-    /// then from the working folder); writes into plots/<name> or --out.
+    /// Run an experiment config: a TOML file, the NAME of a bundled config (see `list`;
+    /// a file of that name comes first), or `-` to read it from standard input
+    /// (relative paths then from the working folder); writes into plots/<name> or --out.
     Run {
         config: PathBuf,
         /// Output folder.
@@ -74,6 +77,9 @@ enum Command {
     New { kind: String },
     /// List the experiment kinds and the bundled configs.
     List,
+    /// Write the bundled configs with the weights and small data sets they use into a
+    /// new folder (DIR/experiments, DIR/data), to edit and run; nothing is overwritten.
+    Unpack { dir: PathBuf },
     /// Check gradients and Hessian-vector products against central differences.
     Check {
         #[arg(long, default_value_t = 0)]
@@ -102,14 +108,28 @@ fn main() -> ExitCode {
                 fresh,
                 max_memory,
             };
+            // A bundled config run by name lives in a temporary folder until the end.
+            let mut _unpacked = None;
             let read = if config.as_os_str() == "-" {
                 LoadedConfig::read_stdin()
+            } else if let Some(name) = bundled_name(&config) {
+                losscape::bundled::unpack_config(name).map(|u| {
+                    let u = u.expect("bundled_name checked the name");
+                    _unpacked = Some(u.dir);
+                    u.config
+                })
             } else {
                 LoadedConfig::read(&config)
             };
             let cfg = match read {
                 Ok(cfg) => cfg,
-                Err(e) => return fail(&e),
+                Err(e) => {
+                    let code = fail(&e);
+                    if let Some(name) = bundled_stem(&config) {
+                        eprintln!("note: `{name}` is a bundled config: `losscape run {name}` runs the built-in copy");
+                    }
+                    return code;
+                }
             };
             if dry_run {
                 return match experiment::plan::plan(cfg, &opts) {
@@ -162,35 +182,28 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::List => {
-            println!("experiment kinds: {}", ExperimentConfig::KINDS.join(", "));
-            println!("bundled configs (experiments/):");
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("experiments");
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
-            files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
-            files.sort();
-            for f in files {
-                let text =
-                    losscape::io::read::read_input_text(&f, losscape::io::read::CONFIG_LIMIT)
-                        .unwrap_or_default();
-                let about = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("# "))
-                    .unwrap_or("")
-                    .to_string();
-                let kind = LoadedConfig::parse(&f, &text)
-                    .map(|c| c.config.experiment.kind().to_string())
-                    .unwrap_or_else(|_| "?".into());
-                println!(
-                    "  {:<32} {:<10} {about}",
-                    f.file_name().unwrap().to_string_lossy(),
-                    kind
-                );
+        Command::List => match list(&mut std::io::stdout().lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            // `losscape list | head`: the reader has all it wanted.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: writing the list: {e}");
+                ExitCode::FAILURE
             }
-            ExitCode::SUCCESS
-        }
+        },
+        Command::Unpack { dir } => match losscape::bundled::unpack(&dir) {
+            Ok(files) => {
+                println!(
+                    "wrote {} files into {}; run a config with `losscape run {}`",
+                    files.len(),
+                    dir.display(),
+                    dir.join(losscape::bundled::config_path("quickstart"))
+                        .display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Check { seed } => {
             println!(
                 "{:<10} {:<14} {:<14} {:>14} {:>14}",
@@ -219,6 +232,53 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `losscape list`: the experiment kinds, then each bundled config's name, kind and
+/// description (its first `# ` comment line).
+fn list(out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "experiment kinds: {}",
+        ExperimentConfig::KINDS.join(", ")
+    )?;
+    writeln!(
+        out,
+        "bundled configs (built in; run one with `losscape run NAME`, copy them with their files with `losscape unpack DIR`):"
+    )?;
+    for (name, text) in losscape::bundled::configs() {
+        let about = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# "))
+            .unwrap_or("");
+        let file = losscape::bundled::display_path(
+            &losscape::bundled::config_path(name).to_string_lossy(),
+        );
+        let kind = LoadedConfig::parse(&file, text)
+            .map(|c| c.config.experiment.kind())
+            .unwrap_or("?");
+        writeln!(out, "  {name:<32} {kind:<10} {about}")?;
+    }
+    Ok(())
+}
+
+/// The bundled config `arg` names: a bare name (no folder, no extension) of a bundled
+/// config, when no file of that name exists.
+fn bundled_name(arg: &Path) -> Option<&str> {
+    let name = arg.to_str()?;
+    let bare = !name.contains('/') && !name.contains('.');
+    (bare && arg.symlink_metadata().is_err() && losscape::bundled::config(name).is_some())
+        .then_some(name)
+}
+
+/// The bundled config whose name is the stem of `arg`, a path with a folder or an
+/// extension that does not exist (`experiments/quickstart.toml` outside the source tree).
+fn bundled_stem(arg: &Path) -> Option<&str> {
+    let stem = arg.file_stem()?.to_str()?;
+    (arg.as_os_str() != stem
+        && arg.symlink_metadata().is_err()
+        && losscape::bundled::config(stem).is_some())
+    .then_some(stem)
 }
 
 /// Print `v` as pretty JSON on stdout.

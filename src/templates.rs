@@ -1,5 +1,7 @@
 //! `losscape new KIND`: a commented template config for each experiment kind. Each
-//! template runs as it is (a test runs every one).
+//! template runs as it is, from any folder: its data is synthetic or built into the
+//! binary (`source = "digits"`, see `crate::bundled`). tests/cli.rs runs every one,
+//! and tests/relocatable.rs runs every one from a copied binary in an empty folder.
 
 pub const TEMPLATES: [(&str, &str); 8] = [
     ("train", include_str!("templates/train.toml")),

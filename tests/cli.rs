@@ -172,8 +172,8 @@ fn list_shows_kinds_and_bundled_configs() {
     let o = losscape(&["list"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("train, evaluate, slice, hessian, saddles, batch_size, width_sweep, xor"));
-    assert!(text.contains("pca_spirals.toml"));
-    assert!(text.contains("quickstart.toml"));
+    assert!(text.contains("  pca_spirals "));
+    assert!(text.contains("  quickstart "));
 }
 
 #[test]

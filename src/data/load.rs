@@ -1,22 +1,38 @@
 //! `load`: from a `[data]` table to a train/test [`Split`].
 //!
 //! Steps, all deterministic given the seeds: read or generate the samples (synthetic
-//! sets from the run seed; csv paths relative to the config file's folder; bundled sets
-//! from the crate's `data/` folder), split off round(n·test_fraction) test rows
+//! sets from the run seed; csv paths relative to the config file's folder; `digits` and
+//! `breast_cancer` from the copies built into the binary (`crate::bundled`); `mnist`
+//! from a data folder (`lookup`)), split off round(n·test_fraction) test rows
 //! (idx/mnist: the official train/t10k split instead), subsample `limit_train` /
 //! `limit_test` rows, then standardise the features with training-set statistics. The
 //! split and subsampling draw from `shuffle_seed` (default: the run seed); see `split`.
 
 use std::path::{Path, PathBuf};
 
+use crate::bundled;
 use crate::data::config::{DataConfig, Source, Task};
 use crate::data::split::{self, Standardizer, LIMIT_TEST_STREAM, LIMIT_TRAIN_STREAM};
-use crate::data::{csv, idx, synthetic, Dataset, Labels, Split};
+use crate::data::{csv, idx, lookup, synthetic, Dataset, Labels, Split};
 use crate::error::{Error, Result};
+use crate::io::read::DATA_LIMIT;
 
-/// The crate's bundled data folder (`<crate>/data`).
-pub fn bundled_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+/// The built-in file (`crate::bundled`) of a bundled source: `digits`, `breast_cancer`.
+pub fn bundled_set(source: Source) -> Option<&'static str> {
+    match source {
+        Source::Digits => Some("data/digits.csv.gz"),
+        Source::BreastCancer => Some("data/breast_cancer.csv.gz"),
+        _ => None,
+    }
+}
+
+/// The IDX folder of an idx/mnist config: `path` resolved against the config file's
+/// folder, else the MNIST folder of the data folders (`lookup::mnist_folder`).
+pub fn idx_folder(path: Option<PathBuf>, config_file: &Path) -> Result<PathBuf> {
+    match path {
+        Some(p) => Ok(p),
+        None => lookup::mnist_folder(config_file, "data.source"),
+    }
 }
 
 /// Load the data a config describes. `config_file` anchors relative paths and names
@@ -55,8 +71,7 @@ pub fn load(
     let path = cfg.path.as_ref().map(|p| base.join(p));
     let mut split = match cfg.source {
         Source::Idx | Source::Mnist => {
-            let dir = path.unwrap_or_else(|| bundled_dir().join("mnist"));
-            let (train, test) = idx::read_folder(&dir)?;
+            let (train, test) = idx::read_folder(&idx_folder(path, config_file)?)?;
             let n_classes = train.n_classes().max(test.n_classes());
             let tr = split::limit(
                 (0..train.n()).collect(),
@@ -137,13 +152,11 @@ fn read_one(
             csv::read_csv(p, &cfg.target_names(), cfg.task, loss_uses_labels)?
         }
         Source::Digits | Source::BreastCancer => {
-            let name = if cfg.source == Source::Digits {
-                "digits.csv.gz"
-            } else {
-                "breast_cancer.csv.gz"
-            };
-            csv::read_csv(
-                &bundled_dir().join(name),
+            let rel = bundled_set(cfg.source).expect("a bundled source");
+            let (name, text) = bundled::open(rel, DATA_LIMIT, "the 1 GiB cap on CSV data")?;
+            csv::parse_csv(
+                &name,
+                text,
                 &["label"],
                 Some(Task::Classification),
                 loss_uses_labels,
@@ -181,6 +194,11 @@ mod tests {
     use crate::data::Labels;
     use ndarray::Axis;
     use tempfile::TempDir;
+
+    /// The source tree's data folder (the MNIST copy and the csv files on disk).
+    fn source_tree_data() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+    }
 
     fn cfg(source: Source) -> DataConfig {
         DataConfig::new(source)
@@ -230,7 +248,13 @@ mod tests {
     #[test]
     fn extra_csv_sets() {
         let csv = |name: &str, target: &str, task| DataConfig {
-            path: Some(bundled_dir().join("extra").join(name).display().to_string()),
+            path: Some(
+                source_tree_data()
+                    .join("extra")
+                    .join(name)
+                    .display()
+                    .to_string(),
+            ),
             target: Some(crate::data::TargetSpec::One(target.into())),
             task,
             ..cfg(Source::Csv)
@@ -344,7 +368,7 @@ mod tests {
 
     #[test]
     fn bundled_mnist_official_split() {
-        let (train, test) = idx::read_folder(&bundled_dir().join("mnist")).unwrap();
+        let (train, test) = idx::read_folder(&source_tree_data().join("mnist")).unwrap();
         assert_eq!(
             (train.n(), test.n(), train.rows, train.cols),
             (60000, 10000, 28, 28)

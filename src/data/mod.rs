@@ -8,12 +8,13 @@ pub mod csv;
 pub mod encode;
 pub mod idx;
 pub mod load;
+pub mod lookup;
 pub mod shape;
 pub mod split;
 pub mod synthetic;
 
 pub use config::{DataConfig, Source, TargetSpec, Task};
-pub use load::{bundled_dir, load};
+pub use load::load;
 pub use split::Standardizer;
 
 use ndarray::Array2;

@@ -4,7 +4,8 @@
 //! Per source (the facts `load` relies on):
 //! - synthetic: `n` samples (see `DataConfig::n`), 2 features (xor, circles, spirals,
 //!   gaussians) or 1 (sine), one target column;
-//! - `digits` 1797 × 64 and `breast_cancer` 569 × 30, one label column (`data/`);
+//! - `digits` 1797 × 64 and `breast_cancer` 569 × 30, one label column (built into
+//!   the binary, `crate::bundled`);
 //! - `idx` / `mnist`: the counts and image sizes of the four IDX headers (16 bytes for
 //!   images, 8 for labels; only these bytes are decompressed from a `.gz`); a raw
 //!   (uncompressed) file must be exactly as long as its header says, as `load` checks;
@@ -24,9 +25,10 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::bundled;
 use crate::data::config::{DataConfig, Source};
 use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
-use crate::data::load::bundled_dir;
+use crate::data::load::{bundled_set, idx_folder};
 use crate::data::split;
 use crate::error::{Error, Result};
 use crate::io::read::{open_maybe_gz, DATA_LIMIT};
@@ -71,16 +73,13 @@ pub fn data_shape(cfg: &DataConfig, config_file: &Path) -> Result<DataShape> {
     let base = config_file.parent().unwrap_or(Path::new(""));
     let path = cfg.path.as_ref().map(|p| base.join(p));
     match cfg.source {
-        Source::Idx | Source::Mnist => {
-            let dir = path.unwrap_or_else(|| bundled_dir().join("mnist"));
-            idx_shape(cfg, &dir)
-        }
+        Source::Idx | Source::Mnist => idx_shape(cfg, &idx_folder(path, config_file)?),
         Source::Xor | Source::Circles | Source::Spirals | Source::Gaussians => {
             Ok(split_shape(cfg, cfg.n(), 2, 1, 0))
         }
         Source::Sine => Ok(split_shape(cfg, cfg.n(), 1, 1, 0)),
-        Source::Digits => bundled_shape(cfg, "digits.csv.gz", DIGITS),
-        Source::BreastCancer => bundled_shape(cfg, "breast_cancer.csv.gz", BREAST_CANCER),
+        Source::Digits => Ok(bundled_shape(cfg, DIGITS)),
+        Source::BreastCancer => Ok(bundled_shape(cfg, BREAST_CANCER)),
         Source::Csv => {
             let p = path.expect("validated: csv has a path");
             csv_shape(cfg, &p).map(|s| DataShape {
@@ -121,9 +120,11 @@ fn file_len(path: &Path) -> Result<u64> {
         .map_err(|e| Error::io(path, e))
 }
 
-fn bundled_shape(cfg: &DataConfig, name: &str, (n, d): (usize, usize)) -> Result<DataShape> {
-    let bytes = file_len(&bundled_dir().join(name))?;
-    Ok(split_shape(cfg, n, d, 1, bytes))
+/// A set built into the binary: its known shape; `file_bytes` is the built-in copy's size.
+fn bundled_shape(cfg: &DataConfig, (n, d): (usize, usize)) -> DataShape {
+    let rel = bundled_set(cfg.source).expect("a bundled source");
+    let bytes = bundled::file(rel).map_or(0, |b| b.len() as u64);
+    split_shape(cfg, n, d, 1, bytes)
 }
 
 // ---- csv ----
