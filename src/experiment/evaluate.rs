@@ -4,6 +4,7 @@
 use super::setup::build;
 use super::{num, opt_num, Context};
 use crate::data::samples::Samples;
+use crate::linalg::norm;
 use crate::nn::Mlp;
 use crate::objective::MlpObjective;
 use crate::scalar::Scalar;
@@ -12,7 +13,7 @@ use serde_json::{json, Value};
 fn metrics<S: Scalar>(mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Value {
     let mut g = vec![S::zero(); mlp.n_params()];
     let e = MlpObjective::new(mlp, data).eval_grad(theta, &mut g);
-    let grad_norm = g.iter().map(|v| v.f64() * v.f64()).sum::<f64>().sqrt();
+    let grad_norm = norm(&g);
     json!({ "loss": num(e.loss), "accuracy": opt_num(e.accuracy), "grad_norm": num(grad_norm), "n": data.n })
 }
 
