@@ -45,6 +45,7 @@ use losscape::curvature::trace::hutch_plus_plus;
 use losscape::curvature::{HvpOperator, ObjectiveHessian};
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
+use losscape::linalg::dot;
 use losscape::nn::Samples;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use losscape::objective::{MlpObjective, Objective};
@@ -221,10 +222,6 @@ fn workload(s: &Spec) -> Workload {
         theta32,
         theta64,
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn rel(x: f64, r: f64) -> f64 {

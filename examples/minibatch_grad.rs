@@ -3,8 +3,8 @@
 //! throughput targets measure. `cargo run --release --example minibatch_grad`.
 use losscape::data::config::{DataConfig, Source};
 use losscape::data::load::load;
-use losscape::nn::Samples;
 use losscape::nn::chunked::ChunkPool;
+use losscape::nn::Samples;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use rand::SeedableRng;
 use std::path::Path;

@@ -2,11 +2,14 @@
 //!
 //! For every differentiable activation and every loss, it compares the backprop
 //! gradient with per-coordinate central differences (h = 1e-6) and the R-operator HVP
-//! with central differences of the gradient along a random v (h = 1e-5), and reports
-//! the norm-wise relative errors ‖a − b‖ / max(‖a‖, ‖b‖).
+//! with central differences of the gradient along a random v (h = 1e-5), both from
+//! [`crate::finite_diff`], and reports the norm-wise relative errors
+//! ‖a − b‖ / max(‖a‖, ‖b‖).
 
-use crate::nn::Samples;
 use crate::data::{Dataset, Labels};
+use crate::finite_diff::{self, GRADIENT_STEP, HVP_STEP};
+use crate::linalg::{dot, norm};
+use crate::nn::Samples;
 use crate::nn::{Activation, Init, Loss, Mlp};
 use crate::objective::{MlpObjective, Objective};
 use ndarray::Array2;
@@ -26,9 +29,8 @@ pub struct CheckRow {
 pub const TOLERANCE: f64 = 1e-6;
 
 fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let n = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    n(&d) / n(a).max(n(b)).max(1e-300)
+    norm(&d) / norm(a).max(norm(b)).max(1e-300)
 }
 
 /// Smallest |pre-activation| of any hidden unit over the `n` rows of `x`, computed
@@ -43,8 +45,7 @@ pub fn min_abs_preactivation(mlp: &Mlp, theta: &[f64], x: &[f64], n: usize) -> f
             for o in 0..s.fan_out {
                 let w = &theta[s.row(o)];
                 let ar = &a[r * s.fan_in..(r + 1) * s.fan_in];
-                z[r * s.fan_out + o] =
-                    theta[s.b + o] + w.iter().zip(ar).map(|(p, q)| p * q).sum::<f64>();
+                z[r * s.fan_out + o] = theta[s.b + o] + dot(w, ar);
             }
         }
         if l < last {
@@ -89,34 +90,18 @@ pub fn check_case(act: Activation, loss: Loss, widths: &[usize], n: usize, seed:
     let p = theta.len();
     let mut g = vec![0.0; p];
     obj.loss_grad(&theta, &mut g);
-    let mut t = theta.clone();
-    let h = 1e-6;
-    let g_fd: Vec<f64> = (0..p)
-        .map(|i| {
-            t[i] = theta[i] + h;
-            let fp = obj.loss(&t);
-            t[i] = theta[i] - h;
-            let fm = obj.loss(&t);
-            t[i] = theta[i];
-            (fp - fm) / (2.0 * h)
-        })
-        .collect();
+    let g_fd = finite_diff::gradient(|t| obj.loss(t), &theta, GRADIENT_STEP);
     let v: Vec<f64> = (0..p).map(|_| rng.random_range(-1.0..1.0)).collect();
     let mut hv = vec![0.0; p];
     obj.hvp(&theta, &v, &mut hv);
-    let h = 1e-5;
-    let shift = |s: f64| -> Vec<f64> {
-        let tp: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a + s * b).collect();
-        let mut gp = vec![0.0; p];
-        obj.loss_grad(&tp, &mut gp);
-        gp
-    };
-    let (gp, gm) = (shift(h), shift(-h));
-    let hv_fd: Vec<f64> = gp
-        .iter()
-        .zip(&gm)
-        .map(|(a, b)| (a - b) / (2.0 * h))
-        .collect();
+    let hv_fd = finite_diff::hvp(
+        |t, out| {
+            obj.loss_grad(t, out);
+        },
+        &theta,
+        &v,
+        HVP_STEP,
+    );
     CheckRow {
         activation: act,
         loss,

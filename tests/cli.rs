@@ -144,7 +144,7 @@ fn xor_experiment_reports_the_lecture_facts() {
 
 #[test]
 fn every_template_runs() {
-    for kind in losscape::config::ExperimentConfig::KINDS {
+    for &kind in losscape::config::ExperimentConfig::KINDS {
         let dir = tempfile::tempdir().unwrap();
         let o = losscape(&["new", kind]);
         assert!(o.status.success());

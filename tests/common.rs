@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: small random nets and data sets.
 
-use losscape::nn::Samples;
 use losscape::data::{Dataset, Labels};
+use losscape::linalg::norm;
+use losscape::nn::Samples;
 use losscape::nn::{Activation, Init, Loss, Mlp};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -52,10 +53,6 @@ pub fn setup<S: losscape::Scalar>(
 pub fn random_vec(p: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..p).map(|_| rng.random_range(-1.0..1.0)).collect()
-}
-
-pub fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// ‖a − b‖ / max(‖a‖, ‖b‖, 1e-12).

@@ -4,6 +4,8 @@
 
 use crate::common::*;
 use losscape::check::min_abs_preactivation;
+use losscape::finite_diff::{self, GRADIENT_STEP, HVP_STEP};
+use losscape::linalg::dot;
 use losscape::nn::{Activation, Loss};
 use losscape::objective::{MlpObjective, Objective};
 use proptest::prelude::*;
@@ -29,17 +31,7 @@ fn check_point(
     obj.hvp(&theta, &v, &mut hv);
 
     // Gradient: per-coordinate central differences, h = 1e-6.
-    let h = 1e-6;
-    let mut t = theta.clone();
-    let mut g_fd = vec![0.0; p];
-    for i in 0..p {
-        t[i] = theta[i] + h;
-        let fp = obj.loss(&t);
-        t[i] = theta[i] - h;
-        let fm = obj.loss(&t);
-        t[i] = theta[i];
-        g_fd[i] = (fp - fm) / (2.0 * h);
-    }
+    let g_fd = finite_diff::gradient(|t| obj.loss(t), &theta, GRADIENT_STEP);
     let eg = rel_err(&g, &g_fd);
     prop_assert!(
         eg <= 1e-6,
@@ -47,17 +39,10 @@ fn check_point(
     );
 
     // HVP: central difference of the gradient along v, h = 1e-5.
-    let h = 1e-5;
-    let (mut gp, mut gm) = (vec![0.0; p], vec![0.0; p]);
-    let tp: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a + h * b).collect();
-    let tm: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a - h * b).collect();
-    obj.loss_grad(&tp, &mut gp);
-    obj.loss_grad(&tm, &mut gm);
-    let hv_fd: Vec<f64> = gp
-        .iter()
-        .zip(&gm)
-        .map(|(a, b)| (a - b) / (2.0 * h))
-        .collect();
+    let grad = |t: &[f64], out: &mut [f64]| {
+        obj.loss_grad(t, out);
+    };
+    let hv_fd = finite_diff::hvp(grad, &theta, &v, HVP_STEP);
     let eh = rel_err(&hv, &hv_fd);
     prop_assert!(
         eh <= 1e-6,
@@ -125,8 +110,7 @@ fn hvp_is_symmetric() {
             let (mut hu, mut hv) = (vec![0.0; p], vec![0.0; p]);
             obj.hvp(&theta, &u, &mut hu);
             obj.hvp(&theta, &v, &mut hv);
-            let uhv: f64 = u.iter().zip(&hv).map(|(a, b)| a * b).sum();
-            let vhu: f64 = v.iter().zip(&hu).map(|(a, b)| a * b).sum();
+            let (uhv, vhu) = (dot(&u, &hv), dot(&v, &hu));
             assert!(
                 (uhv - vhu).abs() <= 1e-12 * uhv.abs().max(1.0),
                 "{act:?}/{loss:?}: {uhv} vs {vhu}"
@@ -202,9 +186,9 @@ fn losses_match_their_definitions_on_a_hand_computed_case() {
     // z = (2, -1.5). Values computed by hand (and with torch.nn.functional):
     //   cross_entropy, label 0: logsumexp(2, -1.5) - 2 = ln(1 + e^-3.5) = 0.029750...
     //   mse vs t = (1, 0): ((1)^2 + (1.5)^2) / 2 = 1.625;  sse_half: 0.5 * 3.25 = 1.625
-    use losscape::nn::Samples;
     use losscape::data::{Dataset, Labels};
     use losscape::nn::Mlp;
+    use losscape::nn::Samples;
     let theta = [1.0, -1.0, 0.0, 0.5];
     let x = ndarray::arr2(&[[2.0]]);
     let classes = Dataset {

@@ -15,13 +15,8 @@
 use crate::curvature::density::{density_from_nodes, fraction_below};
 use crate::curvature::{exact_spectrum, hutch_plus_plus, lanczos, slq_nodes, Counted, HvpOperator};
 use crate::json_num::{nan_if_null, nans_if_null};
-use crate::seeded::rng;
+use crate::seeded::{rng, Stream};
 use serde::{Deserialize, Serialize};
-
-/// Random streams of the estimators (of the caller's seed).
-const LANCZOS_STREAM: u64 = 200;
-const TRACE_STREAM: u64 = 201;
-const SLQ_STREAM: u64 = 202;
 
 /// Solver budgets and thresholds of a report.
 #[derive(Clone, Debug, PartialEq)]
@@ -282,9 +277,9 @@ pub fn analyse<O: HvpOperator + ?Sized>(
             k,
             s.lanczos_steps,
             s.tol,
-            &mut rng(seed, LANCZOS_STREAM),
+            &mut rng(seed, Stream::SpectrumLanczos),
         );
-        let t = hutch_plus_plus(&op, s.trace_hvps, &mut rng(seed, TRACE_STREAM));
+        let t = hutch_plus_plus(&op, s.trace_hvps, &mut rng(seed, Stream::SpectrumTrace));
         let pairs = || res.top.iter().chain(&res.bottom);
         SpectrumReport {
             top: res.top.iter().map(|e| e.value).collect(),
@@ -306,7 +301,7 @@ pub fn analyse<O: HvpOperator + ?Sized>(
                 &op,
                 s.slq_runs,
                 s.slq_steps,
-                &mut rng(seed, SLQ_STREAM),
+                &mut rng(seed, Stream::SpectrumSlq),
             )),
             index: 0.0,
             n_negative: 0,

@@ -28,7 +28,8 @@
 
 use crate::curvature::cg::conjugate_gradients;
 use crate::curvature::minres::minres;
-use crate::curvature::{dot, norm, Counted, FnOperator, HvpOperator, ObjectiveHessian};
+use crate::curvature::{Counted, FnOperator, HvpOperator, ObjectiveHessian};
+use crate::linalg::{dot, norm};
 use crate::objective::Objective;
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,8 @@
 //! A x = b is a damped Newton system. Used by the Levenberg–Marquardt critical-point
 //! search, where A = H² + μI.
 
-use super::{axpy, dot, HvpOperator};
+use super::HvpOperator;
+use crate::linalg::{axpy, dot};
 
 /// Solve A x = b by CG until ‖b − A x‖ ≤ rtol·‖b‖ or `max_steps`; returns x and the
 /// steps taken.

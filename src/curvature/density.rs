@@ -10,7 +10,8 @@
 //! density on the real line (it integrates to 1 exactly).
 
 use super::lanczos::{tridiagonal_eigen, Krylov};
-use super::{rademacher, scale, HvpOperator};
+use super::{rademacher, HvpOperator};
+use crate::linalg::scale;
 use rand_chacha::ChaCha8Rng;
 
 /// Quadrature nodes (Ritz values) and weights (squared first components of the

@@ -101,14 +101,15 @@ pub fn extreme_pairs<O: HvpOperator + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curvature::{DenseOperator, ObjectiveHessian};
+    use crate::curvature::{Counted, DenseOperator, ObjectiveHessian};
     use crate::objective::toys::{Quadratic, Rosenbrock};
 
     #[test]
     fn curvature_exact_hessian_rosenbrock() {
         let r = Rosenbrock::default();
         let theta = [1.0, 1.0];
-        let op = ObjectiveHessian::new(&r, &theta);
+        let h = ObjectiveHessian::new(&r, &theta);
+        let op = Counted::new(&h);
         let (h, asym) = exact_hessian_with_asymmetry(&op);
         assert_eq!(h, vec![802.0, -400.0, -400.0, 200.0]);
         assert_eq!(asym, 0.0);

@@ -16,9 +16,8 @@
 //! Each new vector is orthogonalised against all previous ones by classical Gram–Schmidt
 //! twice, so no spurious copies ("ghosts") of converged eigenvalues appear.
 
-use super::{
-    axpy, dot, fresh_orthogonal, gaussian, norm, orthogonalise_twice, scale, Counted, HvpOperator,
-};
+use super::{fresh_orthogonal, orthogonalise_twice, Counted, HvpOperator};
+use crate::linalg::{axpy, dot, gaussian, norm, scale};
 use nalgebra::DMatrix;
 use rand_chacha::ChaCha8Rng;
 
@@ -360,8 +359,8 @@ mod tests {
 
     #[test]
     fn curvature_lanczos_mlp_matches_exact() {
-        use crate::nn::Samples;
         use crate::data::{Dataset, Labels};
+        use crate::nn::Samples;
         use crate::nn::{Activation, Init, Loss, Mlp};
         use crate::objective::MlpObjective;
         use ndarray::Array2;

@@ -10,7 +10,8 @@
 //! inconsistent singular system), when the Krylov space becomes invariant, or after
 //! `max_steps` steps.
 
-use super::{axpy, dot, norm, HvpOperator};
+use super::HvpOperator;
+use crate::linalg::{axpy, dot, norm};
 
 /// The outcome of [`minres`].
 #[derive(Clone, Debug, PartialEq)]
@@ -142,7 +143,7 @@ pub fn minres<O: HvpOperator + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curvature::DenseOperator;
+    use crate::curvature::{Counted, DenseOperator};
     use rand::{Rng, SeedableRng};
 
     fn apply(op: &DenseOperator, x: &[f64]) -> Vec<f64> {
@@ -201,7 +202,8 @@ mod tests {
     #[test]
     fn minres_stops_at_the_budget_and_is_exact_on_zero() {
         let d: Vec<f64> = (1..=50).map(|i| i as f64).collect();
-        let op = DenseOperator::diagonal(&d);
+        let dense = DenseOperator::diagonal(&d);
+        let op = Counted::new(&dense);
         let b = vec![1.0; 50];
         let res = minres(&op, &b, 3, 1e-14);
         assert_eq!((res.steps, res.stop), (3, MinresStop::Budget));

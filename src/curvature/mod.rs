@@ -17,8 +17,8 @@
 //! - [`sharpness`]: Keskar et al.'s (2017) ε-sharpness, the largest relative loss rise
 //!   over a box around θ (full space or a random subspace), by projected gradient ascent.
 //!
-//! All solvers count the HVPs they make (an [`HvpCounter`]) and report the count, so
-//! methods can be compared at equal budget. Randomness comes from a caller-supplied
+//! All solvers count the HVPs they make (through [`Counted`], the one HVP counter) and
+//! report the count, so methods can be compared at equal budget. Randomness comes from a caller-supplied
 //! `ChaCha8Rng`, so results reproduce from a seed.
 
 pub mod cg;
@@ -36,10 +36,13 @@ pub use lanczos::{lanczos, EigenPair, LanczosResult};
 pub use power::power_iteration_top;
 pub use trace::{hutch_plus_plus, hutchinson, TraceEstimate};
 
+use crate::linalg::{axpy, dot, gaussian, norm, scale};
 use crate::objective::Objective;
+use ndarray::Array1;
+use ndarray_rand::RandomExt;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::Distribution;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A symmetric linear operator v ↦ A v of dimension n (in practice a Hessian H).
@@ -59,44 +62,18 @@ impl<T: HvpOperator + ?Sized> HvpOperator for &T {
     }
 }
 
-/// A thread-safe count of operator applications (HVPs).
-#[derive(Debug, Default)]
-pub struct HvpCounter(AtomicUsize);
-
-impl HvpCounter {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Adds one application.
-    pub fn tick(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-    /// Applications so far.
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
 /// The Hessian H = ∇²f(θ) of an f64 objective at a fixed θ, applied by the objective's
-/// exact HVP (Pearlmutter's R-operator for an MLP). Counts its applications.
+/// exact HVP (Pearlmutter's R-operator for an MLP). Wrap it in [`Counted`] to count
+/// its applications.
 pub struct ObjectiveHessian<'a, O> {
     pub obj: &'a O,
     pub theta: &'a [f64],
-    counter: HvpCounter,
 }
 
 impl<'a, O: Objective<f64>> ObjectiveHessian<'a, O> {
     pub fn new(obj: &'a O, theta: &'a [f64]) -> Self {
         assert_eq!(obj.dim(), theta.len(), "theta length != objective dim");
-        ObjectiveHessian {
-            obj,
-            theta,
-            counter: HvpCounter::new(),
-        }
-    }
-    /// HVPs made through this operator so far (by all solvers that used it).
-    pub fn hvps(&self) -> usize {
-        self.counter.get()
+        ObjectiveHessian { obj, theta }
     }
 }
 
@@ -105,28 +82,22 @@ impl<O: Objective<f64>> HvpOperator for ObjectiveHessian<'_, O> {
         self.theta.len()
     }
     fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.counter.tick();
         self.obj.hvp(self.theta, v, out);
     }
 }
 
 /// A dense symmetric n × n matrix `a` (row-major) as an operator; for tests and small
-/// problems. Counts its applications.
+/// problems.
 pub struct DenseOperator {
     pub a: Vec<f64>,
     pub n: usize,
-    counter: HvpCounter,
 }
 
 impl DenseOperator {
     /// `a` is row-major n × n (not checked for symmetry).
     pub fn new(a: Vec<f64>, n: usize) -> Self {
         assert_eq!(a.len(), n * n, "matrix is not n × n");
-        DenseOperator {
-            a,
-            n,
-            counter: HvpCounter::new(),
-        }
+        DenseOperator { a, n }
     }
     /// diag(d).
     pub fn diagonal(d: &[f64]) -> Self {
@@ -137,10 +108,6 @@ impl DenseOperator {
         }
         Self::new(a, n)
     }
-    /// Applications so far.
-    pub fn hvps(&self) -> usize {
-        self.counter.get()
-    }
 }
 
 impl HvpOperator for DenseOperator {
@@ -148,7 +115,6 @@ impl HvpOperator for DenseOperator {
         self.n
     }
     fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.counter.tick();
         for (row, o) in self.a.chunks_exact(self.n).zip(out.iter_mut()) {
             *o = dot(row, v);
         }
@@ -170,22 +136,24 @@ impl<F: Fn(&[f64], &mut [f64]) + Sync> HvpOperator for FnOperator<F> {
     }
 }
 
-/// Wraps any operator and counts the applications made through the wrapper; the
-/// solvers use it to report their own HVP budget.
+/// Wraps any operator and counts the applications made through the wrapper (thread
+/// safe): the one HVP counter. The solvers wrap their operator to report their own
+/// budget; a caller that wants the total over several solvers wraps once outside.
 pub struct Counted<'a, O: ?Sized> {
     pub op: &'a O,
-    pub counter: HvpCounter,
+    applications: AtomicUsize,
 }
 
 impl<'a, O: HvpOperator + ?Sized> Counted<'a, O> {
     pub fn new(op: &'a O) -> Self {
         Counted {
             op,
-            counter: HvpCounter::new(),
+            applications: AtomicUsize::new(0),
         }
     }
+    /// Applications made through this wrapper so far.
     pub fn hvps(&self) -> usize {
-        self.counter.get()
+        self.applications.load(Ordering::Relaxed)
     }
 }
 
@@ -194,40 +162,31 @@ impl<O: HvpOperator + ?Sized> HvpOperator for Counted<'_, O> {
         self.op.dim()
     }
     fn apply(&self, v: &[f64], out: &mut [f64]) {
-        self.counter.tick();
+        self.applications.fetch_add(1, Ordering::Relaxed);
         self.op.apply(v, out)
     }
 }
 
-// ---- small vector helpers shared by the solvers ----
+// ---- random probe vectors and orthogonalisation shared by the solvers ----
 
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// The Rademacher distribution: ±1 with probability ½ each (one `bool` draw per value).
+struct Rademacher;
+
+impl Distribution<f64> for Rademacher {
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if rng.random::<bool>() {
+            1.0
+        } else {
+            -1.0
+        }
+    }
 }
 
-pub(crate) fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
-}
-
-/// y += s x.
-pub(crate) fn axpy(s: f64, x: &[f64], y: &mut [f64]) {
-    y.iter_mut().zip(x).for_each(|(yi, xi)| *yi += s * xi);
-}
-
-pub(crate) fn scale(s: f64, x: &mut [f64]) {
-    x.iter_mut().for_each(|xi| *xi *= s);
-}
-
-/// A standard normal vector.
-pub(crate) fn gaussian(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    (0..n).map(|_| StandardNormal.sample(rng)).collect()
-}
-
-/// A Rademacher vector (entries ±1 with probability ½ each).
+/// A Rademacher vector (entries ±1 with probability ½ each), drawn in order.
 pub(crate) fn rademacher(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    (0..n)
-        .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
-        .collect()
+    Array1::random_using(n, Rademacher, rng)
+        .into_raw_vec_and_offset()
+        .0
 }
 
 /// Classical Gram–Schmidt of `w` against the orthonormal `basis`, done twice
@@ -272,17 +231,31 @@ mod tests {
     #[test]
     fn curvature_operators_apply_and_count() {
         let d = DenseOperator::diagonal(&[1.0, 2.0, 3.0]);
+        let counted = Counted::new(&d);
         let mut out = [0.0; 3];
-        d.apply(&[1.0, 1.0, 1.0], &mut out);
+        counted.apply(&[1.0, 1.0, 1.0], &mut out);
         assert_eq!(out, [1.0, 2.0, 3.0]);
-        assert_eq!(d.hvps(), 1);
+        assert_eq!(counted.hvps(), 1);
         let theta = [0.3, -0.2];
         let h = ObjectiveHessian::new(&Saddle, &theta);
-        let c = Counted::new(&h);
+        // Nested wrappers each count what passed through them.
+        let outer = Counted::new(&h);
+        let inner = Counted::new(&outer);
         let mut o2 = [0.0; 2];
-        c.apply(&[1.0, 1.0], &mut o2);
-        c.apply(&[1.0, 0.0], &mut o2);
+        inner.apply(&[1.0, 1.0], &mut o2);
+        outer.apply(&[1.0, 0.0], &mut o2);
         assert_eq!(o2, [2.0, 0.0]);
-        assert_eq!((c.hvps(), h.hvps()), (2, 2));
+        assert_eq!((inner.hvps(), outer.hvps()), (1, 2));
+    }
+
+    #[test]
+    fn rademacher_is_one_bool_draw_per_entry() {
+        use rand::SeedableRng;
+        let got = rademacher(500, &mut ChaCha8Rng::seed_from_u64(9));
+        let mut r = ChaCha8Rng::seed_from_u64(9);
+        let want: Vec<f64> = (0..500)
+            .map(|_| if r.random::<bool>() { 1.0 } else { -1.0 })
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -64,15 +64,11 @@
 //! objective does, which for [`crate::objective::MlpObjective`] is whatever the thread
 //! count).
 
+use crate::linalg::{dot, gaussian};
 use crate::objective::Objective;
 use crate::scalar::Scalar;
+use crate::seeded::{rng, Stream};
 use nalgebra::{DMatrix, DVector};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
-
-/// The ChaCha8 stream of `seed` that draws the subspace matrix A.
-pub const SUBSPACE_STREAM: u64 = 0x5348;
 /// Line-search step reductions allowed per iteration before the ascent stops.
 pub const MAX_BACKTRACKS: usize = 12;
 /// Armijo constant of the sufficient-increase test.
@@ -89,7 +85,7 @@ pub struct SharpnessSettings {
     pub iterations: usize,
     /// p, the dimension of the random subspace; None = the full space (A = I).
     pub subspace: Option<usize>,
-    /// Seed of the subspace matrix A (stream [`SUBSPACE_STREAM`]).
+    /// Seed of the subspace matrix A (stream [`Stream::SharpnessSubspace`]).
     pub seed: u64,
 }
 
@@ -125,14 +121,10 @@ pub struct Sharpness {
 }
 
 /// The subspace matrix A ∈ R^{P×p} for `seed`: i.i.d. standard normal entries drawn from
-/// ChaCha8(seed, stream [`SUBSPACE_STREAM`]) column by column (entry (i, j) is draw
-/// j·P + i).
+/// ChaCha8(seed, stream [`Stream::SharpnessSubspace`]) column by column (entry (i, j) is
+/// draw j·P + i).
 pub fn subspace_matrix(n_params: usize, p: usize, seed: u64) -> DMatrix<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(SUBSPACE_STREAM);
-    let data: Vec<f64> = (0..n_params * p)
-        .map(|_| StandardNormal.sample(&mut rng))
-        .collect();
+    let data = gaussian(n_params * p, &mut rng(seed, Stream::SharpnessSubspace));
     DMatrix::from_vec(n_params, p, data)
 }
 
@@ -351,19 +343,16 @@ fn saturation_step(v: &[f64], g: &[f64], u: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::Samples;
     use crate::data::{Dataset, Labels};
+    use crate::nn::Samples;
     use crate::nn::{Activation, Init, Loss, Mlp};
     use crate::objective::MlpObjective;
     use ndarray::Array2;
-    use rand::Rng;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// f(θ) = c + gᵀθ.
     struct Linear {

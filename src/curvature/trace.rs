@@ -8,7 +8,8 @@
 //!   The top of the spectrum is captured exactly by Q, so for a decaying spectrum the
 //!   error falls like 1/m instead of 1/√m.
 
-use super::{dot, rademacher, Counted, HvpOperator};
+use super::{rademacher, Counted, HvpOperator};
+use crate::linalg::dot;
 use nalgebra::DMatrix;
 use rand_chacha::ChaCha8Rng;
 

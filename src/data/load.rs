@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::bundled;
 use crate::data::config::{DataConfig, Source, Task};
-use crate::data::split::{self, Standardizer, LIMIT_TEST_STREAM, LIMIT_TRAIN_STREAM};
+use crate::data::split::{self, Standardizer};
 use crate::data::{csv, idx, lookup, synthetic, Dataset, Labels, Split};
 use crate::error::{Error, Result};
 use crate::io::read::DATA_LIMIT;
+use crate::seeded::Stream;
 
 /// The built-in file (`crate::bundled`) of a bundled source: `digits`, `breast_cancer`.
 pub fn bundled_set(source: Source) -> Option<&'static str> {
@@ -77,13 +78,13 @@ pub fn load(
                 (0..train.n()).collect(),
                 cfg.limit_train,
                 shuffle_seed,
-                LIMIT_TRAIN_STREAM,
+                Stream::LimitTrain,
             );
             let te = split::limit(
                 (0..test.n()).collect(),
                 cfg.limit_test,
                 shuffle_seed,
-                LIMIT_TEST_STREAM,
+                Stream::LimitTest,
             );
             Split {
                 train: train.to_dataset(Some(&tr), n_classes),
@@ -177,12 +178,12 @@ fn split_full(cfg: &DataConfig, config_file: &Path, full: &Dataset, seed: u64) -
         return bad(format!("{tf} of {n} samples leaves no training samples"));
     }
     let (tr, te) = split::split_indices(n, tf, seed);
-    let tr = split::limit(tr, cfg.limit_train, seed, LIMIT_TRAIN_STREAM);
+    let tr = split::limit(tr, cfg.limit_train, seed, Stream::LimitTrain);
     let train = split::select(full, &tr);
     let test = (!te.is_empty()).then(|| {
         split::select(
             full,
-            &split::limit(te, cfg.limit_test, seed, LIMIT_TEST_STREAM),
+            &split::limit(te, cfg.limit_test, seed, Stream::LimitTest),
         )
     });
     Ok(Split { train, test })

@@ -1,10 +1,10 @@
 //! Seeded row selection (train/test split, subsampling) and feature standardisation.
 //!
 //! Split: the row indices 0..n are shuffled (Fisher–Yates, `ChaCha8Rng` on
-//! [`SPLIT_STREAM`] of the shuffle seed); the first round(n·test_fraction) shuffled
+//! [`Stream::Split`] of the shuffle seed); the first round(n·test_fraction) shuffled
 //! indices form the test set, the rest the training set, and each part is kept in the
 //! original row order. Subsampling (`limit_train` / `limit_test`) draws k indices
-//! without replacement (streams [`LIMIT_TRAIN_STREAM`] / [`LIMIT_TEST_STREAM`]) and
+//! without replacement (streams [`Stream::LimitTrain`] / [`Stream::LimitTest`]) and
 //! keeps them in order. Standardisation: x ← (x − mean) / std per feature with the
 //! population std (ddof 0, as scikit-learn's `StandardScaler`); a constant column
 //! gets std 1.
@@ -14,11 +14,7 @@ use rand::seq::SliceRandom;
 
 use crate::data::{Dataset, Labels};
 
-pub const SPLIT_STREAM: u64 = 0x5911;
-pub const LIMIT_TRAIN_STREAM: u64 = 0x5912;
-pub const LIMIT_TEST_STREAM: u64 = 0x5913;
-
-use crate::seeded::rng;
+use crate::seeded::{rng, Stream};
 
 /// Number of test rows for `n` samples: round(n · test_fraction).
 pub fn n_test(n: usize, test_fraction: f64) -> usize {
@@ -28,7 +24,7 @@ pub fn n_test(n: usize, test_fraction: f64) -> usize {
 /// (train, test) row indices, each ascending.
 pub fn split_indices(n: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut perm: Vec<usize> = (0..n).collect();
-    perm.shuffle(&mut rng(seed, SPLIT_STREAM));
+    perm.shuffle(&mut rng(seed, Stream::Split));
     let mut train = perm.split_off(n_test(n, test_fraction).min(n));
     perm.sort_unstable();
     train.sort_unstable();
@@ -36,7 +32,7 @@ pub fn split_indices(n: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, Ve
 }
 
 /// At most `limit` of `idx`, drawn without replacement, in their original order.
-pub fn limit(idx: Vec<usize>, limit: Option<usize>, seed: u64, stream: u64) -> Vec<usize> {
+pub fn limit(idx: Vec<usize>, limit: Option<usize>, seed: u64, stream: Stream) -> Vec<usize> {
     match limit {
         Some(k) if k < idx.len() => {
             let mut pos = rand::seq::index::sample(&mut rng(seed, stream), idx.len(), k).into_vec();
@@ -113,13 +109,13 @@ mod tests {
     #[test]
     fn limit_keeps_order() {
         let idx = vec![3, 5, 8, 13, 21, 34];
-        let got = limit(idx.clone(), Some(3), 7, LIMIT_TRAIN_STREAM);
+        let got = limit(idx.clone(), Some(3), 7, Stream::LimitTrain);
         assert_eq!(got.len(), 3);
         assert!(got.windows(2).all(|w| w[0] < w[1]) && got.iter().all(|i| idx.contains(i)));
-        assert_eq!(got, limit(idx.clone(), Some(3), 7, LIMIT_TRAIN_STREAM));
-        assert_eq!(limit(idx.clone(), Some(6), 7, 0), idx);
-        assert_eq!(limit(idx.clone(), Some(100), 7, 0), idx);
-        assert_eq!(limit(idx.clone(), None, 7, 0), idx);
+        assert_eq!(got, limit(idx.clone(), Some(3), 7, Stream::LimitTrain));
+        assert_eq!(limit(idx.clone(), Some(6), 7, Stream::LimitTrain), idx);
+        assert_eq!(limit(idx.clone(), Some(100), 7, Stream::LimitTrain), idx);
+        assert_eq!(limit(idx.clone(), None, 7, Stream::LimitTrain), idx);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Synthetic data sets, after the TensorFlow Playground generators (`src/dataset.ts`).
 //!
 //! Each takes the sample count `n`, a `noise` level and a u64 `seed`; the RNG is
-//! `ChaCha8Rng::seed_from_u64(seed)` on stream [`DATA_STREAM`], so the same seed gives
+//! `ChaCha8Rng::seed_from_u64(seed)` on stream [`Stream::Data`], so the same seed gives
 //! the same points on every machine. Classification sets are 2-D (`x` is n × 2) with
 //! labels 0/1 (Playground's -1 becomes 0); rows come in class blocks (shuffled later by
 //! the split). Shapes and noise meaning:
@@ -22,21 +22,18 @@
 use std::f64::consts::PI;
 
 use ndarray::Array2;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use crate::data::config::Function1d;
 use crate::data::{Dataset, Labels};
+use crate::seeded::{self, Stream};
 
-/// ChaCha stream used for data generation, apart from the streams other parts of a run
-/// draw from the same seed.
-pub const DATA_STREAM: u64 = 0xda7a;
-
+/// The generator of `seed` on the data stream, apart from the streams other parts of a
+/// run draw from the same seed.
 fn rng(seed: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(DATA_STREAM);
-    r
+    seeded::rng(seed, Stream::Data)
 }
 
 fn classes(points: Vec<[f64; 2]>, labels: Vec<u32>, n_classes: usize) -> Dataset {

@@ -21,14 +21,15 @@ use super::{num, Context};
 use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
 use crate::curvature::{hutch_plus_plus, lanczos, ObjectiveHessian};
-use crate::nn::Samples;
 use crate::error::Result;
 use crate::landscape::grid::{Evaluator, Plane};
 use crate::nn::weights;
+use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::optim::{OptimizerKind, TrainPlan};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
+use crate::seeded::Stream;
 use crate::study::{mean_std, MeanStd};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -37,10 +38,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Random streams (of the config's seed unless said otherwise).
-const METRIC_STREAM: u64 = 40;
-const CURVATURE_STREAM: u64 = 41;
-pub(super) const SLICE_STREAM: u64 = 42;
 /// Default cap on the samples used for sharpness and curvature.
 const METRIC_SAMPLES: usize = 10_000;
 
@@ -203,7 +200,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
     let m = bc.metric_samples.unwrap_or(METRIC_SAMPLES).min(n);
     let mut idx: Vec<usize> = (0..n).collect();
     if m < n {
-        idx.shuffle(&mut rng(cfg.config.seed, METRIC_STREAM));
+        idx.shuffle(&mut rng(cfg.config.seed, Stream::BatchMetricSubset));
         idx.truncate(m);
         idx.sort_unstable();
     }
@@ -431,9 +428,9 @@ fn one_run<S: Scalar>(
         0,
         bc.lanczos_steps,
         1e-6,
-        &mut rng(seed, CURVATURE_STREAM),
+        &mut rng(seed, Stream::BatchLanczos),
     );
-    let tr = hutch_plus_plus(&op, bc.trace_hvps, &mut rng(seed, CURVATURE_STREAM + 1));
+    let tr = hutch_plus_plus(&op, bc.trace_hvps, &mut rng(seed, Stream::BatchTrace));
     let distance = theta
         .iter()
         .zip(&init)

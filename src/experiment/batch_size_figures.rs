@@ -3,18 +3,20 @@
 //! scale, sharpness / test performance / gap against batch size, every run's training
 //! curve, and the markdown report that puts the table and the figures together.
 
-use super::batch_size::{Batch, BatchRun, Interpolation, SLICE_STREAM};
+use super::batch_size::{Batch, BatchRun, Interpolation};
 use super::num;
 use super::setup::rng;
 use crate::config::{BatchStudyConfig, LoadedConfig};
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
-use crate::landscape::directions::{normalize, random_direction, Ignore, Normalization};
+use crate::landscape::directions::{normalize, Ignore, Normalization};
 use crate::landscape::grid::{Evaluator, Plane};
+use crate::linalg::gaussian;
 use crate::nn::Mlp;
 use crate::plot::studies::{grouped_curves, mean_std_panels, MeanStd as Band, RunCurves};
 use crate::plot::{heatmap_pair, slice_1d, Curve1d, Slice1d, Surface, SurfaceStyle};
 use crate::scalar::Scalar;
+use crate::seeded::Stream;
 use crate::study::MeanStd;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -74,8 +76,8 @@ pub(super) fn draw_slices<S: Scalar>(
     let axis: Vec<f64> = (0..k)
         .map(|i| -r + 2.0 * r * i as f64 / (k - 1) as f64)
         .collect();
-    let mut g = rng(seed, SLICE_STREAM);
-    let raw = [random_direction(p, &mut g), random_direction(p, &mut g)];
+    let mut g = rng(seed, Stream::BatchSlice);
+    let raw = [gaussian(p, &mut g), gaussian(p, &mut g)];
     let mut grids: Vec<Vec<f64>> = Vec::new();
     let mut info = Vec::new();
     for (label, center) in centers {

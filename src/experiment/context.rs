@@ -90,7 +90,7 @@ impl Context {
     pub fn open_family(&self, names: Vec<String>) -> Result<(crate::study::Family, RunDir)> {
         let fingerprint = format!(
             "{:016x}",
-            crate::landscape::store::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
+            crate::io::hash::fnv1a64(resolved_config(&self.cfg)?.as_bytes())
         );
         let dir = self.create_dir()?;
         let family = crate::study::Family::open(&self.out, &fingerprint, names, self.fresh)?;

@@ -4,9 +4,10 @@
 
 use super::setup::build;
 use super::Context;
-use crate::nn::Samples;
 use crate::json_num::nan_if_null;
+use crate::linalg::norm;
 use crate::nn::Mlp;
+use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ fn metrics<S: Scalar>(mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Metrics {
     Metrics {
         loss: e.loss,
         accuracy: e.accuracy,
-        grad_norm: g.iter().map(|v| v.f64() * v.f64()).sum::<f64>().sqrt(),
+        grad_norm: norm(&g),
         n: data.n,
     }
 }

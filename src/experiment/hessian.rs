@@ -10,10 +10,11 @@ use super::setup::{build, center_kind, train_center};
 use super::Context;
 use crate::config::{Center, Exact, HessianConfig, LoadedConfig};
 use crate::critical::{analyse, PointClass, SpectrumReport, SpectrumSettings, SpectrumSummary};
-use crate::curvature::ObjectiveHessian;
+use crate::curvature::{Counted, ObjectiveHessian};
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::json_num::nan_if_null;
+use crate::linalg::norm;
 use crate::objective::{MlpObjective, Objective};
 use crate::plot::{self, Series};
 use crate::scalar::Scalar;
@@ -196,8 +197,9 @@ pub fn run<S: Scalar>(ctx: &Context, hc: &HessianConfig) -> Result<HessianOutput
     let obj = MlpObjective::new(&setup.mlp, &data);
     let mut grad = vec![0.0; p];
     let loss = obj.loss_grad(&theta, &mut grad);
-    let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-    let op = ObjectiveHessian::new(&obj, &theta);
+    let grad_norm = norm(&grad);
+    let hessian = ObjectiveHessian::new(&obj, &theta);
+    let op = Counted::new(&hessian);
     let spectrum = analyse(&op, grad_norm, &settings, cfg.config.seed);
     Ok(HessianOutput {
         report: HessianReport {

@@ -24,7 +24,7 @@ use crate::critical::{
     analyse, find_critical_point, PointClass, SearchResult, SearchSettings, SearchStatus,
     SpectrumReport, SpectrumSettings,
 };
-use crate::curvature::{extreme_pairs, ObjectiveHessian};
+use crate::curvature::{extreme_pairs, Counted, ObjectiveHessian};
 use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
 use crate::nn::Mlp;
@@ -33,13 +33,10 @@ use crate::optim::Trajectory;
 use crate::plot::critical::{self as figs, CriticalPoint, CurvatureTrack};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
+use crate::seeded::Stream;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-/// Random start i draws its init from stream START_STREAM + i; tracked point j runs
-/// Lanczos on stream TRACK_STREAM + j.
-const START_STREAM: u64 = 20_000;
-const TRACK_STREAM: u64 = 30_000;
 /// Tracked points over a run when `track_every` is not given.
 const TRACK_POINTS: usize = 100;
 /// The classes, in report order.
@@ -173,7 +170,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
         .map(|i| {
             let theta: Vec<f64> = model
                 .init
-                .theta(&mlp.layout, &mut rng(seed, START_STREAM + i as u64));
+                .theta(&mlp.layout, &mut rng(seed, Stream::SaddleStart(i as u64)));
             Start {
                 origin: "init",
                 at: i,
@@ -310,12 +307,13 @@ fn track_curvature<S: Scalar>(
         .map(|(j, snap)| {
             let theta: Vec<f64> = snap.theta.iter().map(|v| v.f64()).collect();
             let obj = MlpObjective::new(mlp, data);
-            let h = ObjectiveHessian::new(&obj, &theta);
+            let hessian = ObjectiveHessian::new(&obj, &theta);
+            let h = Counted::new(&hessian);
             let (top, bottom) = extreme_pairs(
                 &h,
                 budget,
                 spectrum.tol,
-                &mut rng(seed, TRACK_STREAM + j as u64),
+                &mut rng(seed, Stream::SaddleTrack(j as u64)),
             );
             progress.inc(1);
             (top.value, bottom.value, h.hvps())

@@ -3,21 +3,16 @@
 //! here writes files, so a config error never touches an output folder.
 
 use crate::config::{Center, LoadedConfig, ModelConfig};
-use crate::nn::Samples;
 use crate::data::{load::load, Split};
 use crate::error::Result;
+use crate::nn::Samples;
 use crate::nn::{weights, Init, Mlp};
 use crate::optim::{train, Length, TrainPlan, Trajectory};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 
-/// Stream numbers that separate the random draws of one seed.
-pub mod stream {
-    pub const INIT: u64 = 1;
-    pub const SHUFFLE: u64 = 2;
-}
-
 pub use crate::seeded::rng;
+use crate::seeded::Stream;
 
 /// Network, data and starting point of a run.
 pub struct Setup<S> {
@@ -69,7 +64,7 @@ pub fn build<S: Scalar>(cfg: &LoadedConfig, model: &ModelConfig, trains: bool) -
         None => (
             model
                 .init
-                .theta(&mlp.layout, &mut rng(cfg.config.seed, stream::INIT)),
+                .theta(&mlp.layout, &mut rng(cfg.config.seed, Stream::Init)),
             "init".to_string(),
         ),
     };
@@ -106,7 +101,7 @@ pub fn train_setup<S: Scalar>(
         setup.test.as_ref(),
         &mut setup.theta,
         plan,
-        &mut rng(cfg.config.seed, stream::SHUFFLE),
+        &mut rng(cfg.config.seed, Stream::Shuffle),
         &progress,
     )
 }
@@ -121,7 +116,7 @@ pub fn train_seed<S: Scalar>(
     plan: &TrainPlan,
     seed: u64,
 ) -> (Vec<S>, Vec<S>, Trajectory<S>) {
-    let initial: Vec<S> = init.theta(&mlp.layout, &mut rng(seed, stream::INIT));
+    let initial: Vec<S> = init.theta(&mlp.layout, &mut rng(seed, Stream::Init));
     let mut theta = initial.clone();
     let traj = train(
         mlp,
@@ -129,7 +124,7 @@ pub fn train_seed<S: Scalar>(
         data.1,
         &mut theta,
         plan,
-        &mut rng(seed, stream::SHUFFLE),
+        &mut rng(seed, Stream::Shuffle),
         &Progress::hidden(),
     );
     (initial, theta, traj)

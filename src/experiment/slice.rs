@@ -14,24 +14,21 @@ use super::setup::{build, center_kind, rng, train_center};
 use super::{num, resolved_config, Context};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
 use crate::error::{Error, Result};
+use crate::io::hash::{fnv1a64, fnv1a64_extend};
 use crate::io::npy;
 use crate::io::run_dir::RunDir;
 use crate::landscape::directions::{self as dirs, Ignore, Normalization};
 use crate::landscape::grid::{Evaluator, Plane, N_VALUES, VALUE_NAMES};
 use crate::landscape::store::GridStore;
 use crate::landscape::Axis;
+use crate::linalg::{cosine, gaussian};
 use crate::nn::weights;
 use crate::progress::Progress;
 use crate::scalar::Scalar;
+use crate::seeded::Stream;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// Stream numbers of the random directions: x of repeat r uses DIR + 2r, y uses DIR + 2r + 1.
-const DIR_STREAM: u64 = 100;
-/// Stream of the Lanczos start vector for `directions = "hessian"`.
-const HESSIAN_STREAM: u64 = 203;
-/// Streams of the per-point Lanczos start vectors of the curvature map: this + point index.
-const CURVATURE_STREAM: u64 = 1 << 32;
 /// The sweep log's file name inside the run folder.
 pub const LOG: &str = "sweep.log";
 
@@ -172,15 +169,6 @@ fn kind_name(k: DirectionKind) -> &'static str {
     }
 }
 
-/// 64-bit FNV-1a, for fingerprints.
-fn fnv(bytes: &[u8], mut h: u64) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
 /// The summary of this kind, still built by hand (being moved to a typed struct).
 pub type SliceReport = Value;
 
@@ -217,8 +205,8 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         "{center_kind:?} {normalization:?} {ignore:?} losscape {}",
         env!("CARGO_PKG_VERSION")
     );
-    let mut fingerprint = fnv(resolved_config(cfg)?.as_bytes(), 0xcbf2_9ce4_8422_2325);
-    fingerprint = fnv(settings.as_bytes(), fingerprint);
+    let mut fingerprint = fnv1a64(resolved_config(cfg)?.as_bytes());
+    fingerprint = fnv1a64_extend(fingerprint, settings.as_bytes());
     let mut loaded: Vec<Vec<f64>> = Vec::new();
     for f in [&sc.dir_x, &sc.dir_y].into_iter().flatten() {
         let path = cfg.resolve(f);
@@ -228,7 +216,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         loaded.push(weights::load::<f64>(&cfg.resolve(f), &layout)?);
     }
     for v in &loaded {
-        fingerprint = fnv(&<f64 as Scalar>::to_le_bytes_vec(v), fingerprint);
+        fingerprint = fnv1a64_extend(fingerprint, &<f64 as Scalar>::to_le_bytes_vec(v));
     }
     let config_fingerprint = format!("{fingerprint:016x}");
 
@@ -317,10 +305,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
         "{config_fingerprint}-{:016x}",
         saved_checksum(&center, &training, &directions)
     );
-    let cosine_xy = directions
-        .y
-        .as_ref()
-        .map(|y| dirs::cosine(&directions.x[0], y));
+    let cosine_xy = directions.y.as_ref().map(|y| cosine(&directions.x[0], y));
 
     // The sweep.
     let (mut store, done) = GridStore::open(&log_path, &fingerprint, n_points, N_VALUES, !resuming)
@@ -499,8 +484,7 @@ fn make_directions(
     let mut pca = None;
     let (x, mut y): (Vec<Vec<f64>>, Option<Vec<f64>>) = match sc.directions {
         DirectionKind::Random => {
-            let draw =
-                |s: u64| dirs::random_direction(p, &mut rng(cfg.config.seed, DIR_STREAM + s));
+            let draw = |k: u64| gaussian(p, &mut rng(cfg.config.seed, Stream::SliceDirection(k)));
             let xs = (0..sc.repeat as u64).map(|r| norm(draw(2 * r))).collect();
             (xs, two_d.then(|| norm(draw(1))))
         }
@@ -544,7 +528,10 @@ fn make_directions(
             dirs::orthogonalize(y, &x[0]);
         }
     }
-    if x.iter().chain(y.iter()).any(|d| dirs::norm(d) == 0.0) {
+    if x.iter()
+        .chain(y.iter())
+        .any(|d| crate::linalg::norm(d) == 0.0)
+    {
         return Err(cfg.err(
             "experiment.directions",
             "a direction is zero after normalisation (e.g. model_x equals the center, or all its entries are biases with ignore = \"bias\")",
@@ -636,7 +623,7 @@ fn saved_checksum(center: &[f64], training: &Value, d: &Directions) -> u64 {
             bytes.extend(b.to_le_bytes());
         }
     }
-    crate::landscape::store::fnv1a64(&bytes)
+    fnv1a64(&bytes)
 }
 
 /// Directions saved by an interrupted run of the same config.
@@ -714,7 +701,7 @@ fn curvature_map<S: Scalar>(
                 &op,
                 steps,
                 1e-6,
-                &mut rng(cfg.config.seed, CURVATURE_STREAM + i as u64),
+                &mut rng(cfg.config.seed, Stream::CurvaturePoint(i as u64)),
             );
             progress.inc(1);
             (top.value, bottom.value)
@@ -755,7 +742,12 @@ fn hessian_extremes<S: Scalar>(
     let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let op = ObjectiveHessian::new(&obj, center);
     let steps = 300;
-    let (top, bottom) = extreme_pairs(&op, steps, 1e-8, &mut rng(cfg.config.seed, HESSIAN_STREAM));
+    let (top, bottom) = extreme_pairs(
+        &op,
+        steps,
+        1e-8,
+        &mut rng(cfg.config.seed, Stream::SliceHessian),
+    );
     let e = HessianExtremes {
         lambda_max: top.value,
         lambda_min: bottom.value,

@@ -5,6 +5,7 @@
 //! by a limit or by what the file's header declares, gzip decompressed up to a cap.
 
 pub mod atomic;
+pub mod hash;
 pub mod lock;
 pub mod npy;
 pub mod read;

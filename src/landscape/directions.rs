@@ -3,7 +3,7 @@
 //!
 //! A direction is a `Vec<f64>` of length P in the flat order of [`Layout`] (for each
 //! layer: W_l (out × in, row-major), then b_l), whatever the run's dtype. Sources:
-//! - [`random_direction`]: d_i ~ N(0, 1) from a seeded ChaCha8 stream;
+//! - random: d_i ~ N(0, 1) from a seeded stream ([`crate::linalg::gaussian`]);
 //! - [`load_npy_direction`]: a `.npy` array (e.g. saved from PyTorch's
 //!   `parameters_to_vector`);
 //! - [`model_direction`]: θ_other − θ_center from a second weights file;
@@ -14,13 +14,11 @@
 
 use crate::error::{quote, Error, Result};
 use crate::io::npy;
+use crate::linalg::{axpy, dot, norm, scale};
 use crate::nn::layout::Layout;
 use crate::nn::matmul;
 use crate::nn::weights;
 use nalgebra::{DMatrix, SymmetricEigen};
-use rand::Rng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -49,13 +47,6 @@ pub enum Ignore {
     Bias,
     /// Biases kept and normalised like the weights (see [`normalize`]).
     None,
-}
-
-/// A Gaussian direction: P independent N(0, 1) entries drawn from `rng` in flat order.
-pub fn random_direction(p: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
-    (0..p)
-        .map(|_| rng.sample::<f64, _>(StandardNormal))
-        .collect()
 }
 
 /// Rescale the direction `d` relative to the centre `theta` (Li et al. 2018, §4), in place.
@@ -123,8 +114,7 @@ pub fn normalize(
 fn rescale_to(d: &mut [f64], t: &[f64]) {
     let nd = norm(d);
     if nd > 0.0 {
-        let s = norm(t) / nd;
-        d.iter_mut().for_each(|x| *x *= s);
+        scale(norm(t) / nd, d);
     } else {
         d.fill(0.0);
     }
@@ -132,35 +122,6 @@ fn rescale_to(d: &mut [f64], t: &[f64]) {
 
 fn mul_elementwise(d: &mut [f64], t: &[f64]) {
     d.iter_mut().zip(t).for_each(|(x, &w)| *x *= w);
-}
-
-/// aᵀb, summed in a fixed order (four interleaved partial sums, then added in order).
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "dot: lengths differ");
-    let mut acc = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// The Euclidean norm ‖a‖ = √(aᵀa).
-pub fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
-}
-
-/// cos∠(a, b) = aᵀb / (‖a‖‖b‖); NaN if either vector is zero.
-pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let (na, nb) = (norm(a), norm(b));
-    if na == 0.0 || nb == 0.0 {
-        return f64::NAN;
-    }
-    dot(a, b) / (na * nb)
 }
 
 /// Gram–Schmidt: y ← y − (yᵀx / xᵀx) x, then y rescaled back to its original norm.
@@ -178,15 +139,14 @@ pub fn orthogonalize(y: &mut [f64], x: &[f64]) {
     }
     for _ in 0..2 {
         let c = dot(y, x) / xx;
-        y.iter_mut().zip(x).for_each(|(yi, &xi)| *yi -= c * xi);
+        axpy(-c, x, y);
     }
     let rest = norm(y);
     if rest <= 1e-12 * ny {
         y.fill(0.0);
         return;
     }
-    let s = ny / rest;
-    y.iter_mut().for_each(|v| *v *= s);
+    scale(ny / rest, y);
 }
 
 /// Load a direction saved with `np.save`: float32 or float64 holding exactly `p` values
@@ -541,7 +501,9 @@ fn flip_sign(v: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linalg::{cosine, gaussian};
     use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
     use tempfile::TempDir;
 
     fn rel(a: f64, b: f64) -> f64 {
@@ -554,25 +516,8 @@ mod tests {
         let theta: Vec<f64> = (0..p)
             .map(|i| ((i as f64) * 0.71).sin() * 0.8 + 0.05)
             .collect();
-        let d = random_direction(p, &mut ChaCha8Rng::seed_from_u64(7));
+        let d = gaussian(p, &mut ChaCha8Rng::seed_from_u64(7));
         (layout, theta, d)
-    }
-
-    #[test]
-    fn random_direction_is_seeded_standard_normal() {
-        let a = random_direction(20_000, &mut ChaCha8Rng::seed_from_u64(1));
-        let b = random_direction(20_000, &mut ChaCha8Rng::seed_from_u64(1));
-        assert_eq!(a, b);
-        let mean = a.iter().sum::<f64>() / a.len() as f64;
-        let var = a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / a.len() as f64;
-        assert!(
-            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
-            "{mean} {var}"
-        );
-        assert_ne!(
-            a,
-            random_direction(20_000, &mut ChaCha8Rng::seed_from_u64(2))
-        );
     }
 
     #[test]
@@ -699,22 +644,10 @@ mod tests {
     }
 
     #[test]
-    fn dot_norm_cosine() {
-        let a: Vec<f64> = (0..11).map(|i| i as f64).collect();
-        let b: Vec<f64> = (0..11).map(|i| 1.0 - i as f64 * 0.5).collect();
-        let naive: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot(&a, &b) - naive).abs() < 1e-12);
-        assert_eq!(norm(&[3.0, 4.0]), 5.0);
-        assert!((cosine(&[1.0, 0.0], &[1.0, 1.0]) - 0.5f64.sqrt()).abs() < 1e-15);
-        assert!(cosine(&[0.0, 0.0], &[1.0, 1.0]).is_nan());
-        assert!(cosine(&[1.0, 0.0], &[0.0, 0.0]).is_nan());
-    }
-
-    #[test]
     fn orthogonalize_gives_cosine_zero_and_keeps_norm() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let x = random_direction(1000, &mut rng);
-        let mut y = random_direction(1000, &mut rng);
+        let x = gaussian(1000, &mut rng);
+        let mut y = gaussian(1000, &mut rng);
         // Make y strongly correlated with x first.
         y.iter_mut().zip(&x).for_each(|(a, &b)| *a += 3.0 * b);
         let ny = norm(&y);
@@ -736,9 +669,9 @@ mod tests {
         noise: f64,
     ) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let f = random_direction(p, &mut rng);
-        let mut u = random_direction(p, &mut rng);
-        let mut v = random_direction(p, &mut rng);
+        let f = gaussian(p, &mut rng);
+        let mut u = gaussian(p, &mut rng);
+        let mut v = gaussian(p, &mut rng);
         normalize_unit(&mut u);
         orthogonalize(&mut v, &u);
         normalize_unit(&mut v);
@@ -749,7 +682,7 @@ mod tests {
                     3.0 * (1.0 - t) * (1.0 + t),
                     0.8 * (6.0 * t).sin() * (1.0 - t),
                 );
-                let e = random_direction(p, &mut rng);
+                let e = gaussian(p, &mut rng);
                 (0..p)
                     .map(|k| f[k] + a * u[k] + b * v[k] + noise * e[k])
                     .collect()

@@ -7,11 +7,11 @@
 //! thread-count-independent chunked evaluation, so they are bit-identical however the
 //! sweep is scheduled, interrupted or resumed.
 
-use crate::nn::Samples;
 use crate::error::Result;
 use crate::landscape::store::GridStore;
 use crate::nn::chunked::{ChunkPool, Eval};
 use crate::nn::Mlp;
+use crate::nn::Samples;
 use crate::objective::Objective;
 use crate::progress::Progress;
 use crate::scalar::Scalar;

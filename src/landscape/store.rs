@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::io::hash::fnv1a64;
 
 const MAGIC: &[u8; 8] = b"LSCPGRID";
 const VERSION: u32 = 1;
@@ -48,17 +49,6 @@ const VERSION: u32 = 1;
 const FLUSH_RECORDS: usize = 64;
 /// ...or once this much time has passed since the last flush.
 const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-
-/// 64-bit FNV-1a. Any single changed byte changes the hash (every step is a bijection of
-/// the state), and an all-zero record never verifies (its hash is odd, hence non-zero).
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// An append-only log of the values of a grid sweep; see the module docs.
 #[derive(Debug)]

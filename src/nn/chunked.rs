@@ -11,10 +11,10 @@
 //! `--threads`. Buffers live in the pool and are reused: steady-state calls allocate
 //! nothing.
 
-use crate::nn::Samples;
 use crate::nn::matmul::{may_split, Split};
 use crate::nn::mlp::{BatchStats, Mlp, Workspace};
 use crate::nn::team;
+use crate::nn::Samples;
 use crate::scalar::Scalar;
 use std::ops::Range;
 use std::sync::Mutex;
@@ -378,13 +378,9 @@ mod tests {
         assert!(on(1) == two && on(3) == two);
         assert!(numbers(ChunkPool::new(&mlp).sequential()) == two);
         // dL/dv along v by central differences, against gᵀv.
-        let h = 1e-5;
-        let at = |s: f64| {
-            let t: Vec<f64> = theta.iter().zip(&v).map(|(t, v)| t + s * v).collect();
-            ChunkPool::new(&mlp).eval(&mlp, &data, &t).loss
-        };
-        let fd = (at(h) - at(-h)) / (2.0 * h);
-        let gv: f64 = two.1.iter().zip(&v).map(|(g, v)| g * v).sum();
+        let loss = |t: &[f64]| ChunkPool::new(&mlp).eval(&mlp, &data, t).loss;
+        let fd = crate::finite_diff::directional_derivative(loss, &theta, &v, 1e-5);
+        let gv = crate::linalg::dot(&two.1, &v);
         assert!((fd - gv).abs() < 1e-6 * gv.abs().max(1.0), "{fd} vs {gv}");
     }
 }

@@ -9,6 +9,8 @@
 
 use crate::nn::layout::Layout;
 use crate::scalar::Scalar;
+use ndarray::Array1;
+use ndarray_rand::RandomExt;
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
@@ -65,8 +67,10 @@ impl Init {
     }
 }
 
+/// `out[i]` ← the i-th draw of `dist`, rounded to S.
 fn fill<S: Scalar, D: Distribution<f64>, R: Rng>(out: &mut [S], dist: D, rng: &mut R) {
-    out.iter_mut().for_each(|v| *v = S::of(dist.sample(rng)));
+    let draws = Array1::random_using(out.len(), dist, rng);
+    out.iter_mut().zip(draws).for_each(|(v, x)| *v = S::of(x));
 }
 
 #[cfg(test)]
@@ -93,5 +97,23 @@ mod tests {
             .chain(&pt[span.bias()])
             .all(|&w| w.abs() <= a));
         assert!(pt[span.bias()].iter().any(|&b| b != 0.0));
+    }
+
+    #[test]
+    fn draws_come_in_flat_order_one_sample_at_a_time() {
+        // Pytorch init of [3, 2, 1]: W0 (6), b0 (2), W1 (2), b1 (1), each entry the next
+        // draw of U(−a, a) with the layer's a, so a seed's theta never depends on how the
+        // draws are batched.
+        let layout = Layout::new(&[3, 2, 1]);
+        let theta: Vec<f64> =
+            Init::Pytorch.theta(&layout, &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut want = Vec::new();
+        for (fan_in, count) in [(3.0f64, 8), (2.0, 3)] {
+            let a = 1.0 / fan_in.sqrt();
+            let u = Uniform::new_inclusive(-a, a).unwrap();
+            want.extend((0..count).map(|_| u.sample(&mut rng)));
+        }
+        assert_eq!(theta, want);
     }
 }

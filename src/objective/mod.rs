@@ -5,9 +5,9 @@
 
 pub mod toys;
 
-use crate::nn::Samples;
 use crate::nn::chunked::{ChunkPool, Eval};
 use crate::nn::Mlp;
+use crate::nn::Samples;
 use crate::scalar::Scalar;
 
 pub trait Objective<S: Scalar>: Sync {

@@ -7,9 +7,9 @@
 //! - [`Rosenbrock`]: f(x, y) = (a − x)² + b (y − x²)², minimum 0 at (a, a²).
 
 use super::Objective;
+use crate::linalg::{dot, gaussian, norm};
 use crate::scalar::Scalar;
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 
 /// A quadratic with a chosen spectrum, rotated by a seeded random orthogonal matrix.
 pub struct Quadratic {
@@ -30,11 +30,11 @@ impl Quadratic {
         let mut q = vec![0.0; p * p];
         (0..p).for_each(|i| q[i * p + i] = 1.0);
         for _ in 0..p {
-            let mut u: Vec<f64> = (0..p).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let norm = u.iter().map(|x| x * x).sum::<f64>().sqrt();
-            u.iter_mut().for_each(|x| *x /= norm);
+            let mut u = gaussian(p, &mut rng);
+            let length = norm(&u);
+            u.iter_mut().for_each(|x| *x /= length);
             for row in q.chunks_exact_mut(p) {
-                let d: f64 = row.iter().zip(&u).map(|(a, b)| a * b).sum();
+                let d = dot(row, &u);
                 row.iter_mut()
                     .zip(&u)
                     .for_each(|(r, ui)| *r -= 2.0 * d * ui);

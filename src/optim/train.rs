@@ -11,10 +11,10 @@
 //! exceeds [`EXPLOSION`] × max(initial loss, [`EXPLOSION_FLOOR`]) (a loss that grows
 //! a millionfold has left the basin, even while it is still a finite number).
 
-use crate::nn::Samples;
 use crate::nn::chunked::ChunkPool;
 use crate::nn::team;
 use crate::nn::Mlp;
+use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
 use crate::progress::Progress;
