@@ -81,6 +81,27 @@ pub fn save<S: Scalar>(path: &Path, layout: &Layout, theta: &[S]) -> Result<()> 
 /// Errors: missing/unreadable file → [`Error::Io`]; anything wrong with the contents →
 /// [`Error::Weights`] naming the tensor at fault (`-` for the whole file) and what the
 /// config's `layers` expected.
+///
+/// A round trip through a file, and a file that does not fit the layout:
+///
+/// ```
+/// use losscape::nn::{weights, Layout};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("net.safetensors");
+/// let layout = Layout::new(&[2, 3, 1]);
+/// let theta: Vec<f32> = (0..layout.n_params()).map(|i| i as f32 / 7.0).collect();
+/// weights::save(&path, &layout, &theta)?;
+/// assert_eq!(weights::widths(&path)?, [2, 3, 1]);
+/// assert_eq!(weights::load::<f32>(&path, &layout)?, theta); // bit for bit
+/// let wide: Vec<f64> = weights::load(&path, &layout)?; // converted to f64
+/// assert_eq!(wide[1], (1.0f32 / 7.0) as f64);
+///
+/// // The file's first layer is 3 × 2; a config with 4 hidden units needs 4 × 2.
+/// let err = weights::load::<f32>(&path, &Layout::new(&[2, 4, 1])).unwrap_err();
+/// assert!(err.to_string().contains("tensor `0.weight`: shape [3, 2]"), "{err}");
+/// # Ok::<(), losscape::Error>(())
+/// ```
 pub fn load<S: Scalar>(path: &Path, layout: &Layout) -> Result<Vec<S>> {
     let bytes = read_file(path)?;
     from_bytes(path, &bytes, layout)
