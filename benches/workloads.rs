@@ -9,6 +9,8 @@
 //! Threads: rayon's default (set RAYON_NUM_THREADS).
 //! LOSSCAPE_BENCH_SGD_ROUNDS=N instead alternates our MNIST SGD with PyTorch's for N
 //! rounds and prints the ratios (needs python3 with torch).
+//! LOSSCAPE_BENCH_PROFILE=i|ii|iii[:seconds] only repeats that workload's gradient, for
+//! profilers (e.g. `perf record` on the bench binary).
 
 mod common;
 use common::median_time;
@@ -170,9 +172,10 @@ fn sgd_rounds(w: &Workload, rounds: usize) {
     }
 }
 
-fn main() {
-    let ws = [
-        workload(
+/// Reference workload `i` (0, 1, 2 for (i), (ii), (iii)).
+fn reference(i: usize) -> Workload {
+    match i {
+        0 => workload(
             "(i) spirals [2,16,16,1] tanh",
             Source::Spirals,
             &[2, 16, 16, 1],
@@ -181,7 +184,7 @@ fn main() {
             None,
             0.25,
         ),
-        workload(
+        1 => workload(
             "(ii) digits [64,128,128,10] relu",
             Source::Digits,
             &[64, 128, 128, 10],
@@ -190,7 +193,7 @@ fn main() {
             None,
             1.7,
         ),
-        workload(
+        _ => workload(
             "(iii) mnist [784,512,512,10] relu",
             Source::Mnist,
             &[784, 512, 512, 10],
@@ -199,7 +202,45 @@ fn main() {
             Some(4096),
             44.0,
         ),
-    ];
+    }
+}
+
+/// LOSSCAPE_BENCH_PROFILE=i|ii|iii[:seconds]: only that workload's full-batch gradient,
+/// repeated for `seconds` (default 5), for a profiler attached to the bench binary.
+fn profile(spec: &str) {
+    let (which, secs) = spec.split_once(':').unwrap_or((spec, "5"));
+    let i = match which {
+        "i" => 0,
+        "ii" => 1,
+        "iii" => 2,
+        _ => {
+            panic!("LOSSCAPE_BENCH_PROFILE={spec}: expected i, ii or iii, then optionally :seconds")
+        }
+    };
+    let secs: f64 = secs
+        .parse()
+        .unwrap_or_else(|_| panic!("LOSSCAPE_BENCH_PROFILE={spec}: seconds is not a number"));
+    let w = reference(i);
+    let obj = MlpObjective::new(&w.mlp, &w.data);
+    let mut g = vec![0.0f32; w.mlp.n_params()];
+    let t = Instant::now();
+    let mut n = 0;
+    while t.elapsed().as_secs_f64() < secs {
+        obj.loss_grad(&w.theta, &mut g);
+        n += 1;
+    }
+    println!(
+        "{}: {:.4} ms per gradient ({n} gradients)",
+        w.name,
+        t.elapsed().as_secs_f64() * 1e3 / n as f64
+    );
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("LOSSCAPE_BENCH_PROFILE") {
+        return profile(&spec);
+    }
+    let ws = [reference(0), reference(1), reference(2)];
     if let Some(rounds) = std::env::var("LOSSCAPE_BENCH_SGD_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())

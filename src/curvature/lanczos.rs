@@ -159,6 +159,28 @@ const BREAKDOWN: f64 = 1e-10;
 ///   (counted in `hvps`); `converged` compares them with the same threshold.
 ///
 /// When dim < k_top + k_bottom the two lists overlap.
+///
+/// The Hessian of a quadratic with a chosen spectrum, seen only through HVPs:
+///
+/// ```
+/// use losscape::curvature::{lanczos, ObjectiveHessian};
+/// use losscape::objective::toys::Quadratic;
+/// use rand::SeedableRng;
+///
+/// let mut spectrum: Vec<f64> = (0..50).map(|i| 0.01 * i as f64).collect();
+/// spectrum[..3].copy_from_slice(&[9.0, 5.0, -1.5]);
+/// let toy = Quadratic::new(&spectrum, 1);
+/// let theta = vec![0.0; 50];
+/// let hessian = ObjectiveHessian::new(&toy, &theta);
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// // The two largest eigenvalues and the smallest, to a relative residual of 1e-8.
+/// let found = lanczos(&hessian, 2, 1, 50, 1e-8, &mut rng);
+/// assert!((found.top[0].value - 9.0).abs() < 1e-8);
+/// assert!((found.top[1].value - 5.0).abs() < 1e-8);
+/// assert!((found.bottom[0].value + 1.5).abs() < 1e-8);
+/// assert!(found.top.iter().chain(&found.bottom).all(|pair| pair.converged));
+/// assert_eq!(found.hvps, hessian.hvps()); // steps + one residual check per pair
+/// ```
 pub fn lanczos<O: HvpOperator + ?Sized>(
     op: &O,
     k_top: usize,

@@ -18,6 +18,20 @@
 //!   at (2, 2), label 0 at (-2, -2), as in Playground); variance 0.5 + 7·noise
 //!   (Playground's map of noise 0..0.5 to variance 0.5..4).
 //! - `sine`: 1-D regression, x ~ U(x_range), y = sin(frequency·x) + noise·N(0,1) (n × 1).
+//!
+//! ```
+//! use losscape::data::{synthetic, Labels};
+//!
+//! // Four noiseless XOR points are the truth table, in order.
+//! let xor = synthetic::xor(4, 0.0, 0);
+//! assert_eq!(xor.x.as_slice().unwrap(), &[0., 0., 0., 1., 1., 0., 1., 1.]);
+//! assert_eq!(xor.y, Labels::Classes { labels: vec![0, 1, 1, 0], n_classes: 2 });
+//!
+//! // The same seed gives the same points; the spirals come in two class blocks.
+//! let spirals = synthetic::spirals(100, 0.1, 7);
+//! assert_eq!(spirals, synthetic::spirals(100, 0.1, 7));
+//! assert_eq!((spirals.n(), spirals.d()), (100, 2));
+//! ```
 
 use std::f64::consts::PI;
 

@@ -6,6 +6,21 @@
 
 use std::ops::Range;
 
+/// Offsets of every layer's W and b in theta.
+///
+/// ```
+/// use losscape::nn::Layout;
+///
+/// // nn.Sequential(Linear(2, 3), Tanh(), Linear(3, 1)): 0.weight (3×2), 0.bias (3),
+/// // 2.weight (1×3), 2.bias (1).
+/// let layout = Layout::new(&[2, 3, 1]);
+/// assert_eq!(layout.n_params(), 6 + 3 + 3 + 1);
+/// assert_eq!(layout.layer(0).weight(), 0..6);
+/// assert_eq!(layout.layer(0).bias(), 6..9);
+/// assert_eq!(layout.layer(0).row(2), 4..6); // neuron 2's incoming weights
+/// assert_eq!(layout.layer(1).weight(), 9..12);
+/// assert_eq!(layout.layer(1).bias(), 12..13);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     widths: Vec<usize>,

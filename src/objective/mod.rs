@@ -22,6 +22,34 @@ pub trait Objective<S: Scalar>: Sync {
 }
 
 /// The loss of an MLP on a data set (mean or sum as the loss defines it).
+///
+/// The exact HVP against a central difference of gradients, on the XOR truth table:
+///
+/// ```
+/// use losscape::data::{samples::Samples, synthetic};
+/// use losscape::nn::{Activation, Loss, Mlp};
+/// use losscape::objective::{MlpObjective, Objective};
+///
+/// let mlp = Mlp::new(&[2, 2, 1], Activation::Sigmoid, Loss::SseHalf);
+/// let data = Samples::<f64>::new(&synthetic::xor(4, 0.0, 0), mlp.loss, 1, "xor")?;
+/// let obj = MlpObjective::new(&mlp, &data);
+/// let p = obj.dim(); // 9
+/// let theta: Vec<f64> = (0..p).map(|i| (i as f64).sin()).collect();
+/// let v: Vec<f64> = (0..p).map(|i| (i as f64).cos()).collect();
+///
+/// let mut hv = vec![0.0; p];
+/// obj.hvp(&theta, &v, &mut hv);
+/// let h = 1e-5;
+/// let at = |s: f64| -> Vec<f64> { theta.iter().zip(&v).map(|(t, d)| t + s * d).collect() };
+/// let (mut g_plus, mut g_minus) = (vec![0.0; p], vec![0.0; p]);
+/// obj.loss_grad(&at(h), &mut g_plus);
+/// obj.loss_grad(&at(-h), &mut g_minus);
+/// for i in 0..p {
+///     let fd = (g_plus[i] - g_minus[i]) / (2.0 * h);
+///     assert!((hv[i] - fd).abs() < 1e-7 * (1.0 + fd.abs()), "{i}: {} vs {fd}", hv[i]);
+/// }
+/// # Ok::<(), losscape::Error>(())
+/// ```
 pub struct MlpObjective<'a, S> {
     pub mlp: &'a Mlp,
     pub data: &'a Samples<S>,

@@ -12,6 +12,19 @@ use crate::scalar::Scalar;
 use rand::SeedableRng;
 
 /// A quadratic with a chosen spectrum, rotated by a seeded random orthogonal matrix.
+///
+/// ```
+/// use losscape::objective::{toys::Quadratic, Objective};
+///
+/// let q = Quadratic::new(&[3.0, 1.0, -2.0], 0);
+/// // The trace of A is the sum of the eigenvalues; H = A at every θ.
+/// assert!(((0..3).map(|i| q.a[i * 3 + i]).sum::<f64>() - 2.0).abs() < 1e-12);
+/// let theta = [1.0, 0.0, 0.0];
+/// let mut grad = [0.0; 3];
+/// let f = q.loss_grad(&theta, &mut grad); // ∇f = Aθ, f = ½ θᵀAθ = ½ A₀₀
+/// assert_eq!(grad, [q.a[0], q.a[3], q.a[6]]);
+/// assert!((f - 0.5 * q.a[0]).abs() < 1e-15);
+/// ```
 pub struct Quadratic {
     /// A, row-major P × P.
     pub a: Vec<f64>,

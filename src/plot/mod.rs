@@ -360,9 +360,8 @@ pub(crate) fn draw_frame(area: &Area) -> DrawResult {
 
 #[cfg(test)]
 pub(crate) mod testutil {
-    //! A minimal PNG reader for the tests: 8-bit RGB/RGBA, non-interlaced (what plotters
-    //! writes), enough to check dimensions and pixel colours.
-    use std::io::Read;
+    //! Figures read back for the tests (with the `png` crate): 8-bit RGB/RGBA,
+    //! non-interlaced (what plotters writes), as RGB pixels to check sizes and colours.
     use std::path::Path;
 
     pub struct Png {
@@ -386,86 +385,30 @@ pub(crate) mod testutil {
     }
 
     pub fn read_png(path: &Path) -> Png {
-        let bytes = std::fs::read(path).expect("read png");
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
-        let mut pos = 8;
-        let (mut width, mut height, mut channels) = (0u32, 0u32, 0usize);
-        let mut idat = Vec::new();
-        while pos + 8 <= bytes.len() {
-            let len = u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
-            let kind = &bytes[pos + 4..pos + 8];
-            let data = &bytes[pos + 8..pos + 8 + len];
-            match kind {
-                b"IHDR" => {
-                    width = u32::from_be_bytes(data[0..4].try_into().unwrap());
-                    height = u32::from_be_bytes(data[4..8].try_into().unwrap());
-                    assert_eq!(data[8], 8, "bit depth");
-                    channels = match data[9] {
-                        2 => 3,
-                        6 => 4,
-                        c => panic!("colour type {c}"),
-                    };
-                    assert_eq!(data[12], 0, "interlace");
-                }
-                b"IDAT" => idat.extend_from_slice(data),
-                b"IEND" => break,
-                _ => {}
-            }
-            pos += 12 + len;
-        }
-        let mut raw = Vec::new();
-        flate2::read::ZlibDecoder::new(&idat[..])
-            .read_to_end(&mut raw)
-            .expect("inflate");
-        let stride = width as usize * channels;
-        assert_eq!(raw.len(), height as usize * (stride + 1), "image data size");
-        let mut out = vec![0u8; height as usize * stride];
-        for y in 0..height as usize {
-            let filter = raw[y * (stride + 1)];
-            let line = &raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)];
-            for x in 0..stride {
-                let a = if x >= channels {
-                    out[y * stride + x - channels] as i32
-                } else {
-                    0
-                };
-                let b = if y > 0 {
-                    out[(y - 1) * stride + x] as i32
-                } else {
-                    0
-                };
-                let c = if x >= channels && y > 0 {
-                    out[(y - 1) * stride + x - channels] as i32
-                } else {
-                    0
-                };
-                let pred = match filter {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) / 2,
-                    4 => {
-                        let p = a + b - c;
-                        let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
-                        if pa <= pb && pa <= pc {
-                            a
-                        } else if pb <= pc {
-                            b
-                        } else {
-                            c
-                        }
-                    }
-                    f => panic!("filter {f}"),
-                };
-                out[y * stride + x] = (line[x] as i32 + pred) as u8;
-            }
-        }
-        let rgb = if channels == 3 {
-            out
-        } else {
-            out.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
+        let file = std::fs::File::open(path).expect("open png");
+        let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .expect("PNG header");
+        assert!(!reader.info().interlaced, "interlace");
+        let mut buf = vec![0u8; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut buf).expect("PNG image data");
+        assert_eq!(frame.bit_depth, png::BitDepth::Eight, "bit depth");
+        let channels = match frame.color_type {
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            c => panic!("colour type {c:?}"),
         };
-        Png { width, height, rgb }
+        let pixels = &buf[..frame.buffer_size()];
+        let rgb = if channels == 3 {
+            pixels.to_vec()
+        } else {
+            pixels.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
+        };
+        Png {
+            width: frame.width,
+            height: frame.height,
+            rgb,
+        }
     }
 
     /// Names of the files in `dir` (to check that no temp file is left).

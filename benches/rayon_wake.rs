@@ -1,8 +1,10 @@
-//! Measures what a rayon fork costs when its worker has gone to sleep: 0.1 ms of work
-//! on two threads, separated by a sequential gap. On these virtual machines a gap over
-//! ~30 µs lets the worker sleep and the next fork pays 0.1–0.2 ms to wake it, the
-//! reason minibatch products run on a spinning `nn::team` instead.
-//! `cargo run --release --example rayon_wake`.
+//! What a rayon fork costs when its worker has gone to sleep: 0.1 ms of work on two
+//! threads, separated by a sequential gap. On these virtual machines a gap over ~30 µs
+//! lets the worker sleep and the next fork pays 0.1–0.2 ms to wake it, the reason
+//! minibatch products run on a spinning `nn::team` instead.
+//!
+//! `cargo bench --bench rayon_wake`
+
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
