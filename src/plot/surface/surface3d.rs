@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::FontTransform;
 
 use super::super::kit::{
-    draw_colorbar, draw_no_data, fmt_tick, font, lerp, save_png, text, titled, Axis, ColorBar,
-    DrawResult, AXIS_PX, MESH_BOLD, MESH_LIGHT, SURFACE_3D_SIZE, TEXT, TICK_PX,
+    draw_colorbar, draw_no_data, font, lerp, save_png, text, titled, Axis, ColorBar, DrawResult,
+    AXIS_PX, MESH_BOLD, MESH_LIGHT, SURFACE_3D_SIZE, TEXT, TICK_PX,
 };
 use super::geometry::Pt;
 use super::glyphs::to_i;
@@ -49,13 +49,13 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
     // label.
     let x_axis = Axis::linear(x0, x1, 6).without_light();
     let value_axis = Axis::linear(lo, hi, 6).with_ticks(colorbar_ticks(&g.scale));
-    let depth_axis = Axis::linear(-y1, -y0, 6);
-    let depth_ticks = (depth_axis.ticks.iter())
-        .map(|&(p, _)| {
-            let front = (p + y0).abs() <= 1e-12 * (1.0 + y0.abs());
-            (p, if front { String::new() } else { fmt_tick(-p) })
+    let depth_ticks = (Axis::linear(y0, y1, 6).ticks.into_iter())
+        .map(|(p, label)| {
+            let front = (p - y0).abs() <= 1e-12 * (1.0 + y0.abs());
+            (-p, if front { String::new() } else { label })
         })
         .collect();
+    let depth_axis = Axis::linear(-y1, -y0, 6);
     let depth_axis = depth_axis.with_ticks(depth_ticks);
 
     save_png(path, (width, height), |root| {
