@@ -88,10 +88,13 @@ pub(crate) const ROW_PX: i32 = 28;
 /// Width of a row's key; the label starts 10 pixels to its right.
 pub(crate) const KEY_W: i32 = 34;
 
+/// Draws a legend key centred at the given pixel.
+pub(crate) type DrawKey<'s> = Box<dyn Fn(&Area, (i32, i32)) -> DrawResult + 's>;
+
 /// One row of a side legend: `key` draws the key centred at the given pixel, then the
 /// label follows.
 pub(crate) struct LegendRow<'s> {
-    pub(crate) key: Box<dyn Fn(&Area, (i32, i32)) -> DrawResult + 's>,
+    pub(crate) key: DrawKey<'s>,
     pub(crate) label: String,
 }
 
