@@ -15,18 +15,14 @@
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::curves::{
-    axes, axes_with_caption, check_len, draw_legend, draw_lines, Bins, Chart, Line, Panel,
-    MARKER_MAX,
-};
-use super::{
-    draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear, pad_log, palette,
-    save_png, Area, DrawResult, AXIS_PX, DEFAULT_SIZE, FONT, LEGEND_BORDER, LEGEND_PX, PALETTE,
-    TEXT, TITLE_PX,
+use super::curves::{check_len, draw_bars, draw_lines, x_axis, Bins, Line, Panel};
+use super::kit::{
+    self, centred_note, corner_note, draw_legend, draw_no_data, finite_range, finite_runs,
+    legend_entry, line_key, pad, palette, plotting_area, quiet_corner, save_png, titled,
+    trace_elements, Area, Axis, Chart, DrawResult, Frame, Trace, DEFAULT_SIZE, MARKER_MAX,
+    PAIR_SIZE, PALETTE,
 };
 use crate::error::{Error, Result};
 
@@ -89,15 +85,13 @@ pub fn loss_vs_index(path: &Path, title: &str, points: &[CriticalPoint]) -> Resu
         finite_range(losses.clone(), false),
         Some((lo, hi)) if lo > 0.0 && hi / lo >= 10.0
     );
-    let (y0, y1) = if log_y {
-        pad_log(finite_range(losses, true))
-    } else {
-        pad_linear(finite_range(losses, false))
-    };
+    let (y0, y1) = pad(losses, log_y);
+    let y = Axis::new(y0, y1, log_y, 8);
     let (x0, x1) = index_axis(finite_range(
         points.iter().filter(drawable).map(|p| p.index),
         false,
     ));
+    let x = Axis::linear(x0, x1, 9);
     let groups: Vec<Group> = class_styles(points.iter().map(|p| p.class))
         .into_iter()
         .map(|s| {
@@ -125,25 +119,12 @@ pub fn loss_vs_index(path: &Path, title: &str, points: &[CriticalPoint]) -> Resu
         groups
             .iter()
             .flat_map(|g| &g.pts)
-            .map(|&(x, y)| (frac(x, x0, x1, false), frac(y, y0, y1, log_y))),
+            .map(|&(a, b)| (x.frac(a), y.frac(b))),
     );
     save_png(path, DEFAULT_SIZE, |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let y_label = "training loss";
-        if log_y {
-            let chart = axes(
-                &area,
-                INDEX_LABEL,
-                y_label,
-                x0..x1,
-                (y0..y1).log_scale(),
-                fmt_log_tick,
-            )?;
-            draw_scatter(chart, &groups, legend)
-        } else {
-            let chart = axes(&area, INDEX_LABEL, y_label, x0..x1, y0..y1, fmt_tick)?;
-            draw_scatter(chart, &groups, legend)
-        }
+        let area = titled(root, title)?;
+        let chart = kit::chart(&area, &Frame::new(INDEX_LABEL, "training loss"), x, y)?;
+        draw_scatter(chart, &groups, legend)
     })
 }
 
@@ -171,10 +152,8 @@ pub fn search_convergence(
     let iters: Vec<f64> = (0..longest).map(|i| i as f64).collect();
     let x1 = (longest.saturating_sub(1) as f64).max(1.0);
     let tol = (tol.is_finite() && tol > 0.0).then_some(tol);
-    let (y0, y1) = pad_log(finite_range(
-        histories.iter().flatten().copied().chain(tol),
-        true,
-    ));
+    let (y0, y1) = pad(histories.iter().flatten().copied().chain(tol), true);
+    let (x, y) = (Axis::linear(0.0, x1, 9), Axis::new(y0, y1, true, 8));
     // Runs per start, not_critical starts first so that they end up underneath.
     let color_of = |class: &str| {
         styles
@@ -195,37 +174,26 @@ pub fn search_convergence(
         lines
             .iter()
             .flat_map(|(_, runs)| runs.iter().flatten())
-            .map(|&(x, y)| (frac(x, 0.0, x1, false), frac(y, y0, y1, true)))
-            .chain(tol.map(|t| (0.5, frac(t, y0, y1, true)))),
+            .map(|&(a, b)| (x.frac(a), y.frac(b)))
+            .chain(tol.map(|t| (0.5, y.frac(t)))),
     );
     save_png(path, DEFAULT_SIZE, |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let mut chart = axes(
-            &area,
-            "iteration",
-            "gradient norm ‖∇L‖",
-            0.0..x1,
-            (y0..y1).log_scale(),
-            fmt_log_tick,
-        )?;
+        let area = titled(root, title)?;
+        let frame = Frame::new("iteration", "gradient norm ‖∇L‖");
+        let mut chart = kit::chart(&area, &frame, x, y)?;
         for s in &styles {
-            let c = s.color;
-            chart
-                .draw_series(LineSeries::new(std::iter::empty(), c.stroke_width(1)))?
-                .label(format!("{} ({})", s.name, s.count))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
-                });
+            legend_entry(
+                &mut chart,
+                &format!("{} ({})", s.name, s.count),
+                line_key(s.color, 3),
+            )?;
         }
         for (color, runs) in &lines {
-            let style = color.mix(0.75).stroke_width(1);
-            for run in runs {
-                if run.len() > 1 {
-                    chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
-                } else {
-                    chart.draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
-                }
-            }
+            let trace = Trace {
+                line: color.mix(0.75).stroke_width(1),
+                ..Trace::line(*color, 1, 3)
+            };
+            chart.draw_series(trace_elements(runs, &trace))?;
         }
         if let Some(t) = tol {
             let black = BLACK.stroke_width(2);
@@ -239,7 +207,7 @@ pub fn search_convergence(
                 });
         }
         if !any {
-            draw_no_data(&chart.plotting_area().strip_coord_spec())?;
+            draw_no_data(&plotting_area(&chart))?;
         }
         if !styles.is_empty() || tol.is_some() {
             draw_legend(&mut chart, legend)?;
@@ -249,7 +217,7 @@ pub fn search_convergence(
 }
 
 /// Size of the [`curvature_track`] figure (four stacked panels).
-pub const TRACK_SIZE: (u32, u32) = (900, 1100);
+pub use super::kit::TRACK_SIZE;
 
 /// Curvature along a training run, four stacked panels sharing the x axis: the training
 /// loss (log axis when every finite loss is positive and they span at least one decade),
@@ -276,21 +244,16 @@ pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<(
             "curvature_track: visit {k} ends at {b} before it starts at {a}"
         )));
     }
+    // Room for the markers that short series get on every point.
     let n_finite = t.x.iter().filter(|v| v.is_finite()).count();
-    let x = match finite_range(t.x.iter().copied(), false) {
-        // Room for the markers that short series get on every point.
-        Some((lo, hi)) if hi > lo && n_finite <= MARKER_MAX => {
-            (lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
-        }
-        Some((lo, hi)) if hi > lo => (lo, hi),
-        other => pad_linear(other),
-    };
+    let x = x_axis(t.x.iter().copied(), n_finite <= MARKER_MAX);
+    let (x0, x1) = (x.lo, x.hi);
     // Visits clipped to the axis, at least a few pixels wide.
-    let min_width = 0.004 * (x.1 - x.0);
+    let min_width = 0.004 * (x1 - x0);
     let visits: Vec<(f64, f64)> = t
         .visits
         .iter()
-        .filter(|(a, b)| a.is_finite() && b.is_finite() && *b >= x.0 && *a <= x.1)
+        .filter(|(a, b)| a.is_finite() && b.is_finite() && *b >= x0 && *a <= x1)
         .map(|&(a, b)| {
             let (a, b) = if b - a < min_width {
                 let mid = 0.5 * (a + b);
@@ -298,113 +261,87 @@ pub fn curvature_track(path: &Path, title: &str, t: &CurvatureTrack) -> Result<(
             } else {
                 (a, b)
             };
-            (a.max(x.0), b.min(x.1))
+            (a.max(x0), b.min(x1))
         })
         .collect();
 
-    let loss_line = [Line {
-        label: "training loss",
-        x: t.x,
-        y: t.loss,
-        color: palette(0),
-    }];
-    let grad_line = [Line {
-        label: "‖∇L‖",
-        x: t.x,
-        y: t.grad_norm,
-        color: palette(4),
-    }];
-    let max_line = [Line {
-        label: "λmax",
-        x: t.x,
-        y: t.lambda_max,
-        color: palette(0),
-    }];
-    let min_line = [Line {
-        label: "λmin",
-        x: t.x,
-        y: t.lambda_min,
-        color: palette(3),
-    }];
+    let line = |label, y, color| {
+        [Line {
+            label,
+            x: t.x,
+            y,
+            color,
+        }]
+    };
+    let loss_line = line("training loss", t.loss, palette(0));
+    let grad_line = line("‖∇L‖", t.grad_norm, palette(4));
+    let max_line = line("λmax", t.lambda_max, palette(0));
+    let min_line = line("λmin", t.lambda_min, palette(3));
     let log_loss = matches!(
         finite_range(t.loss.iter().copied(), false),
         Some((lo, hi)) if lo > 0.0 && hi / lo >= 10.0
     );
-    let loss_y = if log_loss {
-        pad_log(finite_range(t.loss.iter().copied(), true))
-    } else {
-        pad_linear(finite_range(t.loss.iter().copied(), false))
+    // λmax and λmin on axes that include 0; λmin gets its own panel, since it is often
+    // orders of magnitude smaller than λmax.
+    let with_zero = |v: &[f64]| pad(v.iter().copied().chain([0.0]), false);
+    let panel = |lines, y_label, log_y, y_range, x_label| Panel {
+        caption: None,
+        x_label,
+        y_label,
+        lines,
+        log_y,
+        y_range: Some(y_range),
+        legend: None,
     };
-    let grad_y = pad_log(finite_range(t.grad_norm.iter().copied(), true));
-    // λmin gets its own panel: it is often orders of magnitude smaller than λmax.
-    let with_zero = |v: &[f64]| pad_linear(finite_range(v.iter().copied().chain([0.0]), false));
-    let (max_y, min_y) = (with_zero(t.lambda_max), with_zero(t.lambda_min));
-    let corner = |lines: &[Line], (y0, y1): (f64, f64), log: bool| {
-        quiet_corner(lines.iter().flat_map(|l| {
-            finite_runs(l.x, l.y, log)
+    let mut loss_panel = panel(
+        &loss_line,
+        "training loss",
+        log_loss,
+        pad(t.loss.iter().copied(), log_loss),
+        "",
+    );
+    if !visits.is_empty() {
+        // The top panel's legend names the shading, in its quietest corner.
+        let y = loss_panel.y_axis();
+        loss_panel.legend = Some(quiet_corner(
+            finite_runs(t.x, t.loss, log_loss)
                 .into_iter()
                 .flatten()
-                .map(move |(a, b)| (frac(a, x.0, x.1, false), frac(b, y0, y1, log)))
-        }))
-    };
+                .map(|(a, b)| (x.frac(a), y.frac(b))),
+        ));
+    }
     let panels = [
         TrackPanel {
-            panel: Panel {
-                caption: None,
-                x_label: "",
-                y_label: "training loss",
-                lines: &loss_line,
-                log_y: log_loss,
-                y_range: Some(loss_y),
-                legend: (!visits.is_empty()).then(|| corner(&loss_line, loss_y, log_loss)),
-            },
             band_label: !visits.is_empty(),
             zero_line: false,
+            panel: loss_panel,
         },
         TrackPanel {
-            panel: Panel {
-                caption: None,
-                x_label: "",
-                y_label: "‖∇L‖",
-                lines: &grad_line,
-                log_y: true,
-                y_range: Some(grad_y),
-                legend: None,
-            },
+            panel: panel(
+                &grad_line,
+                "‖∇L‖",
+                true,
+                pad(t.grad_norm.iter().copied(), true),
+                "",
+            ),
             band_label: false,
             zero_line: false,
         },
         TrackPanel {
-            panel: Panel {
-                caption: None,
-                x_label: "",
-                y_label: "λmax",
-                lines: &max_line,
-                log_y: false,
-                y_range: Some(max_y),
-                legend: None,
-            },
+            panel: panel(&max_line, "λmax", false, with_zero(t.lambda_max), ""),
             band_label: false,
             zero_line: true,
         },
         TrackPanel {
-            panel: Panel {
-                caption: None,
-                x_label: t.x_label,
-                y_label: "λmin",
-                lines: &min_line,
-                log_y: false,
-                y_range: Some(min_y),
-                legend: None,
-            },
+            panel: panel(&min_line, "λmin", false, with_zero(t.lambda_min), t.x_label),
             band_label: false,
             zero_line: true,
         },
     ];
     save_png(path, TRACK_SIZE, |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
+        let area = titled(root, title)?;
         for (sub, p) in area.split_evenly((panels.len(), 1)).iter().zip(&panels) {
-            draw_track_panel(sub, p, x, &visits)?;
+            draw_track_panel(sub, p, &x, &visits)?;
         }
         Ok(())
     })
@@ -429,10 +366,9 @@ pub fn spectrum_pair(
             "spectrum_pair: bins must be at least 1".into(),
         ));
     }
-    let (width, height) = (1400u32, 600u32);
-    save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let (l, r) = area.split_horizontally(width / 2);
+    save_png(path, PAIR_SIZE, |root| {
+        let area = titled(root, title)?;
+        let (l, r) = area.split_horizontally(PAIR_SIZE.0 / 2);
         draw_spectrum(&l, left.0, left.1, bins)?;
         draw_spectrum(&r, right.0, right.1, bins)
     })
@@ -485,41 +421,6 @@ fn index_axis(range: Option<(f64, f64)>) -> (f64, f64) {
     (lo - 0.025 * (hi - lo), hi)
 }
 
-/// Where `v` sits on the axis `lo..hi`, as a fraction (log scale when `log`).
-pub(super) fn frac(v: f64, lo: f64, hi: f64, log: bool) -> f64 {
-    if log {
-        (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
-    } else {
-        (v - lo) / (hi - lo)
-    }
-}
-
-/// The legend corner with the fewest of `points` (fractions of the plotting area, (0, 0)
-/// at the bottom left) under it; ties go to the upper right, then upper left, lower right.
-pub(super) fn quiet_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {
-    let mut counts = [0usize; 4];
-    for (u, v) in points {
-        let (left, right) = (u < 0.45, u > 0.55);
-        let (bottom, top) = (v < 0.4, v > 0.6);
-        let k = match (top, bottom, left, right) {
-            (true, _, _, true) => 0,
-            (true, _, true, _) => 1,
-            (_, true, _, true) => 2,
-            (_, true, true, _) => 3,
-            _ => continue,
-        };
-        counts[k] += 1;
-    }
-    let best = (0..4).min_by_key(|&k| counts[k]).unwrap_or(0);
-    [
-        SeriesLabelPosition::UpperRight,
-        SeriesLabelPosition::UpperLeft,
-        SeriesLabelPosition::LowerRight,
-        SeriesLabelPosition::LowerLeft,
-    ][best]
-        .clone()
-}
-
 /// A series' drawable points, split at its gaps ([`finite_runs`]).
 type Runs = Vec<Vec<(f64, f64)>>;
 
@@ -531,24 +432,22 @@ struct Group {
     pts: Vec<(f64, f64)>,
 }
 
-fn draw_scatter<'a, 'b: 'a, Y>(
-    mut chart: Chart<'a, 'b, Y>,
+fn draw_scatter<'a, 'b: 'a>(
+    mut chart: Chart<'a, 'b>,
     groups: &[Group],
     legend: SeriesLabelPosition,
-) -> DrawResult
-where
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+) -> DrawResult {
     // Legend entries in class order; the points hollow classes first, underneath.
     for g in groups {
         let c = g.color;
-        let series = chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label(&g.label);
         if g.hollow {
-            series.legend(move |(x, y)| Circle::new((x + 12, y), POINT_R, c.stroke_width(2)));
+            legend_entry(&mut chart, &g.label, move |(x, y)| {
+                Circle::new((x + 12, y), POINT_R, c.stroke_width(2))
+            })?;
         } else {
-            series.legend(move |(x, y)| Circle::new((x + 12, y), POINT_R, c.filled()));
+            legend_entry(&mut chart, &g.label, move |(x, y)| {
+                Circle::new((x + 12, y), POINT_R, c.filled())
+            })?;
         }
     }
     for g in groups.iter().filter(|g| g.hollow) {
@@ -562,7 +461,7 @@ where
         chart.draw_series(g.pts.iter().map(|&p| Circle::new(p, POINT_R, edge)))?;
     }
     if groups.iter().all(|g| g.pts.is_empty()) {
-        draw_no_data(&chart.plotting_area().strip_coord_spec())?;
+        draw_no_data(&plotting_area(&chart))?;
     }
     if !groups.is_empty() {
         draw_legend(&mut chart, legend)?;
@@ -578,63 +477,25 @@ struct TrackPanel<'a> {
     zero_line: bool,
 }
 
-fn draw_track_panel(
-    area: &Area,
-    p: &TrackPanel,
-    (x0, x1): (f64, f64),
-    visits: &[(f64, f64)],
-) -> DrawResult {
-    let q = &p.panel;
-    let (y0, y1) = q.y_range.unwrap_or((0.0, 1.0));
-    if q.log_y {
-        let chart = axes_with_caption(
-            area,
-            q.caption,
-            q.x_label,
-            q.y_label,
-            x0..x1,
-            (y0..y1).log_scale(),
-            fmt_log_tick,
-        )?;
-        shade_and_draw(chart, p, (x0, x1), (y0, y1), visits)
-    } else {
-        let chart = axes_with_caption(
-            area,
-            q.caption,
-            q.x_label,
-            q.y_label,
-            x0..x1,
-            y0..y1,
-            fmt_tick,
-        )?;
-        shade_and_draw(chart, p, (x0, x1), (y0, y1), visits)
-    }
-}
-
-fn shade_and_draw<'a, 'b: 'a, Y>(
-    mut chart: Chart<'a, 'b, Y>,
-    p: &TrackPanel,
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-    visits: &[(f64, f64)],
-) -> DrawResult
-where
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+/// One panel of [`curvature_track`] on the shared `x` axis: the visit shading, the line
+/// at 0, the panel's line and legend.
+fn draw_track_panel(area: &Area, p: &TrackPanel, x: &Axis, visits: &[(f64, f64)]) -> DrawResult {
+    let y = p.panel.y_axis();
+    let (y0, y1) = (y.lo, y.hi);
+    let mut chart = kit::chart(area, &p.panel.frame(), x.clone(), y)?;
     chart.draw_series(
         visits
             .iter()
             .map(|&(a, b)| Rectangle::new([(a, y0), (b, y1)], VISIT_BAND.filled())),
     )?;
     if p.band_label {
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label(VISIT_LABEL)
-            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], VISIT_BAND.filled()));
+        legend_entry(&mut chart, VISIT_LABEL, |(x, y)| {
+            Rectangle::new([(x, y - 8), (x + 24, y + 8)], VISIT_BAND.filled())
+        })?;
     }
     if p.zero_line {
         chart.draw_series(LineSeries::new(
-            [(x0, 0.0), (x1, 0.0)],
+            [(x.lo, 0.0), (x.hi, 0.0)],
             ZERO_LINE.stroke_width(1),
         ))?;
     }
@@ -644,53 +505,34 @@ where
 /// One panel of [`spectrum_pair`].
 fn draw_spectrum(area: &Area, caption: &str, values: &[f64], bins: usize) -> DrawResult {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let Bins { lo, hi, counts } = Bins::of(&finite, bins);
-    let edge = |k: usize| Bins::edge_of(lo, hi, bins, k);
+    let b = Bins::of(&finite, bins);
     // The axis: the bins, stretched to 0 when it is near, with a little room.
-    let span = hi - lo;
-    let (a, b) = if lo > 0.0 && lo <= 0.5 * span {
-        (0.0, hi)
-    } else if hi < 0.0 && -hi <= 0.5 * span {
-        (lo, 0.0)
+    let span = b.hi - b.lo;
+    let (lo, hi) = if b.lo > 0.0 && b.lo <= 0.5 * span {
+        (0.0, b.hi)
+    } else if b.hi < 0.0 && -b.hi <= 0.5 * span {
+        (b.lo, 0.0)
     } else {
-        (lo, hi)
+        (b.lo, b.hi)
     };
-    let (a, b) = (a - 0.03 * (b - a), b + 0.03 * (b - a));
-    let max = counts.iter().copied().max().unwrap_or(0) as f64;
-    let base = 0.5;
-    let (_, top) = pad_log(Some((1.0, max.max(1.0))));
-
-    let mut chart = axes_with_caption(
-        area,
-        Some(caption),
-        "eigenvalue λ",
-        "count",
-        a..b,
-        (base..top).log_scale(),
-        fmt_log_tick,
-    )?;
-    let negative = palette(3);
-    let positive = palette(0);
-    let bars: Vec<(f64, f64, f64)> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c > 0)
-        .map(|(k, &c)| (edge(k), edge(k + 1), c as f64))
-        .collect();
-    chart.draw_series(bars.iter().map(|&(l, r, c)| {
-        let color = if r <= 0.0 { negative } else { positive };
-        Rectangle::new([(l, base), (r, c)], color.mix(0.8).filled())
-    }))?;
-    let edge_style = WHITE.stroke_width(if bins <= 80 { 1 } else { 0 });
-    chart.draw_series(
-        bars.iter()
-            .map(|&(l, r, c)| Rectangle::new([(l, base), (r, c)], edge_style)),
-    )?;
+    let (lo, hi) = (lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo));
+    let y = b.count_axis(true);
+    let (base, top) = (y.lo, y.hi);
+    let frame = Frame::new("eigenvalue λ", "count").caption(Some(caption));
+    let mut chart = kit::chart(area, &frame, Axis::linear(lo, hi, 9), y)?;
+    let (negative, positive) = (palette(3), palette(0));
+    draw_bars(&mut chart, &b.bars(), bins, |_, r| {
+        if r <= 0.0 {
+            negative
+        } else {
+            positive
+        }
+    })?;
     chart.draw_series(LineSeries::new(
         [(0.0, base), (0.0, top)],
         RGBColor(60, 60, 60).stroke_width(1),
     ))?;
-    let pa = chart.plotting_area().strip_coord_spec();
+    let pa = plotting_area(&chart);
     if values.is_empty() {
         return centred_note(&pa, "none found");
     }
@@ -705,457 +547,9 @@ fn draw_spectrum(area: &Area, caption: &str, values: &[f64], bins: usize) -> Dra
     corner_note(&pa, &note)
 }
 
-/// Grey text in the middle of a plotting area.
-fn centred_note(area: &Area, text: &str) -> DrawResult {
-    let (w, h) = area.dim_in_pixel();
-    let style = (FONT, AXIS_PX)
-        .into_font()
-        .color(&RGBColor(150, 150, 150))
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    area.draw_text(text, &style, (w as i32 / 2, h as i32 / 2))?;
-    Ok(())
-}
-
-/// Text in a framed box in the upper right corner of a plotting area.
-fn corner_note(area: &Area, text: &str) -> DrawResult {
-    let style = (FONT, LEGEND_PX)
-        .into_font()
-        .color(&TEXT)
-        .pos(Pos::new(HPos::Right, VPos::Top));
-    let (w, _) = area.dim_in_pixel();
-    let (tw, th) = area.estimate_text_size(text, &style)?;
-    let (x1, y0) = (w as i32 - 6, 6);
-    let corners = [(x1 - tw as i32 - 12, y0), (x1, y0 + th as i32 + 10)];
-    area.draw(&Rectangle::new(corners, WHITE.mix(0.92).filled()))?;
-    area.draw(&Rectangle::new(corners, LEGEND_BORDER.stroke_width(1)))?;
-    area.draw_text(text, &style, (x1 - 6, y0 + 5))?;
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::super::testutil::{files_in, read_png, Png};
-    use super::*;
-
-    /// A written PNG of `size`, not blank, and no temp file left next to it.
-    use super::super::testutil::written_png_of_size as check_png;
-
-    /// The visit shading over white (248, 216, 216) or over a grid line (down to 215, 183, 183).
-    fn is_light_red((r, g, b): (u8, u8, u8)) -> bool {
-        r >= 205 && (170..=240).contains(&g) && g.abs_diff(b) <= 6 && r >= g + 15
-    }
-    /// Shading, not the anti-aliased edge of a red line: light red over 7 pixels in a
-    /// column (the band is a tall rectangle; line edges are a pixel high).
-    fn band_at(png: &Png, x: u32, y: u32) -> bool {
-        (y.saturating_sub(3)..=(y + 3).min(png.height - 1)).all(|y| is_light_red(png.pixel(x, y)))
-    }
-    fn is_red((r, g, b): (u8, u8, u8)) -> bool {
-        r > 150 && g < 110 && b < 110
-    }
-    fn is_green((r, g, b): (u8, u8, u8)) -> bool {
-        g > 110 && g as i32 > r as i32 + 50 && g as i32 > b as i32 + 50
-    }
-    fn is_blue((r, g, b): (u8, u8, u8)) -> bool {
-        b > 140 && b as i32 > r as i32 + 60 && b > g
-    }
-    /// Whether some pixel with `x` in `xs` and any y matches.
-    fn any_in(png: &Png, xs: std::ops::Range<u32>, f: fn((u8, u8, u8)) -> bool) -> bool {
-        (0..png.height).any(|y| xs.clone().any(|x| f(png.pixel(x, y))))
-    }
-
-    /// x, loss, gradient norm, λmax, λmin of a smooth run over x = 0..=100.
-    fn track_data() -> [Vec<f64>; 5] {
-        let x: Vec<f64> = (0..=100).map(|i| i as f64).collect();
-        let loss = x.iter().map(|s| 1.0 * (-s / 25.0).exp() + 0.01).collect();
-        let grad = x.iter().map(|s| 0.5 * (-s / 30.0).exp() + 1e-3).collect();
-        let lmax = x.iter().map(|s| 1.0 + s / 50.0).collect();
-        let lmin = x.iter().map(|s| -0.5 * (-s / 20.0).exp()).collect();
-        [x, loss, grad, lmax, lmin]
-    }
-
-    #[test]
-    fn every_figure_writes_a_png_of_its_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let points = [
-            CriticalPoint {
-                index: 0.0,
-                loss: 0.01,
-                class: "minimum",
-            },
-            CriticalPoint {
-                index: 0.3,
-                loss: 0.5,
-                class: "saddle",
-            },
-            CriticalPoint {
-                index: 0.1,
-                loss: 0.2,
-                class: "not_critical",
-            },
-            CriticalPoint {
-                index: f64::NAN,
-                loss: 0.2,
-                class: "degenerate",
-            },
-        ];
-        let p = dir.path().join("index.png");
-        loss_vs_index(&p, "Loss against index", &points).unwrap();
-        check_png(&p, DEFAULT_SIZE);
-
-        let histories = vec![vec![1.0, 0.1, 1e-3, 1e-9], vec![2.0, 1.0, 0.5]];
-        let p = dir.path().join("conv.png");
-        search_convergence(&p, "Search", &histories, &["minimum", "not_critical"], 1e-8).unwrap();
-        check_png(&p, DEFAULT_SIZE);
-
-        let [x, loss, grad, lmax, lmin] = track_data();
-        let t = CurvatureTrack {
-            x: &x,
-            x_label: "step",
-            loss: &loss,
-            grad_norm: &grad,
-            lambda_max: &lmax,
-            lambda_min: &lmin,
-            visits: &[(10.0, 20.0)],
-        };
-        let p = dir.path().join("track.png");
-        curvature_track(&p, "Track", &t).unwrap();
-        check_png(&p, TRACK_SIZE);
-
-        let p = dir.path().join("spectra.png");
-        spectrum_pair(
-            &p,
-            "Spectra",
-            ("min", &[0.1, 1.0]),
-            ("saddle", &[-1.0, 1.0]),
-            10,
-        )
-        .unwrap();
-        check_png(&p, (1400, 600));
-    }
-
-    #[test]
-    fn degenerate_inputs_still_draw() {
-        let dir = tempfile::tempdir().unwrap();
-        let nan = [f64::NAN; 5];
-        let cases: Vec<(&str, Vec<CriticalPoint>)> = vec![
-            ("none.png", vec![]),
-            (
-                "nan.png",
-                vec![CriticalPoint {
-                    index: f64::NAN,
-                    loss: f64::INFINITY,
-                    class: "saddle",
-                }],
-            ),
-            (
-                "one.png",
-                vec![CriticalPoint {
-                    index: 0.0,
-                    loss: 0.0,
-                    class: "odd class",
-                }],
-            ),
-        ];
-        for (name, pts) in cases {
-            let p = dir.path().join(name);
-            loss_vs_index(&p, "t", &pts).unwrap();
-            check_png(&p, DEFAULT_SIZE);
-        }
-        for (name, h, tol) in [
-            ("c_empty.png", vec![], 1e-6),
-            ("c_nan.png", vec![nan.to_vec(), vec![0.0, -1.0]], f64::NAN),
-            ("c_single.png", vec![vec![0.3]], 0.0),
-        ] {
-            let classes = vec!["saddle"; h.len()];
-            let p = dir.path().join(name);
-            search_convergence(&p, "t", &h, &classes, tol).unwrap();
-            check_png(&p, DEFAULT_SIZE);
-        }
-        let t = CurvatureTrack {
-            x: &[1.0; 5],
-            x_label: "step",
-            loss: &nan,
-            grad_norm: &[0.0; 5],
-            lambda_max: &nan,
-            lambda_min: &[-1.0; 5],
-            visits: &[(f64::NAN, 1.0), (1.0, 1.0), (-5.0, -4.0)],
-        };
-        let p = dir.path().join("t_flat.png");
-        curvature_track(&p, "t", &t).unwrap();
-        check_png(&p, TRACK_SIZE);
-        let t = CurvatureTrack {
-            x: &[],
-            x_label: "step",
-            loss: &[],
-            grad_norm: &[],
-            lambda_max: &[],
-            lambda_min: &[],
-            visits: &[],
-        };
-        curvature_track(&dir.path().join("t_empty.png"), "t", &t).unwrap();
-        for (name, l, r) in [
-            ("s_empty.png", vec![], vec![]),
-            ("s_nan.png", vec![f64::NAN], vec![2.0; 4]),
-            ("s_neg.png", vec![-3.0, -2.5], vec![1e-12, 1e-9]),
-        ] {
-            let p = dir.path().join(name);
-            spectrum_pair(&p, "t", ("a", &l), ("b", &r), 20).unwrap();
-            check_png(&p, (1400, 600));
-        }
-        // A missing folder is an output error.
-        let bad = dir.path().join("no/such/a.png");
-        assert!(matches!(
-            loss_vs_index(&bad, "t", &[]),
-            Err(Error::Output { .. })
-        ));
-        assert!(matches!(
-            spectrum_pair(&bad, "t", ("a", &[]), ("b", &[]), 3),
-            Err(Error::Output { .. })
-        ));
-    }
-
-    #[test]
-    fn bad_arguments_are_invalid_and_write_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.png");
-        let invalid = |r: Result<()>, what: &str| match r {
-            Err(Error::Invalid(msg)) => assert!(msg.contains(what), "{msg} lacks {what}"),
-            other => panic!("{what}: {other:?}"),
-        };
-        invalid(
-            search_convergence(&p, "t", &[vec![1.0], vec![0.5]], &["saddle"], 1e-6),
-            "classes",
-        );
-        let [x, loss, grad, lmax, lmin] = track_data();
-        let ok = CurvatureTrack {
-            x: &x,
-            x_label: "step",
-            loss: &loss,
-            grad_norm: &grad,
-            lambda_max: &lmax,
-            lambda_min: &lmin,
-            visits: &[],
-        };
-        invalid(
-            curvature_track(
-                &p,
-                "t",
-                &CurvatureTrack {
-                    loss: &loss[1..],
-                    ..ok
-                },
-            ),
-            "`loss`",
-        );
-        invalid(
-            curvature_track(
-                &p,
-                "t",
-                &CurvatureTrack {
-                    grad_norm: &grad[..3],
-                    ..ok
-                },
-            ),
-            "grad_norm",
-        );
-        invalid(
-            curvature_track(
-                &p,
-                "t",
-                &CurvatureTrack {
-                    lambda_max: &[],
-                    ..ok
-                },
-            ),
-            "lambda_max",
-        );
-        invalid(
-            curvature_track(
-                &p,
-                "t",
-                &CurvatureTrack {
-                    lambda_min: &lmin[..99],
-                    ..ok
-                },
-            ),
-            "lambda_min",
-        );
-        invalid(
-            curvature_track(
-                &p,
-                "t",
-                &CurvatureTrack {
-                    visits: &[(5.0, 6.0), (30.0, 20.0)],
-                    ..ok
-                },
-            ),
-            "visit 1",
-        );
-        invalid(
-            spectrum_pair(&p, "t", ("a", &[1.0]), ("b", &[2.0]), 0),
-            "bins",
-        );
-        assert!(
-            files_in(dir.path()).is_empty(),
-            "{:?}",
-            files_in(dir.path())
-        );
-    }
-
-    #[test]
-    fn visits_are_shaded_inside_their_range_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let [x, loss, grad, lmax, lmin] = track_data();
-        // x runs over 0..100 exactly; the visit is the middle fifth.
-        let t = CurvatureTrack {
-            x: &x,
-            x_label: "step",
-            loss: &loss,
-            grad_norm: &grad,
-            lambda_max: &lmax,
-            lambda_min: &lmin,
-            visits: &[(40.0, 60.0)],
-        };
-        let p = dir.path().join("visit.png");
-        curvature_track(&p, "t", &t).unwrap();
-        let png = check_png(&p, TRACK_SIZE);
-        let (w, h) = (png.width, png.height);
-        // The plotting areas span about x = 100..872 px, so data 40..60 is about
-        // 409..563 px: columns 0.49w..0.56w are inside, < 0.3w and > 0.75w outside.
-        let inside = (w * 49 / 100)..(w * 56 / 100);
-        for panel in 0..4 {
-            let rows = (h * panel / 4)..(h * (panel + 1) / 4);
-            // A row through the band: most of its inside columns are light red.
-            let band_rows: Vec<u32> = rows
-                .clone()
-                .filter(|&y| {
-                    let n = inside.clone().filter(|&x| band_at(&png, x, y)).count();
-                    n * 10 >= inside.len() * 8
-                })
-                .collect();
-            assert!(
-                band_rows.len() > 100,
-                "panel {panel}: {} band rows",
-                band_rows.len()
-            );
-            // Panels 2 to 4 have no light-red legend swatch: nothing outside the band.
-            // Panel 1's legend names the band, so check only the band rows there.
-            let check: Vec<u32> = if panel == 0 {
-                band_rows
-            } else {
-                rows.collect()
-            };
-            for y in check {
-                for x in (0..w * 3 / 10).chain(w * 3 / 4..w) {
-                    assert!(
-                        !band_at(&png, x, y),
-                        "panel {panel}: light red at ({x}, {y}) outside the visit"
-                    );
-                }
-            }
-        }
-        // Without visits, no pixel is light red.
-        let p = dir.path().join("plain.png");
-        curvature_track(&p, "t", &CurvatureTrack { visits: &[], ..t }).unwrap();
-        let png = read_png(&p);
-        assert!(!(0..png.height).any(|y| (0..png.width).any(|x| band_at(&png, x, y))));
-    }
-
-    #[test]
-    fn scatter_colours_follow_the_classes() {
-        let dir = tempfile::tempdir().unwrap();
-        let saddles: Vec<CriticalPoint> = (1..=12)
-            .map(|k| CriticalPoint {
-                index: 0.03 * k as f64,
-                loss: 0.05 + 0.1 * k as f64,
-                class: "saddle",
-            })
-            .collect();
-        let p = dir.path().join("saddles.png");
-        loss_vs_index(&p, "t", &saddles).unwrap();
-        let png = check_png(&p, DEFAULT_SIZE);
-        assert!(any_in(&png, 0..png.width, is_red), "no red point");
-        assert!(
-            !any_in(&png, 0..png.width, is_green),
-            "green without minima"
-        );
-
-        let mut mixed = saddles.clone();
-        mixed.push(CriticalPoint {
-            index: 0.0,
-            loss: 0.01,
-            class: "minimum",
-        });
-        let p = dir.path().join("mixed.png");
-        loss_vs_index(&p, "t", &mixed).unwrap();
-        let png = read_png(&p);
-        assert!(any_in(&png, 0..png.width, is_green), "no green minimum");
-
-        // Convergence lines take the class colours too.
-        let h = vec![vec![1.0, 0.1, 0.01, 1e-4], vec![0.5, 0.2, 0.1, 0.05]];
-        let p = dir.path().join("conv.png");
-        search_convergence(&p, "t", &h, &["saddle", "saddle"], 1e-6).unwrap();
-        let png = read_png(&p);
-        assert!(any_in(&png, 0..png.width, is_red));
-        assert!(!any_in(&png, 0..png.width, is_green));
-    }
-
-    #[test]
-    fn spectrum_panels_are_independent() {
-        let dir = tempfile::tempdir().unwrap();
-        // Left: a minimum (all positive, blue bars); right: a saddle (red bars below 0).
-        let left: Vec<f64> = (0..50).map(|k| 0.01 * k as f64).collect();
-        let right: Vec<f64> = (0..50).map(|k| if k < 10 { -2.0 } else { 2.0 }).collect();
-        let p = dir.path().join("pair.png");
-        spectrum_pair(&p, "t", ("minimum", &left), ("saddle", &right), 30).unwrap();
-        let png = check_png(&p, (1400, 600));
-        let (l, r) = (0..png.width / 2, png.width / 2..png.width);
-        assert!(any_in(&png, l.clone(), is_blue) && !any_in(&png, l, is_red));
-        assert!(any_in(&png, r.clone(), is_blue) && any_in(&png, r, is_red));
-    }
-
-    #[test]
-    fn classes_and_corners() {
-        let s = class_styles(["saddle", "x", "minimum", "saddle", "not_critical", "y", "x"]);
-        let names: Vec<(&str, usize)> = s.iter().map(|c| (c.name, c.count)).collect();
-        assert_eq!(
-            names,
-            [
-                ("minimum", 1),
-                ("saddle", 2),
-                ("not_critical", 1),
-                ("x", 2),
-                ("y", 1)
-            ]
-        );
-        assert_eq!(s[0].color, PALETTE[2]);
-        assert_eq!(s[1].color, PALETTE[3]);
-        assert_eq!(s[2].color, PALETTE[7]);
-        assert!(s[3..]
-            .iter()
-            .all(|c| !KNOWN_CLASSES.iter().any(|k| k.1 == c.color)));
-        assert_ne!(s[3].color, s[4].color);
-
-        let (a, b) = index_axis(None);
-        assert!(a < 0.0 && a > -0.01 && (b - 0.05).abs() < 1e-12);
-        let (a, b) = index_axis(Some((0.0, 0.4)));
-        assert!(a < 0.0 && (b - 0.42).abs() < 1e-12);
-
-        let pos = |p: SeriesLabelPosition| format!("{p:?}");
-        assert_eq!(pos(quiet_corner([])), pos(SeriesLabelPosition::UpperRight));
-        // Points falling from the upper left to the lower right leave the upper right and
-        // lower left free; crowd the upper right and the lower left wins.
-        let pts = [
-            (0.1, 0.9),
-            (0.9, 0.1),
-            (0.9, 0.9),
-            (0.95, 0.95),
-            (0.2, 0.8),
-            (0.8, 0.2),
-        ];
-        assert_eq!(pos(quiet_corner(pts)), pos(SeriesLabelPosition::LowerLeft));
-    }
-}
+#[path = "critical_tests.rs"]
+mod tests;
 
 #[cfg(test)]
 mod demo {

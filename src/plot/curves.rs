@@ -5,22 +5,20 @@
 //! Isolated points are drawn as dots, and short series (at most [`MARKER_MAX`] points)
 //! get a dot on every point so sweeps over a few values read as measurements.
 
-use std::ops::Range;
-
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-use super::{
-    draw_line_mesh, draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear,
-    pad_log, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, DEFAULT_SIZE, FONT, LEGEND_BORDER,
-    LEGEND_PX, MESH_BOLD, MESH_LIGHT, SUBTITLE_PX, TEXT, TICK_PX, TITLE_PX,
-};
-use crate::error::{Error, Result};
 use std::path::Path;
 
-/// Series with at most this many drawable points get a marker on every point.
-pub const MARKER_MAX: usize = 30;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::kit::{
+    self, corner_note, draw_legend, draw_no_data, finite_range, finite_runs, fmt_tick,
+    legend_entry, line_key, pad_linear, pad_log, palette, plotting_area, save_png, text, titled,
+    trace_elements, Area, Axis, Chart, DrawResult, Frame, Grid, Trace, AXIS_PX, DEFAULT_SIZE,
+    LEGEND_PX, TEXT, WIDE_SIZE,
+};
+use crate::error::{Error, Result};
+
+pub use super::kit::MARKER_MAX;
 
 /// One line on a chart: `y[i]` against `x[i]`; both slices have the same length.
 #[derive(Debug, Clone, Copy)]
@@ -77,8 +75,7 @@ pub fn line_chart(
         legend: (lines.len() > 1).then_some(SeriesLabelPosition::UpperRight),
     };
     save_png(path, DEFAULT_SIZE, |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        draw_panel(&area, &panel)
+        draw_panel(&titled(root, title)?, &panel)
     })
 }
 
@@ -97,39 +94,25 @@ pub fn training_curves(path: &Path, title: &str, c: &Curves) -> Result<()> {
             check_len(name, n, s.len())?;
         }
     }
-    let train_color = palette(0);
-    let test_color = palette(1);
-    let mut loss_lines = vec![Line {
-        label: "train",
+    let line = |label, y, color| Line {
+        label,
         x: c.x,
-        y: c.train_loss,
-        color: train_color,
-    }];
-    if let Some(y) = c.test_loss {
-        loss_lines.push(Line {
-            label: "test",
-            x: c.x,
-            y,
-            color: test_color,
-        });
-    }
-    let mut acc_lines = Vec::new();
-    if let Some(y) = c.train_acc {
-        acc_lines.push(Line {
-            label: "train",
-            x: c.x,
-            y,
-            color: train_color,
-        });
-    }
-    if let Some(y) = c.test_acc {
-        acc_lines.push(Line {
-            label: "test",
-            x: c.x,
-            y,
-            color: test_color,
-        });
-    }
+        y,
+        color,
+    };
+    let (train_color, test_color) = (palette(0), palette(1));
+    let loss_lines: Vec<Line> = [(Some(c.train_loss), "train", train_color)]
+        .into_iter()
+        .chain([(c.test_loss, "test", test_color)])
+        .filter_map(|(y, label, color)| y.map(|y| line(label, y, color)))
+        .collect();
+    let acc_lines: Vec<Line> = [
+        (c.train_acc, "train", train_color),
+        (c.test_acc, "test", test_color),
+    ]
+    .into_iter()
+    .filter_map(|(y, label, color)| y.map(|y| line(label, y, color)))
+    .collect();
 
     let losses = loss_lines.iter().flat_map(|l| l.y.iter().copied());
     let log_loss = match (
@@ -148,16 +131,8 @@ pub fn training_curves(path: &Path, title: &str, c: &Curves) -> Result<()> {
         y_range: None,
         legend: (loss_lines.len() > 1).then_some(SeriesLabelPosition::UpperRight),
     };
-    let acc_range =
-        finite_range(acc_lines.iter().flat_map(|l| l.y.iter().copied()), false).map(|(lo, hi)| {
-            if lo >= 0.0 && hi <= 1.0 {
-                (-0.02, 1.02)
-            } else if lo >= 0.0 && hi <= 100.0 {
-                (-2.0, 102.0)
-            } else {
-                pad_linear(Some((lo, hi)))
-            }
-        });
+    let acc_range = finite_range(acc_lines.iter().flat_map(|l| l.y.iter().copied()), false)
+        .map(|r| accuracy_range(Some(r)));
     let acc_panel = Panel {
         caption: Some("Accuracy"),
         x_label: c.x_label,
@@ -170,16 +145,26 @@ pub fn training_curves(path: &Path, title: &str, c: &Curves) -> Result<()> {
 
     if acc_lines.is_empty() {
         save_png(path, DEFAULT_SIZE, |root| {
-            let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-            draw_panel(&area, &loss_panel)
+            draw_panel(&titled(root, title)?, &loss_panel)
         })
     } else {
-        save_png(path, (1500, 600), |root| {
-            let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-            let (left, right) = area.split_horizontally(750);
+        save_png(path, WIDE_SIZE, |root| {
+            let area = titled(root, title)?;
+            let (left, right) = area.split_horizontally(WIDE_SIZE.0 / 2);
             draw_panel(&left, &loss_panel)?;
             draw_panel(&right, &acc_panel)
         })
+    }
+}
+
+/// The axis range of accuracies over `range`: `0..1` for fractions, `0..100` for
+/// percentages (with a little room), else the padded range; `0..1` without data.
+pub(crate) fn accuracy_range(range: Option<(f64, f64)>) -> (f64, f64) {
+    match range {
+        None => (-0.02, 1.02),
+        Some((lo, hi)) if lo >= 0.0 && hi <= 1.0 => (-0.02, 1.02),
+        Some((lo, hi)) if lo >= 0.0 && hi <= 100.0 => (-2.0, 102.0),
+        other => pad_linear(other),
     }
 }
 
@@ -198,67 +183,40 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[(&str, f64)]) 
     let y1 = if hi > 0.0 { hi + 0.12 * span } else { 0.0 };
     let width = (DEFAULT_SIZE.0).max(160 + 110 * n as u32).min(2400);
     save_png(path, (width, DEFAULT_SIZE.1), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(45)
-            .y_label_area_size(85)
-            .build_cartesian_2d(-0.5..(n.max(1) as f64 - 0.5), y0..y1)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(MESH_LIGHT)
-            .bold_line_style(MESH_BOLD)
-            .x_max_light_lines(4)
-            .y_max_light_lines(4)
-            .axis_style(AXIS)
-            .y_desc(y_label)
-            .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
-            .label_style((FONT, TICK_PX).into_font().color(&TEXT))
-            .x_labels(0)
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .y_labels(8)
-            .draw()?;
+        let area = titled(root, title)?;
+        let x = Axis::linear(-0.5, n.max(1) as f64 - 0.5, 1).with_ticks(Vec::new());
+        let frame = Frame::new("", y_label).grid(Grid::Horizontal);
+        let mut chart = kit::chart(&area, &frame, x, Axis::linear(y0, y1, 8))?;
         // Bar names under the axis, centred on the bars (drawn on the canvas in pixels).
-        let name_font = (FONT, AXIS_PX - 1)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Center, VPos::Top));
+        let name_font = text(AXIS_PX - 1, &TEXT, HPos::Center, VPos::Top);
         for (i, (name, _)) in bars.iter().enumerate() {
             let (px, py) = chart.backend_coord(&(i as f64, y0));
             root.draw_text(name, &name_font, (px, py + 10))?;
         }
         if n == 0 {
-            return draw_no_data(&chart.plotting_area().strip_coord_spec());
+            return draw_no_data(&plotting_area(&chart));
         }
-        let value_font = (FONT, LEGEND_PX).into_font().color(&TEXT);
         for (i, &(_, v)) in bars.iter().enumerate() {
             let xc = i as f64;
-            if !v.is_finite() {
-                let style = value_font.pos(Pos::new(HPos::Center, VPos::Bottom));
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((xc, 0.0)) + Text::new("n/a", (0, -4), style),
-                ))?;
-                continue;
-            }
-            let c = palette(i);
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(xc - 0.32, 0.0), (xc + 0.32, v)],
-                c.mix(0.85).filled(),
-            )))?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(xc - 0.32, 0.0), (xc + 0.32, v)],
-                c.stroke_width(1),
-            )))?;
-            let (dy, vpos) = if v >= 0.0 {
-                (-4, VPos::Bottom)
+            let (label, dy, vpos) = if !v.is_finite() {
+                ("n/a".to_string(), -4, VPos::Bottom)
+            } else if v >= 0.0 {
+                (fmt_value(v), -4, VPos::Bottom)
             } else {
-                (4, VPos::Top)
+                (fmt_value(v), 4, VPos::Top)
             };
-            let style = value_font.pos(Pos::new(HPos::Center, vpos));
+            if v.is_finite() {
+                let c = palette(i);
+                let corners = [(xc - 0.32, 0.0), (xc + 0.32, v)];
+                chart.draw_series([
+                    Rectangle::new(corners, c.mix(0.85).filled()),
+                    Rectangle::new(corners, c.stroke_width(1)),
+                ])?;
+            }
+            let style = text(LEGEND_PX, &TEXT, HPos::Center, vpos);
+            let at = if v.is_finite() { v } else { 0.0 };
             chart.draw_series(std::iter::once(
-                EmptyElement::at((xc, v)) + Text::new(fmt_value(v), (0, dy), style),
+                EmptyElement::at((xc, at)) + Text::new(label, (0, dy), style),
             ))?;
         }
         Ok(())
@@ -289,13 +247,59 @@ impl Bins {
     }
 
     /// The left edge of bin k (hi for k = bins).
-    pub fn edge_of(lo: f64, hi: f64, bins: usize, k: usize) -> f64 {
+    pub fn edge(&self, k: usize) -> f64 {
+        let bins = self.counts.len();
         if k == bins {
-            hi
+            self.hi
         } else {
-            lo + (hi - lo) / bins as f64 * k as f64
+            self.lo + (self.hi - self.lo) / bins as f64 * k as f64
         }
     }
+
+    /// The non-empty bins as (left edge, right edge, count).
+    pub fn bars(&self) -> Vec<(f64, f64, f64)> {
+        (self.counts.iter().enumerate())
+            .filter(|(_, &c)| c > 0)
+            .map(|(k, &c)| (self.edge(k), self.edge(k + 1), c as f64))
+            .collect()
+    }
+
+    /// The count axis: log from 0.5 (so that a count of 1 shows) to whole decades above
+    /// the largest count, or linear from 0 with 8 % room on top.
+    pub fn count_axis(&self, log: bool) -> Axis {
+        let max = self.counts.iter().copied().max().unwrap_or(0) as f64;
+        if log {
+            let (_, top) = pad_log(Some((1.0, max.max(1.0))));
+            Axis::new(HIST_BASE, top, true, 8)
+        } else {
+            Axis::linear(0.0, if max > 0.0 { max * 1.08 } else { 1.0 }, 8)
+        }
+    }
+}
+
+/// Bottom of a histogram's log count axis, where its bars start.
+pub(crate) const HIST_BASE: f64 = 0.5;
+
+/// Draw the histogram bars `(left, right, count)` filled with `color_of(left, right)`,
+/// white edges between them when there are at most 80 bins.
+pub(crate) fn draw_bars(
+    chart: &mut Chart,
+    bars: &[(f64, f64, f64)],
+    bins: usize,
+    color_of: impl Fn(f64, f64) -> RGBColor,
+) -> DrawResult {
+    let base = chart.y_range().start.max(0.0);
+    chart.draw_series(
+        bars.iter().map(|&(l, r, c)| {
+            Rectangle::new([(l, base), (r, c)], color_of(l, r).mix(0.8).filled())
+        }),
+    )?;
+    let edge = WHITE.stroke_width(if bins <= 80 { 1 } else { 0 });
+    chart.draw_series(
+        bars.iter()
+            .map(|&(l, r, c)| Rectangle::new([(l, base), (r, c)], edge)),
+    )?;
+    Ok(())
 }
 
 /// A histogram of the finite `values` in `bins` equal bins over their range (counts on
@@ -314,9 +318,7 @@ pub fn histogram(
     }
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let skipped = values.len() - finite.len();
-    let Bins { lo, hi, counts } = Bins::of(&finite, bins);
-    let edge = |k: usize| Bins::edge_of(lo, hi, bins, k);
-    let max = counts.iter().copied().max().unwrap_or(0) as f64;
+    let b = Bins::of(&finite, bins);
     let note = if skipped > 0 {
         format!("n = {}  ({skipped} non-finite skipped)", finite.len())
     } else {
@@ -324,65 +326,20 @@ pub fn histogram(
     };
 
     save_png(path, DEFAULT_SIZE, |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let bars = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(k, &c)| (edge(k), edge(k + 1), c as f64));
-        let fill = palette(0).mix(0.8).filled();
-        let edge_style = WHITE.stroke_width(if bins <= 80 { 1 } else { 0 });
-        let pa = if log_y {
-            let (_, top) = pad_log(Some((1.0, max.max(1.0))));
-            let base = 0.5;
-            let mut chart = axes(
-                &area,
-                x_label,
-                "count",
-                lo..hi,
-                (base..top).log_scale(),
-                fmt_log_tick,
-            )?;
-            chart.draw_series(
-                bars.clone()
-                    .map(|(a, b, c)| Rectangle::new([(a, base), (b, c)], fill)),
-            )?;
-            chart.draw_series(
-                bars.map(|(a, b, c)| Rectangle::new([(a, base), (b, c)], edge_style)),
-            )?;
-            chart.plotting_area().strip_coord_spec()
-        } else {
-            let top = if max > 0.0 { max * 1.08 } else { 1.0 };
-            let mut chart = axes(&area, x_label, "count", lo..hi, 0.0..top, fmt_tick)?;
-            chart.draw_series(
-                bars.clone()
-                    .map(|(a, b, c)| Rectangle::new([(a, 0.0), (b, c)], fill)),
-            )?;
-            chart.draw_series(
-                bars.map(|(a, b, c)| Rectangle::new([(a, 0.0), (b, c)], edge_style)),
-            )?;
-            chart.plotting_area().strip_coord_spec()
-        };
+        let area = titled(root, title)?;
+        let frame = Frame::new(x_label, "count");
+        let mut chart = kit::chart(
+            &area,
+            &frame,
+            Axis::linear(b.lo, b.hi, 9),
+            b.count_axis(log_y),
+        )?;
+        draw_bars(&mut chart, &b.bars(), bins, |_, _| palette(0))?;
+        let pa = plotting_area(&chart);
         if finite.is_empty() {
             return draw_no_data(&pa);
         }
-        let style = (FONT, LEGEND_PX)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Right, VPos::Top));
-        let (w, _) = pa.dim_in_pixel();
-        let (tw, th) = pa.estimate_text_size(&note, &style)?;
-        let (x1, y0) = (w as i32 - 6, 6);
-        pa.draw(&Rectangle::new(
-            [(x1 - tw as i32 - 12, y0), (x1, y0 + th as i32 + 10)],
-            WHITE.mix(0.92).filled(),
-        ))?;
-        pa.draw(&Rectangle::new(
-            [(x1 - tw as i32 - 12, y0), (x1, y0 + th as i32 + 10)],
-            LEGEND_BORDER.stroke_width(1),
-        ))?;
-        pa.draw_text(&note, &style, (x1 - 6, y0 + 5))?;
-        Ok(())
+        corner_note(&pa, &note)
     })
 }
 
@@ -424,140 +381,79 @@ pub(crate) struct Panel<'a> {
     pub(crate) legend: Option<SeriesLabelPosition>,
 }
 
-impl Line<'_> {
-    /// The drawable points, split into runs at every gap.
-    fn runs(&self, log_y: bool) -> Vec<Vec<(f64, f64)>> {
-        finite_runs(self.x, self.y, log_y)
+impl Panel<'_> {
+    /// The frame of the panel's chart.
+    pub(crate) fn frame(&self) -> Frame<'_> {
+        Frame::new(self.x_label, self.y_label).caption(self.caption)
+    }
+
+    /// The y axis: the fixed range or the padded range of the lines' drawable values.
+    pub(crate) fn y_axis(&self) -> Axis {
+        let all_y = self.lines.iter().flat_map(|l| l.y.iter().copied());
+        let (lo, hi) = if self.log_y {
+            self.y_range
+                .filter(|r| r.0 > 0.0)
+                .unwrap_or_else(|| pad_log(finite_range(all_y, true)))
+        } else {
+            self.y_range
+                .unwrap_or_else(|| pad_linear(finite_range(all_y, false)))
+        };
+        Axis::new(lo, hi, self.log_y, 8)
+    }
+
+    /// Whether some line gets a marker on every point.
+    fn markers(&self) -> bool {
+        self.lines.iter().any(|l| {
+            let n: usize = finite_runs(l.x, l.y, self.log_y).iter().map(Vec::len).sum();
+            n > 0 && n <= MARKER_MAX
+        })
     }
 }
 
-/// A chart with a linear f64 x axis and a y axis of type `Y` on the bitmap backend.
-pub(crate) type Chart<'a, 'b, Y> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
-
-/// Build a chart with the house style on `area` and draw its mesh.
-pub(crate) fn axes<'a, 'b, Y>(
-    area: &'a Area<'b>,
-    x_label: &str,
-    y_label: &str,
-    x: Range<f64>,
-    y: Y,
-    y_fmt: fn(f64) -> String,
-) -> std::result::Result<Chart<'a, 'b, Y::CoordDescType>, Box<dyn std::error::Error>>
-where
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    axes_with_caption(area, None, x_label, y_label, x, y, y_fmt)
-}
-
-pub(crate) fn axes_with_caption<'a, 'b, Y>(
-    area: &'a Area<'b>,
-    caption: Option<&str>,
-    x_label: &str,
-    y_label: &str,
-    x: Range<f64>,
-    y: Y,
-    y_fmt: fn(f64) -> String,
-) -> std::result::Result<Chart<'a, 'b, Y::CoordDescType>, Box<dyn std::error::Error>>
-where
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    let mut chart = house_builder(area, caption).build_cartesian_2d(x, y)?;
-    draw_line_mesh(&mut chart, x_label, y_label, y_fmt)?;
-    Ok(chart)
-}
-
-/// A chart builder with the house margins and label areas, and the caption if any.
-pub(super) fn house_builder<'a, 'b>(
-    area: &'a Area<'b>,
-    caption: Option<&str>,
-) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(12)
-        .margin_right(28)
-        .x_label_area_size(58)
-        .y_label_area_size(88);
-    if let Some(c) = caption {
-        builder.caption(c, (FONT, SUBTITLE_PX).into_font().color(&TEXT));
-    }
-    builder
+/// An x axis over `x` with 9 ticks: the exact finite range (epochs 0..n read best),
+/// padded by 2 % when `markers` sit on the edges.
+pub(crate) fn x_axis(x: impl Iterator<Item = f64>, markers: bool) -> Axis {
+    let (lo, hi) = match finite_range(x, false) {
+        Some((lo, hi)) if hi > lo && markers => (lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo)),
+        Some((lo, hi)) if hi > lo => (lo, hi),
+        other => pad_linear(other),
+    };
+    Axis::linear(lo, hi, 9)
 }
 
 fn draw_panel(area: &Area, p: &Panel) -> DrawResult {
-    let all_y = p.lines.iter().flat_map(|l| l.y.iter().copied());
     let drawable_x = p.lines.iter().flat_map(|l| {
         l.x.iter()
             .zip(l.y)
             .filter(|(_, &y)| y.is_finite() && (!p.log_y || y > 0.0))
             .map(|(&x, _)| x)
     });
-    // Exact data range (epochs 0..n read best), padded when markers sit on the edges.
-    let markers = p.lines.iter().any(|l| {
-        let n: usize = l.runs(p.log_y).iter().map(Vec::len).sum();
-        n > 0 && n <= MARKER_MAX
-    });
-    let x_range = match finite_range(drawable_x, false) {
-        Some((lo, hi)) if hi > lo && markers => (lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo)),
-        Some((lo, hi)) if hi > lo => (lo, hi),
-        other => pad_linear(other),
-    };
-    let x = x_range.0..x_range.1;
-    if p.log_y {
-        let (lo, hi) = p
-            .y_range
-            .filter(|r| r.0 > 0.0)
-            .unwrap_or_else(|| pad_log(finite_range(all_y, true)));
-        let chart = axes_with_caption(
-            area,
-            p.caption,
-            p.x_label,
-            p.y_label,
-            x,
-            (lo..hi).log_scale(),
-            fmt_log_tick,
-        )?;
-        draw_lines(chart, p)
-    } else {
-        let (lo, hi) = p
-            .y_range
-            .unwrap_or_else(|| pad_linear(finite_range(all_y, false)));
-        let chart = axes_with_caption(area, p.caption, p.x_label, p.y_label, x, lo..hi, fmt_tick)?;
-        draw_lines(chart, p)
-    }
+    let chart = kit::chart(
+        area,
+        &p.frame(),
+        x_axis(drawable_x, p.markers()),
+        p.y_axis(),
+    )?;
+    draw_lines(chart, p)
 }
 
-pub(crate) fn draw_lines<'a, 'b: 'a, Y>(mut chart: Chart<'a, 'b, Y>, p: &Panel) -> DrawResult
-where
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+/// Draw the lines of `p` on `chart` (a dot on every point of short lines), "no finite
+/// data" when none has a drawable point, and the legend if `p` has one.
+pub(crate) fn draw_lines<'a, 'b: 'a>(mut chart: Chart<'a, 'b>, p: &Panel) -> DrawResult {
     let mut any = false;
     for line in p.lines {
-        let style = line.color.stroke_width(2);
-        let runs = line.runs(p.log_y);
+        let runs = finite_runs(line.x, line.y, p.log_y);
         let n_points: usize = runs.iter().map(Vec::len).sum();
         any |= n_points > 0;
-        // Legend entry (drawn once, with no points).
-        let color = line.color;
-        chart
-            .draw_series(LineSeries::new(std::iter::empty(), style))?
-            .label(line.label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-            });
-        for run in &runs {
-            if run.len() > 1 {
-                chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
-            }
-            if run.len() == 1 || n_points <= MARKER_MAX {
-                chart.draw_series(run.iter().map(|&pt| Circle::new(pt, 4, color.filled())))?;
-            }
-        }
+        legend_entry(&mut chart, line.label, line_key(line.color, 3))?;
+        let trace = Trace {
+            every_point: n_points <= MARKER_MAX,
+            ..Trace::line(line.color, 2, 4)
+        };
+        chart.draw_series(trace_elements(&runs, &trace))?;
     }
     if !any {
-        draw_no_data(&chart.plotting_area().strip_coord_spec())?;
+        draw_no_data(&plotting_area(&chart))?;
     }
     if let Some(pos) = &p.legend {
         draw_legend(&mut chart, pos.clone())?;
@@ -565,312 +461,6 @@ where
     Ok(())
 }
 
-/// The legend in the house style (any f64 axes).
-pub(super) fn draw_legend<'a, 'b: 'a, X, Y>(
-    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
-    pos: SeriesLabelPosition,
-) -> DrawResult
-where
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .margin(12)
-        .legend_area_size(34)
-        .background_style(WHITE.mix(0.92))
-        .border_style(LEGEND_BORDER)
-        .label_font((FONT, LEGEND_PX).into_font().color(&TEXT))
-        .draw()?;
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::super::testutil::{files_in, read_png};
-    use super::*;
-
-    use super::super::testutil::written_png_of_size as check_png;
-
-    #[test]
-    fn line_chart_writes_png_and_handles_edge_cases() {
-        let dir = tempfile::tempdir().unwrap();
-        let x: Vec<f64> = (0..50).map(|i| i as f64).collect();
-        let y1: Vec<f64> = x.iter().map(|v| (-v / 10.0).exp()).collect();
-        let mut y2: Vec<f64> = x.iter().map(|v| 0.5 + 0.1 * (v / 5.0).sin()).collect();
-        y2[10] = f64::NAN;
-        y2[11] = f64::INFINITY;
-        let nan = vec![f64::NAN; 50];
-        let constant = vec![3.0; 50];
-        let with_zero: Vec<f64> = x.iter().map(|v| v - 5.0).collect();
-        let cases: Vec<(&str, Vec<Series>, bool)> = vec![
-            (
-                "two.png",
-                vec![
-                    Series {
-                        label: "a",
-                        x: &x,
-                        y: &y1,
-                    },
-                    Series {
-                        label: "b",
-                        x: &x,
-                        y: &y2,
-                    },
-                ],
-                false,
-            ),
-            (
-                "log.png",
-                vec![
-                    Series {
-                        label: "a",
-                        x: &x,
-                        y: &y1,
-                    },
-                    Series {
-                        label: "neg",
-                        x: &x,
-                        y: &with_zero,
-                    },
-                ],
-                true,
-            ),
-            ("empty.png", vec![], false),
-            (
-                "empty_series.png",
-                vec![Series {
-                    label: "e",
-                    x: &[],
-                    y: &[],
-                }],
-                true,
-            ),
-            (
-                "nan.png",
-                vec![Series {
-                    label: "nan",
-                    x: &x,
-                    y: &nan,
-                }],
-                false,
-            ),
-            (
-                "nan_log.png",
-                vec![Series {
-                    label: "nan",
-                    x: &x,
-                    y: &nan,
-                }],
-                true,
-            ),
-            (
-                "const.png",
-                vec![Series {
-                    label: "c",
-                    x: &x,
-                    y: &constant,
-                }],
-                false,
-            ),
-            (
-                "const_log.png",
-                vec![Series {
-                    label: "c",
-                    x: &x,
-                    y: &constant,
-                }],
-                true,
-            ),
-            (
-                "single.png",
-                vec![Series {
-                    label: "p",
-                    x: &[2.0],
-                    y: &[5.0],
-                }],
-                false,
-            ),
-            (
-                "single_log.png",
-                vec![Series {
-                    label: "p",
-                    x: &[2.0],
-                    y: &[0.0],
-                }],
-                true,
-            ),
-        ];
-        for (name, series, log) in cases {
-            let path = dir.path().join(name);
-            line_chart(&path, "Title", "epoch", "loss", &series, log).unwrap();
-            check_png(&path, DEFAULT_SIZE);
-        }
-        // Mismatched lengths are the caller's bug, reported, not a panic.
-        let err = line_chart(
-            &dir.path().join("bad.png"),
-            "t",
-            "x",
-            "y",
-            &[Series {
-                label: "a",
-                x: &x,
-                y: &y1[..3],
-            }],
-            false,
-        );
-        assert!(matches!(err, Err(Error::Invalid(_))));
-        // Unwritable path.
-        let bad = dir.path().join("no/such/dir/a.png");
-        let err = line_chart(
-            &bad,
-            "t",
-            "x",
-            "y",
-            &[Series {
-                label: "a",
-                x: &x,
-                y: &y1,
-            }],
-            false,
-        );
-        assert!(matches!(err, Err(Error::Output { .. })));
-    }
-
-    #[test]
-    fn training_curves_one_and_two_panels() {
-        let dir = tempfile::tempdir().unwrap();
-        let x: Vec<f64> = (1..=40).map(|i| i as f64).collect();
-        let tl: Vec<f64> = x.iter().map(|v| 2.0 / v).collect();
-        let vl: Vec<f64> = x.iter().map(|v| 2.2 / v + 0.02).collect();
-        let ta: Vec<f64> = x.iter().map(|v| 1.0 - 0.5 / v).collect();
-        let va: Vec<f64> = x.iter().map(|v| 0.95 - 0.5 / v).collect();
-        let path = dir.path().join("both.png");
-        let c = Curves {
-            x: &x,
-            x_label: "epoch",
-            train_loss: &tl,
-            test_loss: Some(&vl),
-            train_acc: Some(&ta),
-            test_acc: Some(&va),
-        };
-        training_curves(&path, "Training", &c).unwrap();
-        check_png(&path, (1500, 600));
-        let path = dir.path().join("loss.png");
-        let c = Curves {
-            x: &x,
-            x_label: "epoch",
-            train_loss: &tl,
-            test_loss: None,
-            train_acc: None,
-            test_acc: None,
-        };
-        training_curves(&path, "Training", &c).unwrap();
-        check_png(&path, DEFAULT_SIZE);
-        // Diverged run: NaN tail, and an empty run.
-        let mut div = tl.clone();
-        div[20..].fill(f64::NAN);
-        let c = Curves {
-            x: &x,
-            x_label: "epoch",
-            train_loss: &div,
-            test_loss: None,
-            train_acc: Some(&ta),
-            test_acc: None,
-        };
-        training_curves(&dir.path().join("div.png"), "Diverged", &c).unwrap();
-        let c = Curves {
-            x: &[],
-            x_label: "epoch",
-            train_loss: &[],
-            test_loss: None,
-            train_acc: Some(&[]),
-            test_acc: None,
-        };
-        training_curves(&dir.path().join("none.png"), "Nothing", &c).unwrap();
-        let c = Curves {
-            x: &x,
-            x_label: "epoch",
-            train_loss: &tl[..5],
-            test_loss: None,
-            train_acc: None,
-            test_acc: None,
-        };
-        assert!(matches!(
-            training_curves(&dir.path().join("bad.png"), "t", &c),
-            Err(Error::Invalid(_))
-        ));
-        let c = Curves {
-            x: &x,
-            x_label: "epoch",
-            train_loss: &tl,
-            test_loss: None,
-            train_acc: None,
-            test_acc: None,
-        };
-        assert!(matches!(
-            training_curves(&dir.path().join("x/y.png"), "t", &c),
-            Err(Error::Output { .. })
-        ));
-        assert!(files_in(dir.path()).iter().all(|f| !f.contains(".tmp")));
-    }
-
-    #[test]
-    fn bar_chart_and_histogram() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bars.png");
-        bar_chart(
-            &path,
-            "Seeds",
-            "seeds",
-            &[("solved", 7.0), ("stalled", 3.0)],
-        )
-        .unwrap();
-        check_png(&path, DEFAULT_SIZE);
-        // The first bar's fill (palette 0, blue-ish) is below its value label, mid-height.
-        let png = read_png(&path);
-        let blue = (0..png.height).any(|y| {
-            let (r, _, b) = png.pixel(png.width * 3 / 10, y);
-            b > 150 && r < 100
-        });
-        assert!(blue, "no blue bar found");
-        for (name, bars) in [
-            ("empty.png", vec![]),
-            ("zeros.png", vec![("a", 0.0), ("b", 0.0)]),
-            ("neg.png", vec![("a", -2.0), ("b", 1.5), ("c", f64::NAN)]),
-        ] {
-            let p = dir.path().join(name);
-            bar_chart(&p, "Bars", "value", &bars).unwrap();
-            check_png(&p, DEFAULT_SIZE);
-        }
-        assert!(matches!(
-            bar_chart(&dir.path().join("x/y.png"), "t", "y", &[("a", 1.0)]),
-            Err(Error::Output { .. })
-        ));
-
-        let values: Vec<f64> = (0..1000)
-            .map(|i| ((i as f64) * 0.7).sin() * (i % 7) as f64)
-            .collect();
-        for (name, vals, log) in [
-            ("h.png", values.clone(), false),
-            ("hlog.png", values.clone(), true),
-            ("hempty.png", vec![], false),
-            ("hnan.png", vec![f64::NAN, f64::INFINITY], true),
-            ("hconst.png", vec![2.0; 10], false),
-            ("hone.png", vec![1.0], true),
-        ] {
-            let p = dir.path().join(name);
-            histogram(&p, "Histogram", "value", &vals, 30, log).unwrap();
-            check_png(&p, DEFAULT_SIZE);
-        }
-        assert!(matches!(
-            histogram(&dir.path().join("b.png"), "t", "x", &values, 0, false),
-            Err(Error::Invalid(_))
-        ));
-        assert!(matches!(
-            histogram(&dir.path().join("x/y.png"), "t", "x", &values, 10, false),
-            Err(Error::Output { .. })
-        ));
-    }
-}
+#[path = "curves_tests.rs"]
+mod tests;

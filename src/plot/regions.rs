@@ -18,20 +18,19 @@
 //! drawn in neutral grey. Training points are circles with a white edge, coloured by true
 //! label; test points are triangles with a dark edge.
 
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-use super::{
-    draw_frame, field_axes, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, FONT, LEGEND_PX,
-    TEXT, TICK_PX, TITLE_PX,
-};
-use crate::error::{Error, Result};
 use std::path::Path;
 
+use plotters::prelude::*;
+
+use super::kit::{
+    draw_colorbar, draw_frame, field_chart, field_figure_size, field_plot_size, fmt_decimals,
+    legend_rows, lerp, palette, playground, plotting_area, save_png, titled, Area, Axis, ColorBar,
+    DrawResult, LegendRow, FIELD_PLOT_PX, FIELD_SIDE_PANEL, LEGEND_PX, MARGIN,
+};
+use crate::error::{Error, Result};
+
 /// Playground orange (class 0), neutral (p = 0.5) and blue (class 1).
-pub const ORANGE: RGBColor = RGBColor(245, 147, 34);
-pub const NEUTRAL: RGBColor = RGBColor(232, 234, 235);
-pub const BLUE: RGBColor = RGBColor(8, 119, 189);
+pub use super::kit::{BLUE, NEUTRAL, ORANGE};
 /// Colour of grid cells whose value is not finite.
 const MASKED: RGBColor = RGBColor(200, 200, 200);
 const BOUNDARY: RGBColor = RGBColor(40, 40, 40);
@@ -63,44 +62,25 @@ pub struct Regions<'a> {
     pub test_labels: &'a [u32],
 }
 
-/// Side length of the square plotting area, in pixels (the other side follows the
-/// aspect ratio of the ranges, within limits).
-const PLOT_PX: f64 = 580.0;
-const RIGHT_PANEL: u32 = 190;
-const TITLE_H: u32 = 44;
-const MARGIN: u32 = 12;
-const X_LABEL_AREA: u32 = 58;
-const Y_LABEL_AREA: u32 = 78;
-
 /// Draw the decision regions `r` with the data points on top.
 pub fn decision_regions(path: &Path, title: &str, r: &Regions) -> Result<()> {
     validate(r)?;
     let (x0, x1) = r.x_range;
     let (y0, y1) = r.y_range;
-    // Equal scale on both axes when the aspect ratio is moderate.
-    let aspect = ((y1 - y0) / (x1 - x0)).clamp(0.6, 1.3);
-    let plot_w = PLOT_PX;
-    let plot_h = (PLOT_PX * aspect).round();
-    let width = MARGIN + Y_LABEL_AREA + plot_w as u32 + MARGIN + RIGHT_PANEL;
-    let height = TITLE_H + MARGIN + plot_h as u32 + X_LABEL_AREA + MARGIN;
+    let plot = field_plot_size(r.x_range, r.y_range, FIELD_PLOT_PX);
+    let (width, height) = field_figure_size(plot);
 
     save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let (main, side) = area.split_horizontally(width - RIGHT_PANEL);
-        let mut chart = field_axes(
-            &main,
-            x0..x1,
-            y0..y1,
-            ("x₁", "x₂"),
-            MARGIN,
-            (X_LABEL_AREA, Y_LABEL_AREA),
-        )?;
+        let area = titled(root, title)?;
+        let (main, side) = area.split_horizontally(width - FIELD_SIDE_PANEL);
+        let x = Axis::linear(x0, x1, 7);
+        let y = Axis::linear(y0, y1, 7);
+        let mut chart = field_chart(&main, x, y, ("x₁", "x₂"))?;
 
         let field = Field::new(r);
-        draw_field(&chart.plotting_area().strip_coord_spec(), &field)?;
-
-        // Frame around the field.
-        draw_frame(&chart.plotting_area().strip_coord_spec())?;
+        let pa = plotting_area(&chart);
+        draw_field(&pa, &field)?;
+        draw_frame(&pa)?;
 
         let inside = |&(x, y): &(f64, f64)| {
             x.is_finite() && y.is_finite() && x >= x0 && x <= x1 && y >= y0 && y <= y1
@@ -140,7 +120,7 @@ pub fn decision_regions(path: &Path, title: &str, r: &Regions) -> Result<()> {
             &side,
             &field,
             !r.test_points.is_empty(),
-            MARGIN + plot_h as u32,
+            MARGIN + plot.1,
             radius,
         )
     })
@@ -200,23 +180,6 @@ fn validate(r: &Regions) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Linear blend `a + t (b - a)` per channel, `t` in `[0, 1]`.
-fn lerp(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
-    let t = t.clamp(0.0, 1.0);
-    let ch = |a: u8, b: u8| (a as f64 + t * (b as f64 - a as f64)).round() as u8;
-    RGBColor(ch(a.0, b.0), ch(a.1, b.1), ch(a.2, b.2))
-}
-
-/// Colour for `P(class 1) = p` (binary field and colour bar).
-fn binary_color(p: f64) -> RGBColor {
-    let t = 2.0 * p - 1.0;
-    if t < 0.0 {
-        lerp(NEUTRAL, ORANGE, -t)
-    } else {
-        lerp(NEUTRAL, BLUE, t)
-    }
 }
 
 /// Colour for class `k` at shading `s` in `[0, 1]` (0 = no information, 1 = certain).
@@ -304,7 +267,7 @@ impl<'a> Field<'a> {
                     return masked;
                 }
                 Sample {
-                    color: binary_color(v),
+                    color: playground(v),
                     side: (v >= 0.5) as i64,
                 }
             }
@@ -407,120 +370,77 @@ fn draw_side_panel(
     radius: i32,
 ) -> DrawResult {
     let k = field.n_classes();
-    let rows = k + if has_test { 2 } else { 0 };
+    let n_rows = k + if has_test { 2 } else { 0 };
     let avail = plot_bottom.saturating_sub(MARGIN) as f64;
-    let row_h = (avail * 0.45 / rows as f64).clamp(12.0, 30.0) as i32;
+    let row_h = (avail * 0.45 / n_rows as f64).clamp(12.0, 30.0) as i32;
     let font_px = if row_h >= 24 {
         LEGEND_PX
     } else {
         (row_h as u32).saturating_sub(4).max(10)
     };
-    let text = (FONT, font_px)
-        .into_font()
-        .color(&TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    let x_mark = 22;
-    let x_text = 40;
-    let mut y = MARGIN as i32 + row_h / 2;
-    let grey = RGBColor(150, 150, 150);
-    for c in 0..=k {
-        // Rows: the classes, then "train" (grey circle) when there are test points.
-        if c == k && !has_test {
-            break;
+    // A data point's marker: a circle with a white ring and a grey edge.
+    let point_key = |color: RGBColor| {
+        move |area: &Area, c: (i32, i32)| -> DrawResult {
+            area.draw(&Circle::new(
+                c,
+                radius + 2,
+                RGBColor(160, 160, 160).filled(),
+            ))?;
+            area.draw(&Circle::new(c, radius + 1, WHITE.filled()))?;
+            area.draw(&Circle::new(c, radius, color.filled()))?;
+            Ok(())
         }
-        let (color, label) = if c < k {
-            (field.class_color(c as u32), format!("class {c}"))
-        } else {
-            (grey, "train".to_string())
-        };
-        side.draw(&Circle::new(
-            (x_mark, y),
-            radius + 2,
-            RGBColor(160, 160, 160).filled(),
-        ))?;
-        side.draw(&Circle::new((x_mark, y), radius + 1, WHITE.filled()))?;
-        side.draw(&Circle::new((x_mark, y), radius, color.filled()))?;
-        side.draw_text(&label, &text, (x_text, y))?;
-        y += row_h;
-    }
+    };
+    let grey = RGBColor(150, 150, 150);
+    let mut rows: Vec<LegendRow> = (0..k)
+        .map(|c| LegendRow::new(format!("class {c}"), point_key(field.class_color(c as u32))))
+        .collect();
     if has_test {
-        draw_test_marker(side, (x_mark, y), radius, grey)?;
-        side.draw_text("test", &text, (x_text, y))?;
-        y += row_h;
+        // Rows "train" (grey circle) and "test" (grey triangle).
+        rows.push(LegendRow::new("train", point_key(grey)));
+        rows.push(LegendRow::new("test", move |area: &Area, c| {
+            draw_test_marker(area, c, radius, grey)
+        }));
     }
+    let y = legend_rows(side, (8, MARGIN as i32), row_h, font_px, &rows)?;
 
-    // Colour bar, from below the legend down to the plot's bottom edge; its name on top
-    // and tick labels to its right.
-    let name = if field.is_binary() {
-        "P(class 1)"
+    // Colour bar, from below the legend down to the plot's bottom edge.
+    let (name, lo, color): (_, _, &dyn Fn(f64) -> RGBColor) = if field.is_binary() {
+        ("P(class 1)", 0.0, &|v| field_color(playground(v)))
     } else {
-        "confidence"
-    };
-    let name_px = AXIS_PX - 2;
-    let top = y - row_h / 2 + 28 + name_px as i32;
-    let bottom = plot_bottom as i32;
-    if bottom < top + 80 {
-        return Ok(());
-    }
-    let (bx0, bx1) = (16, 42);
-    side.draw_text(
-        name,
-        &(FONT, name_px)
-            .into_font()
-            .color(&TEXT)
-            .pos(Pos::new(HPos::Left, VPos::Bottom)),
-        (bx0 - 2, top - 8),
-    )?;
-    let (lo, hi) = if field.is_binary() {
-        (0.0, 1.0)
-    } else {
-        (1.0 / k as f64, 1.0)
-    };
-    let height = (bottom - top) as f64;
-    let value_at = |py: i32| hi - (py - top) as f64 / height * (hi - lo);
-    for py in top..bottom {
-        let v = value_at(py) - 0.5 / height * (hi - lo);
-        let color = if field.is_binary() {
-            field_color(binary_color(v))
-        } else {
-            let s = if k == 1 { 1.0 } else { (v - lo) / (hi - lo) };
+        ("confidence", 1.0 / k as f64, &|v| {
+            let s = if k == 1 {
+                1.0
+            } else {
+                (v - 1.0 / k as f64) / (1.0 - 1.0 / k as f64)
+            };
             field_color(shaded(RGBColor(80, 80, 80), s))
-        };
-        side.draw(&PathElement::new(vec![(bx0, py), (bx1, py)], color))?;
-    }
-    side.draw(&Rectangle::new(
-        [(bx0, top), (bx1, bottom)],
-        AXIS.stroke_width(1),
-    ))?;
-    let tick_font = (FONT, TICK_PX)
-        .into_font()
-        .color(&TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    let ticks: Vec<f64> = if field.is_binary() {
+        })
+    };
+    let ticks: Vec<(f64, String)> = if field.is_binary() {
         vec![0.0, 0.25, 0.5, 0.75, 1.0]
     } else if k <= 1 {
         vec![1.0]
     } else {
-        let n = 4;
-        (0..=n)
-            .map(|i| lo + (hi - lo) * i as f64 / n as f64)
-            .collect()
-    };
-    for t in ticks {
-        let py = top + ((hi - t) / (hi - lo) * height).round() as i32;
-        side.draw(&PathElement::new(
-            vec![(bx1, py), (bx1 + 5, py)],
-            AXIS.stroke_width(1),
-        ))?;
-        side.draw_text(&fmt_bar_tick(t), &tick_font, (bx1 + 9, py))?;
+        (0..=4).map(|i| lo + (1.0 - lo) * i as f64 / 4.0).collect()
     }
-    Ok(())
-}
-
-/// Colour-bar tick: two decimals at most (1/3 prints as 0.33).
-fn fmt_bar_tick(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    .into_iter()
+    .map(|t| (t, fmt_decimals(t, 2)))
+    .collect();
+    draw_colorbar(
+        side,
+        &ColorBar {
+            x: 16,
+            top: y + 46,
+            bottom: plot_bottom as i32,
+            name,
+            lo: if k == 1 { 0.0 } else { lo },
+            hi: 1.0,
+            color,
+            ticks: &ticks,
+            levels: &[],
+        },
+    )
 }
 
 /// A test-point marker: a triangle with a dark edge.
@@ -537,6 +457,7 @@ fn field_color(c: RGBColor) -> RGBColor {
 
 #[cfg(test)]
 mod tests {
+    use super::super::kit::{FIELD_Y_LABEL_AREA, TITLE_H};
     use super::super::testutil::{files_in, read_png};
     use super::*;
 
@@ -573,14 +494,13 @@ mod tests {
         let path = dir.path().join("regions.png");
         decision_regions(&path, "XOR", &r).unwrap();
         let png = read_png(&path);
-        let width = MARGIN + Y_LABEL_AREA + PLOT_PX as u32 + MARGIN + RIGHT_PANEL;
-        let height = TITLE_H + MARGIN + PLOT_PX as u32 + X_LABEL_AREA + MARGIN;
-        assert_eq!((png.width, png.height), (width, height));
+        let side = FIELD_PLOT_PX as u32;
+        assert_eq!((png.width, png.height), field_figure_size((side, side)));
         assert_eq!(files_in(dir.path()), vec!["regions.png".to_string()]);
         // Plot area: x from MARGIN + Y_LABEL_AREA, width about PLOT_PX. Sample at 10 %
         // and 90 % of the width, a quarter of the way down (no points there).
-        let px = |f: f64| MARGIN + Y_LABEL_AREA + (f * PLOT_PX) as u32;
-        let y = TITLE_H + MARGIN + (0.8 * PLOT_PX) as u32;
+        let px = |f: f64| MARGIN + FIELD_Y_LABEL_AREA + (f * FIELD_PLOT_PX) as u32;
+        let y = TITLE_H + MARGIN + (0.8 * FIELD_PLOT_PX) as u32;
         let (r0, g0, b0) = png.pixel(px(0.1), y);
         assert!(
             r0 > 220 && b0 < 140 && g0 > 130 && r0 > g0 + 40,

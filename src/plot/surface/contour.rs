@@ -13,18 +13,14 @@ use contour::ContourBuilder;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{Area, DrawResult, FONT};
+use super::super::kit::{font, lerp, text, Area, DrawResult, Mark, SMALL_PX};
 use super::figure2d::draw_2d;
 use super::geometry::{bbox, cut_out, hits, point_at, polyline_length, Pt, Rect};
-use super::glyphs::{text_style, to_i};
+use super::glyphs::to_i;
 use super::grid::{prepare, Grid};
 use super::overlay::overlay_pixels;
-use super::scale::{lerp, round_marks, Mark};
 use super::{Overlay, Surface, SurfaceStyle};
 use crate::error::{Error, Result};
-
-/// Contour label font size.
-const LABEL_PX: u32 = 14;
 
 /// Contour lines with labelled levels (matplotlib's `contour` + `clabel`): lines
 /// coloured by level from viridis, about every other level labelled inline, the grid
@@ -44,7 +40,7 @@ pub fn contour_plot(
     }
     let g = prepare("contour_plot", s, style)?;
     let levels = if g.argmin.is_some() {
-        round_marks(&g.scale, style.levels)
+        g.scale.marks(style.levels)
     } else {
         Vec::new()
     };
@@ -290,7 +286,7 @@ pub(super) fn draw_contours(
         .map(|p| p.points.iter().map(|&(x, y)| to_px(x, y)).collect())
         .collect();
     let line_level: Vec<usize> = polylines.iter().map(|p| p.level).collect();
-    let label_font: TextStyle = (FONT, LABEL_PX).into_font().into();
+    let label_font = font(SMALL_PX);
     let mut sizes = Vec::with_capacity(levels.len());
     for m in levels {
         let (w, h) = root.estimate_text_size(&m.label, &label_font)?;
@@ -339,7 +335,7 @@ pub(super) fn draw_contours(
     for l in &labels {
         let m = &levels[obstacle_levels[l.line]];
         let color = lerp(g.scale.line(m.t), RGBColor(0, 0, 0), 0.3);
-        let st = text_style(LABEL_PX, &color, HPos::Center, VPos::Center);
+        let st = text(SMALL_PX, &color, HPos::Center, VPos::Center);
         root.draw_text(&m.label, &st, to_i(l.center))?;
     }
     Ok(())

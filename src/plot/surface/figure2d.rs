@@ -5,43 +5,23 @@
 
 use std::path::Path;
 
-use plotters::prelude::*;
-
-use super::super::{draw_frame, draw_no_data, field_axes, save_png, FONT, TEXT, TITLE_PX};
+use super::super::kit::{
+    draw_colorbar, draw_frame, draw_no_data, field_chart, field_figure_size, field_plot_size,
+    plotting_area, save_png, titled, Axis, ColorBar, Mark, FIELD_PLOT_PX, FIELD_SIDE_PANEL,
+};
 use super::contour::{draw_contours, Polyline};
 use super::geometry::{Pt, Rect};
 use super::glyphs::{draw_star, to_i};
 use super::grid::Grid;
 use super::heatmap::draw_raster;
 use super::overlay::draw_overlay;
-use super::panel::{draw_colorbar, draw_keys, masked_key, min_key, Key};
-use super::scale::Mark;
+use super::panel::{colorbar_ticks, draw_keys, masked_key, min_key, Key};
 use super::{Overlay, SurfaceStyle};
 use crate::error::Result;
 
-// ---------------------------------------------------------------------------------------
-// Layout of the 2-D figures (pixels).
-
-/// Long side of the plotting area; the other follows the ranges' aspect, within limits.
-pub(super) const PLOT_PX: f64 = 580.0;
-pub(super) const RIGHT_PANEL: u32 = 215;
-pub(super) const MARGIN: u32 = 12;
-pub(super) const X_LABEL_AREA: u32 = 58;
-pub(super) const Y_LABEL_AREA: u32 = 80;
-
-/// Pixel size of the plotting area for the ranges' aspect ratio, `long` pixels on its
-/// long side ([`PLOT_PX`] for the single figures).
-pub(super) fn plot_size(g: &Grid, long: f64) -> (u32, u32) {
-    let (x0, x1) = g.x_range();
-    let (y0, y1) = g.y_range();
-    let aspect = ((y1 - y0) / (x1 - x0)).clamp(0.6, 1.3);
-    if aspect <= 1.0 {
-        (long as u32, (long * aspect).round() as u32)
-    } else {
-        ((long / aspect).round() as u32, long as u32)
-    }
-}
-
+/// The 2-D figure of grid `g`: the heatmap (`contour` = None) or the contour lines at the
+/// given levels over the masked cells, with the overlay path, the minimum's star, the
+/// legend and the colour bar.
 pub(super) fn draw_2d(
     path: &Path,
     title: &str,
@@ -50,25 +30,21 @@ pub(super) fn draw_2d(
     overlay: Option<&Overlay>,
     contour: Option<(&[Mark], &[Polyline])>,
 ) -> Result<()> {
-    let (plot_w, plot_h) = plot_size(g, PLOT_PX);
-    let title_h = 44;
-    let width = MARGIN + Y_LABEL_AREA + plot_w + MARGIN + RIGHT_PANEL;
-    let height = title_h + MARGIN + plot_h + X_LABEL_AREA + MARGIN;
+    let (width, height) =
+        field_figure_size(field_plot_size(g.x_range(), g.y_range(), FIELD_PLOT_PX));
     let (x0, x1) = g.x_range();
     let (y0, y1) = g.y_range();
 
     save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let (main, _side) = area.split_horizontally(width - RIGHT_PANEL);
-        let chart = field_axes(
+        let area = titled(root, title)?;
+        let (main, _side) = area.split_horizontally(width - FIELD_SIDE_PANEL);
+        let chart = field_chart(
             &main,
-            x0..x1,
-            y0..y1,
+            Axis::linear(x0, x1, 7),
+            Axis::linear(y0, y1, 7),
             (&style.x_label, &style.y_label),
-            MARGIN,
-            (X_LABEL_AREA, Y_LABEL_AREA),
         )?;
-        let pa = chart.plotting_area().strip_coord_spec();
+        let pa = plotting_area(&chart);
         draw_raster(&pa, g, contour.is_none())?;
 
         let (px_x, px_y) = chart.plotting_area().get_pixel_range();
@@ -104,7 +80,7 @@ pub(super) fn draw_2d(
         }
 
         // Legend and colour bar at the right, aligned with the plotting area.
-        let panel_x = (width - RIGHT_PANEL) as i32 + 14;
+        let panel_x = (width - FIELD_SIDE_PANEL) as i32 + 14;
         let mut keys = Vec::new();
         keys.extend(min_key(g));
         if let Some(o) = overlay {
@@ -114,17 +90,28 @@ pub(super) fn draw_2d(
             keys.push(masked_key(style.log));
         }
         let y = draw_keys(root, &keys, panel_x, plot.1 as i32)?;
-        let top = y + 46;
-        let marks = contour.map(|c| c.0).unwrap_or(&[]);
+        let levels: Vec<f64> = contour.map_or(Vec::new(), |c| c.0.iter().map(|m| m.t).collect());
+        let name = g.scale.name(&style.z_label);
+        let color = |t| {
+            if contour.is_some() {
+                g.scale.line(t)
+            } else {
+                g.scale.fill(t)
+            }
+        };
         draw_colorbar(
             root,
-            panel_x + 2,
-            top,
-            plot.3 as i32,
-            &style.z_label,
-            &g.scale,
-            contour.is_some(),
-            marks,
+            &ColorBar {
+                x: panel_x + 2,
+                top: y + 46,
+                bottom: plot.3 as i32,
+                name: &name,
+                lo: g.scale.lo,
+                hi: g.scale.hi,
+                color: &color,
+                ticks: &colorbar_ticks(&g.scale),
+                levels: &levels,
+            },
         )
     })
 }

@@ -1,19 +1,15 @@
-//! Small drawing pieces shared by the loss-landscape figures: text styles, the gold
-//! five-pointed star marking a grid's minimum, and text on a white box.
+//! Small drawing pieces shared by the loss-landscape figures: the gold five-pointed star
+//! marking a grid's minimum, pixel rounding, and text on a white box.
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{Area, DrawResult, FONT};
+use super::super::kit::{Area, DrawResult};
 use super::geometry::Pt;
 
 /// The minimum's star and the overlay path.
 const STAR: RGBColor = RGBColor(255, 196, 0);
 const STAR_EDGE: RGBColor = RGBColor(20, 20, 20);
-
-pub(super) fn text_style(px: u32, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    (FONT, px).into_font().color(color).pos(Pos::new(h, v))
-}
 
 pub(super) fn to_i((x, y): Pt) -> (i32, i32) {
     (x.round() as i32, y.round() as i32)

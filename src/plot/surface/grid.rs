@@ -3,7 +3,7 @@
 //! transformed (log10 when asked, NaN where masked), its colour [`Scale`], minimum and
 //! masked count, and bilinear sampling between grid points.
 
-use super::super::finite_range;
+use super::super::kit::finite_range;
 use super::scale::{color_range, transform, Scale};
 use super::{Surface, SurfaceStyle};
 use crate::error::{Error, Result};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::super::{Area, DrawResult};
+use super::super::kit::{Area, DrawResult};
 use super::figure2d::draw_2d;
 use super::grid::{locate, prepare, Grid};
 use super::{Overlay, Surface, SurfaceStyle};
@@ -60,10 +60,10 @@ pub(super) fn draw_raster(pa: &Area, g: &Grid, heat: bool) -> DrawResult {
 #[cfg(test)]
 mod tests {
     use super::super::super::testutil::read_png;
-    use super::super::scale::VIRIDIS;
     use super::super::testutil::{grid, plot_rect};
     use super::super::Surface;
     use super::*;
+    use crate::plot::kit::viridis;
 
     #[test]
     fn values_above_vmax_draw_the_top_colour() {
@@ -85,7 +85,7 @@ mod tests {
         let png = read_png(&p);
         let (x0, y0, x1, y1) = plot_rect();
         // Off the centre (the star sits on the first grid point = the minimum).
-        let top = VIRIDIS[8];
+        let top = viridis(1.0);
         for (a, b) in [
             (x0 + 40, y0 + 40),
             (x1 - 40, y0 + 60),
@@ -108,7 +108,7 @@ mod tests {
         };
         heatmap(&p, "All below vmin", &s, &st, None).unwrap();
         let png = read_png(&p);
-        let bottom = VIRIDIS[0];
+        let bottom = viridis(0.0);
         assert_eq!(png.pixel(x1 - 40, y0 + 60), (bottom.0, bottom.1, bottom.2));
     }
 }

@@ -5,9 +5,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{Area, DrawResult, LEGEND_PX};
+use super::super::kit::{text, Area, DrawResult, LEGEND_PX};
 use super::geometry::{at, clip_segment, Pt, Rect};
-use super::glyphs::{draw_boxed_text, text_style, to_i};
+use super::glyphs::{draw_boxed_text, to_i};
 use super::Overlay;
 
 /// The overlay path.
@@ -132,7 +132,7 @@ pub(super) fn draw_overlay(
             VPos::Top
         };
         let dy = if matches!(v, VPos::Bottom) { -6 } else { 6 };
-        let style = text_style(LEGEND_PX - 2, &PATH, h, v);
+        let style = text(LEGEND_PX - 2, &PATH, h, v);
         draw_boxed_text(root, name, (ci.0 + dx, ci.1 + dy), &style)?;
     }
     Ok(())

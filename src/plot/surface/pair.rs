@@ -13,25 +13,24 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{
-    draw_frame, draw_no_data, field_axes, finite_range, save_png, Area, DrawResult, FONT,
-    SUBTITLE_PX, TEXT, TITLE_PX,
+use super::super::kit::{
+    draw_colorbar, draw_frame, draw_no_data, field_chart, field_plot_size, finite_range,
+    fmt_number, plotting_area, save_png, text, titled, Area, Axis, ColorBar, DrawError, DrawResult,
+    Mark, FIELD_SIDE_PANEL, FIELD_Y_LABEL_AREA, MARGIN, SUBTITLE_PX, TEXT, TITLE_H, X_LABEL_AREA,
 };
 use super::contour::{contour_lines, Polyline};
-use super::figure2d::{plot_size, MARGIN, RIGHT_PANEL, X_LABEL_AREA, Y_LABEL_AREA};
 use super::geometry::Pt;
-use super::glyphs::{draw_star, text_style, to_i};
+use super::glyphs::{draw_star, to_i};
 use super::grid::{prepare, Grid};
 use super::heatmap::draw_raster;
-use super::panel::{draw_colorbar, draw_keys, masked_key, Key};
-use super::scale::{color_range, fmt_sig, round_marks, transform, Mark, Scale};
+use super::panel::{colorbar_ticks, draw_keys, masked_key, Key};
+use super::scale::{color_range, transform, Scale};
 use super::{Surface, SurfaceStyle};
 use crate::error::{Error, Result};
 
 /// Long side of each panel's plotting area.
 pub(super) const PAIR_PLOT_PX: f64 = 500.0;
-/// Height of the title above the panels and of each panel's caption.
-pub(super) const TITLE_H: u32 = 44;
+/// Height of each panel's caption.
 pub(super) const CAPTION_H: u32 = 34;
 /// At most this many contour levels over the heatmaps (fewer when `style.levels` asks).
 pub(super) const PAIR_LEVELS: usize = 10;
@@ -67,7 +66,7 @@ pub fn heatmap_pair(
     gr.scale = scale;
     let any = gl.argmin.is_some() || gr.argmin.is_some();
     let levels = if any && style.levels > 0 {
-        round_marks(&scale, style.levels.min(PAIR_LEVELS))
+        scale.marks(style.levels.min(PAIR_LEVELS))
     } else {
         Vec::new()
     };
@@ -75,15 +74,15 @@ pub fn heatmap_pair(
     let lines_r = contour_lines(&gr, &levels).map_err(|e| Error::output(path, e))?;
 
     // Both plotting areas get the same size: the larger of the two aspects' sizes.
-    let (wl, hl) = plot_size(&gl, PAIR_PLOT_PX);
-    let (wr, hr) = plot_size(&gr, PAIR_PLOT_PX);
+    let (wl, hl) = field_plot_size(gl.x_range(), gl.y_range(), PAIR_PLOT_PX);
+    let (wr, hr) = field_plot_size(gr.x_range(), gr.y_range(), PAIR_PLOT_PX);
     let (plot_w, plot_h) = (wl.max(wr), hl.max(hr));
-    let panel_w = MARGIN + Y_LABEL_AREA + plot_w + MARGIN;
-    let width = 2 * panel_w + RIGHT_PANEL;
+    let panel_w = MARGIN + FIELD_Y_LABEL_AREA + plot_w + MARGIN;
+    let width = 2 * panel_w + FIELD_SIDE_PANEL;
     let height = TITLE_H + CAPTION_H + MARGIN + plot_h + X_LABEL_AREA + MARGIN;
 
     save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
+        let area = titled(root, title)?;
         let (panels, _side) = area.split_horizontally(2 * panel_w);
         let (la, ra) = panels.split_horizontally(panel_w);
         let (top, bottom) = draw_panel(root, &la, left.0, &gl, style, &levels, &lines_l)?;
@@ -95,22 +94,27 @@ pub fn heatmap_pair(
         for (side, g) in [("left", &gl), ("right", &gr)] {
             if let Some(k) = g.argmin {
                 let v = g.scale.value(g.t[k]);
-                keys.push(Key::Star(format!("{side} min {}", fmt_sig(v))));
+                keys.push(Key::Star(format!("{side} min {}", fmt_number(v))));
             }
         }
         if gl.n_masked + gr.n_masked > 0 {
             keys.push(masked_key(style.log));
         }
         let y = draw_keys(root, &keys, panel_x, top)?;
+        let levels: Vec<f64> = levels.iter().map(|m| m.t).collect();
         draw_colorbar(
             root,
-            panel_x + 2,
-            y + 46,
-            bottom,
-            &style.z_label,
-            &scale,
-            false,
-            &levels,
+            &ColorBar {
+                x: panel_x + 2,
+                top: y + 46,
+                bottom,
+                name: &scale.name(&style.z_label),
+                lo: scale.lo,
+                hi: scale.hi,
+                color: &|t| scale.fill(t),
+                ticks: &colorbar_ticks(&scale),
+                levels: &levels,
+            },
         )
     })
 }
@@ -157,19 +161,17 @@ fn draw_panel(
     style: &SurfaceStyle,
     levels: &[Mark],
     lines: &[Polyline],
-) -> std::result::Result<(i32, i32), Box<dyn std::error::Error>> {
+) -> std::result::Result<(i32, i32), DrawError> {
     let (x0, x1) = g.x_range();
     let (y0, y1) = g.y_range();
     let inner = area.margin(CAPTION_H, 0, 0, 0);
-    let chart = field_axes(
+    let chart = field_chart(
         &inner,
-        x0..x1,
-        y0..y1,
+        Axis::linear(x0, x1, 7),
+        Axis::linear(y0, y1, 7),
         (&style.x_label, &style.y_label),
-        MARGIN,
-        (X_LABEL_AREA, Y_LABEL_AREA),
     )?;
-    let pa = chart.plotting_area().strip_coord_spec();
+    let pa = plotting_area(&chart);
     draw_raster(&pa, g, true)?;
     let (px_x, px_y) = chart.plotting_area().get_pixel_range();
     let (left, top, right, bottom) = (
@@ -190,7 +192,7 @@ fn draw_panel(
         Some(k) => draw_star(root, to_i(to_px(g.x[k % g.nx], g.y[k / g.nx])), 12.0)?,
         None => draw_no_data(&pa)?,
     }
-    let cap = text_style(SUBTITLE_PX, &TEXT, HPos::Center, VPos::Bottom);
+    let cap = text(SUBTITLE_PX, &TEXT, HPos::Center, VPos::Bottom);
     root.draw_text(
         caption,
         &cap,
@@ -217,214 +219,5 @@ fn draw_lines(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::super::testutil::{files_in, near, read_png, Png};
-    use super::super::scale::VIRIDIS;
-    use super::super::testutil::{check_png, grid, linspace};
-    use super::*;
-
-    /// The expected size of a pair of square grids.
-    fn pair_size() -> (u32, u32) {
-        let p = PAIR_PLOT_PX as u32;
-        (
-            2 * (MARGIN + Y_LABEL_AREA + p + MARGIN) + RIGHT_PANEL,
-            TITLE_H + CAPTION_H + MARGIN + p + X_LABEL_AREA + MARGIN,
-        )
-    }
-
-    /// Pixel columns of the left and right plotting areas and their rows (square grids).
-    fn plot_cols() -> (
-        std::ops::Range<u32>,
-        std::ops::Range<u32>,
-        std::ops::Range<u32>,
-    ) {
-        let p = PAIR_PLOT_PX as u32;
-        let panel_w = MARGIN + Y_LABEL_AREA + p + MARGIN;
-        let l0 = MARGIN + Y_LABEL_AREA;
-        let top = TITLE_H + CAPTION_H + MARGIN;
-        (l0..l0 + p, panel_w + l0..panel_w + l0 + p, top..top + p)
-    }
-
-    /// Columns holding both the top and the bottom colour of viridis at some rows of
-    /// `rows`, the top one above the bottom one: a vertical colour bar.
-    fn colorbar_columns(png: &Png, rows: std::ops::Range<u32>) -> Vec<u32> {
-        (0..png.width)
-            .filter(|&x| {
-                let top = rows
-                    .clone()
-                    .find(|&y| near(png.pixel(x, y), VIRIDIS[8], 10));
-                let bottom = rows
-                    .clone()
-                    .rev()
-                    .find(|&y| near(png.pixel(x, y), VIRIDIS[0], 10));
-                matches!((top, bottom), (Some(a), Some(b)) if b > a + 100)
-            })
-            .collect()
-    }
-
-    /// Left: constant `v`; right: a ramp from 0 to 2v along x.
-    fn constant_and_ramp(v: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-        let (x, y, flat) = grid(21, |_, _| v);
-        let (_, _, ramp) = grid(21, |a, _| v * (a + 1.0));
-        (x, y, flat, ramp)
-    }
-
-    #[test]
-    fn the_same_value_has_the_same_colour_in_both_panels() {
-        let dir = tempfile::tempdir().unwrap();
-        let v = 0.8;
-        let (x, y, flat, ramp) = constant_and_ramp(v);
-        let (l, r) = (
-            Surface {
-                x: &x,
-                y: &y,
-                z: &flat,
-            },
-            Surface {
-                x: &x,
-                y: &y,
-                z: &ramp,
-            },
-        );
-        let p = dir.path().join("pair.png");
-        heatmap_pair(
-            &p,
-            "Pair",
-            ("flat", &l),
-            ("ramp", &r),
-            &SurfaceStyle::default(),
-        )
-        .unwrap();
-        assert_eq!(check_png(&p), pair_size());
-        let png = read_png(&p);
-        let (lc, rc, rows) = plot_cols();
-        // The left panel is one colour: the middle of the shared scale [0, 2v].
-        let y = rows.start + 120;
-        let left = png.pixel(lc.start + 200, y);
-        assert_eq!(png.pixel(lc.start + 350, rows.start + 300), left);
-        assert!(near(left, VIRIDIS[4], 3), "{left:?}");
-        // The right panel has that colour in its middle, and not at its ends.
-        let mid = (rc.start + rc.end) / 2;
-        assert!(
-            (mid - 12..mid + 12).any(|x| png.pixel(x, y) == left),
-            "left colour {left:?} not in the right panel's middle"
-        );
-        for x in (rc.start + 5..rc.start + 60).chain(rc.end - 60..rc.end - 5) {
-            assert_ne!(png.pixel(x, y), left, "at column {x}");
-        }
-        // The right panel spans the whole scale: bottom colour at its left edge, top at
-        // its right edge.
-        assert!(near(png.pixel(rc.start + 2, y), VIRIDIS[0], 6));
-        assert!(near(png.pixel(rc.end - 3, y), VIRIDIS[8], 6));
-
-        // One colour bar, at the right of both panels.
-        let bar = colorbar_columns(&png, rows.clone());
-        assert!(!bar.is_empty(), "no colour bar");
-        assert!(bar.len() <= 26, "{} colour-bar columns", bar.len());
-        assert!(bar.windows(2).all(|w| w[1] == w[0] + 1), "{bar:?}");
-        assert!(bar[0] > rc.end, "colour bar at {bar:?}");
-
-        // vmin / vmax override the union: [0, 4v] puts v at a quarter.
-        let st = SurfaceStyle {
-            vmin: Some(0.0),
-            vmax: Some(4.0 * v),
-            ..SurfaceStyle::default()
-        };
-        heatmap_pair(&p, "Pair", ("flat", &l), ("ramp", &r), &st).unwrap();
-        let png = read_png(&p);
-        assert!(near(png.pixel(lc.start + 200, y), VIRIDIS[2], 3));
-        assert!(files_in(dir.path()).iter().all(|f| !f.contains(".tmp")));
-    }
-
-    #[test]
-    fn log_masked_and_degenerate_pairs_draw() {
-        let dir = tempfile::tempdir().unwrap();
-        let (x, y, bowl) = grid(15, |a, b| a * a + b * b);
-        let (_, _, mut saddle) = grid(15, |a, b| a * a - b * b);
-        saddle[3] = f64::NAN;
-        let nan = vec![f64::NAN; 225];
-        let xs = linspace(0.0, 3.0, 15);
-        let cases: Vec<(&str, &[f64], &[f64], SurfaceStyle)> = vec![
-            ("plain", &bowl, &saddle, SurfaceStyle::default()),
-            (
-                "log",
-                &bowl,
-                &saddle,
-                SurfaceStyle {
-                    log: true,
-                    ..SurfaceStyle::default()
-                },
-            ),
-            (
-                "div",
-                &saddle,
-                &bowl,
-                SurfaceStyle {
-                    diverging: true,
-                    levels: 0,
-                    ..SurfaceStyle::default()
-                },
-            ),
-            ("nan", &nan, &bowl, SurfaceStyle::default()),
-            ("both_nan", &nan, &nan, SurfaceStyle::default()),
-        ];
-        for (name, a, b, st) in cases {
-            let p = dir.path().join(format!("{name}.png"));
-            let l = Surface { x: &x, y: &y, z: a };
-            // The right panel on a wider x range: both plots keep one size.
-            let r = Surface {
-                x: &xs,
-                y: &y,
-                z: b,
-            };
-            heatmap_pair(&p, name, ("a", &l), ("b", &r), &st).unwrap();
-            check_png(&p);
-        }
-    }
-
-    #[test]
-    fn bad_surfaces_are_invalid_and_name_the_panel() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("bad.png");
-        let ok = Surface {
-            x: &[0.0, 1.0],
-            y: &[0.0, 1.0],
-            z: &[1.0, 2.0, 3.0, 4.0],
-        };
-        let short = Surface {
-            z: &[1.0, 2.0, 3.0],
-            ..ok
-        };
-        let st = SurfaceStyle::default();
-        for (l, r, what) in [
-            (&short, &ok, "left panel `sb`"),
-            (&ok, &short, "right panel `lb`"),
-        ] {
-            match heatmap_pair(&p, "t", ("sb", l), ("lb", r), &st) {
-                Err(Error::Invalid(msg)) => assert!(msg.contains(what), "{msg}"),
-                other => panic!("{other:?}"),
-            }
-        }
-        let st = SurfaceStyle {
-            log: true,
-            vmin: Some(-1.0),
-            ..SurfaceStyle::default()
-        };
-        assert!(matches!(
-            heatmap_pair(&p, "t", ("sb", &ok), ("lb", &ok), &st),
-            Err(Error::Invalid(_))
-        ));
-        assert!(files_in(dir.path()).is_empty());
-        let unwritable = dir.path().join("nope").join("x.png");
-        assert!(matches!(
-            heatmap_pair(
-                &unwritable,
-                "t",
-                ("a", &ok),
-                ("b", &ok),
-                &SurfaceStyle::default()
-            ),
-            Err(Error::Output { .. })
-        ));
-    }
-}
+#[path = "pair_tests.rs"]
+mod tests;

@@ -1,16 +1,16 @@
-//! The side panel right of the 2-D figures and the 3-D surface: legend rows (the
-//! minimum's star, the overlay path, masked cells) and a vertical colour bar with round
-//! tick values, optionally marking the contour levels.
+//! The side panel right of the 2-D figures and the 3-D surface: the legend rows (the
+//! minimum's star, the overlay path, masked cells) and the ticks of the colour bar.
 
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{Area, DrawResult, AXIS, AXIS_PX, LEGEND_PX, TEXT, TICK_PX};
-use super::glyphs::{draw_star, text_style};
+use super::super::kit::{
+    fmt_number, legend_rows, Area, DrawError, LegendRow, AXIS, LEGEND_PX, ROW_PX,
+};
+use super::glyphs::draw_star;
 use super::grid::Grid;
 use super::heatmap::MASKED;
 use super::overlay::PATH;
-use super::scale::{fmt_sig, round_marks, Mark, Scale};
+use super::scale::Scale;
 
 /// One row of the legend next to a 2-D figure.
 pub(super) enum Key<'a> {
@@ -29,110 +29,40 @@ pub(super) fn masked_key(log: bool) -> Key<'static> {
 }
 
 /// Legend rows from `(x, y)` downwards; returns the y below the last row.
-pub(super) fn draw_keys(
-    root: &Area,
-    keys: &[Key],
-    x: i32,
-    mut y: i32,
-) -> std::result::Result<i32, Box<dyn std::error::Error>> {
-    let text = text_style(LEGEND_PX - 2, &TEXT, HPos::Left, VPos::Center);
-    let row = 28;
-    for key in keys {
-        let mid = (x + 13, y + row / 2);
-        let label: &str = match key {
-            Key::Star(s) => {
-                draw_star(root, mid, 10.0)?;
-                s
-            }
-            Key::Path(s) => {
-                root.draw(&PathElement::new(
-                    vec![(x, mid.1), (x + 26, mid.1)],
+pub(super) fn draw_keys(root: &Area, keys: &[Key], x: i32, y: i32) -> Result<i32, DrawError> {
+    let rows: Vec<LegendRow> = keys
+        .iter()
+        .map(|key| match key {
+            Key::Star(s) => LegendRow::new(s.as_str(), |a: &Area, c| draw_star(a, c, 10.0)),
+            Key::Path(s) => LegendRow::new(*s, |a: &Area, (cx, cy): (i32, i32)| {
+                a.draw(&PathElement::new(
+                    vec![(cx - 13, cy), (cx + 13, cy)],
                     PATH.stroke_width(2),
                 ))?;
-                root.draw(&Circle::new(mid, 4, WHITE.filled()))?;
-                root.draw(&Circle::new(mid, 3, PATH.filled()))?;
-                s
-            }
-            Key::Masked(s) => {
-                root.draw(&Rectangle::new(
-                    [(x + 3, mid.1 - 8), (x + 23, mid.1 + 8)],
-                    MASKED.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(x + 3, mid.1 - 8), (x + 23, mid.1 + 8)],
-                    AXIS.stroke_width(1),
-                ))?;
-                s
-            }
-        };
-        root.draw_text(label, &text, (x + 34, mid.1))?;
-        y += row;
-    }
-    Ok(y)
+                a.draw(&Circle::new((cx, cy), 4, WHITE.filled()))?;
+                a.draw(&Circle::new((cx, cy), 3, PATH.filled()))?;
+                Ok(())
+            }),
+            Key::Masked(s) => LegendRow::new(*s, |a: &Area, (cx, cy): (i32, i32)| {
+                let corners = [(cx - 10, cy - 8), (cx + 10, cy + 8)];
+                a.draw(&Rectangle::new(corners, MASKED.filled()))?;
+                a.draw(&Rectangle::new(corners, AXIS.stroke_width(1)))?;
+                Ok(())
+            }),
+        })
+        .collect();
+    legend_rows(root, (x, y), ROW_PX, LEGEND_PX - 2, &rows)
 }
 
-/// A vertical colour bar from `top` to `bottom` at `x` with its name above and round tick
-/// values to its right; `lines` uses the line colours and marks `levels` across the bar.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn draw_colorbar(
-    root: &Area,
-    x: i32,
-    top: i32,
-    bottom: i32,
-    name: &str,
-    scale: &Scale,
-    lines: bool,
-    levels: &[Mark],
-) -> DrawResult {
-    if bottom < top + 60 {
-        return Ok(());
-    }
-    let (bx0, bx1) = (x, x + 24);
-    let name_style = text_style(AXIS_PX - 2, &TEXT, HPos::Left, VPos::Bottom);
-    let name = if scale.log {
-        format!("{name} (log)")
-    } else {
-        name.to_string()
-    };
-    root.draw_text(&name, &name_style, (bx0 - 2, top - 8))?;
-    let height = (bottom - top) as f64;
-    let t_at = |py: f64| scale.hi - (py - top as f64) / height * (scale.hi - scale.lo);
-    let py_of = |t: f64| top + ((scale.hi - t) / (scale.hi - scale.lo) * height).round() as i32;
-    for py in top..bottom {
-        let t = t_at(py as f64 + 0.5);
-        let c = if lines { scale.line(t) } else { scale.fill(t) };
-        root.draw(&PathElement::new(vec![(bx0, py), (bx1, py)], c))?;
-    }
-    for m in levels {
-        let py = py_of(m.t);
-        root.draw(&PathElement::new(
-            vec![(bx0, py), (bx1, py)],
-            RGBColor(255, 255, 255).mix(0.9).stroke_width(1),
-        ))?;
-    }
-    root.draw(&Rectangle::new(
-        [(bx0, top), (bx1, bottom)],
-        AXIS.stroke_width(1),
-    ))?;
-    let tick_style = text_style(TICK_PX, &TEXT, HPos::Left, VPos::Center);
-    for m in round_marks(scale, 6) {
-        let py = py_of(m.t);
-        if py < top - 1 || py > bottom + 1 {
-            continue;
-        }
-        root.draw(&PathElement::new(
-            vec![(bx1, py), (bx1 + 5, py)],
-            AXIS.stroke_width(1),
-        ))?;
-        root.draw_text(&m.label, &tick_style, (bx1 + 9, py))?;
-    }
-    Ok(())
+/// The ticks of a colour bar on `scale`: about six round values (transformed units).
+pub(super) fn colorbar_ticks(scale: &Scale) -> Vec<(f64, String)> {
+    scale.marks(6).into_iter().map(|m| (m.t, m.label)).collect()
 }
 
 /// Text for the minimum in the legend.
 pub(super) fn min_key(g: &Grid) -> Option<Key<'static>> {
     g.argmin.map(|k| {
         let v = g.scale.value(g.t[k]);
-        Key::Star(format!("min {}", fmt_sig(v)))
+        Key::Star(format!("min {}", fmt_number(v)))
     })
 }

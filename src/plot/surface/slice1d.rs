@@ -4,28 +4,24 @@
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::{
-    draw_line_mesh, draw_no_data, finite_range, finite_runs, fmt_log_tick, fmt_tick, pad_linear,
-    pad_log, palette, save_png, Area, DrawResult, AXIS, AXIS_PX, FONT, LEGEND_BORDER, LEGEND_PX,
-    TEXT, TICK_PX, TITLE_PX,
+use super::super::curves::{accuracy_range, x_axis};
+use super::super::kit::{
+    draw_legend_frame, draw_line_key, draw_no_data, finite_range, finite_runs, legend_rows, lerp,
+    pad, palette, plotting_area, save_png, titled, trace_elements, twin_chart, Area, Axis,
+    DrawResult, Frame, LegendRow, Trace, LEGEND_PX, MARKER_MAX, ROW_PX, SLICE_1D_SIZE,
 };
-use super::glyphs::text_style;
-use super::scale::lerp;
 use super::Slice1d;
 use crate::error::{Error, Result};
+
+/// Width of the legend column at the right.
+const LEGEND_W: u32 = 250;
 
 /// Accuracy shade of a curve colour.
 fn lighter(c: RGBColor) -> RGBColor {
     lerp(c, WHITE, 0.45)
 }
-
-const DASH: (i32, i32) = (9, 6);
-/// Series with at most this many points get a dot on every point.
-const DOTS_MAX: usize = 30;
 
 /// A 1-D slice (Li et al.'s `plot_1D`): loss against the slice coordinate on the left
 /// axis (log scale when `s.log`), accuracy on a twin right axis (0..1, or 0..100 for
@@ -50,193 +46,83 @@ pub fn slice_1d(path: &Path, title: &str, s: &Slice1d) -> Result<()> {
         }
     }
     let has_acc = s.curves.iter().any(|c| c.accuracy.is_some());
-    let acc_range = if has_acc {
-        let all = s
-            .curves
-            .iter()
-            .filter_map(|c| c.accuracy)
-            .flat_map(|a| a.iter().copied());
-        Some(match finite_range(all, false) {
-            Some((lo, hi)) if lo >= 0.0 && hi <= 1.0 => (-0.02, 1.02),
-            Some((lo, hi)) if lo >= 0.0 && hi <= 100.0 => (-2.0, 102.0),
-            None => (-0.02, 1.02),
-            other => pad_linear(other),
-        })
-    } else {
-        None
-    };
-    let x_range = match finite_range(s.x.iter().copied(), false) {
-        Some((lo, hi)) if hi > lo => (lo, hi),
-        other => pad_linear(other),
-    };
+    let accuracies = s
+        .curves
+        .iter()
+        .filter_map(|c| c.accuracy)
+        .flat_map(|a| a.iter().copied());
+    let acc = has_acc.then(|| {
+        let (lo, hi) = accuracy_range(finite_range(accuracies, false));
+        Axis::linear(lo, hi, 6)
+    });
     let losses = s.curves.iter().flat_map(|c| c.loss.iter().copied());
     let any_loss = finite_range(losses.clone(), s.log).is_some();
-    let legend_w = 250u32;
-    let (width, height) = (1200u32, 640u32);
+    let (lo, hi) = pad(losses, s.log);
+    let y = Axis::new(lo, hi, s.log, 8);
+    let x = x_axis(s.x.iter().copied(), false);
 
-    save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
-        let (main, side) = area.split_horizontally(width - legend_w);
-        if s.log {
-            let (lo, hi) = pad_log(finite_range(losses.clone(), true));
-            slice_chart(
-                &main,
-                s,
-                x_range,
-                (lo..hi).log_scale(),
-                fmt_log_tick,
-                acc_range,
-                any_loss,
-            )?;
-        } else {
-            let (lo, hi) = pad_linear(finite_range(losses.clone(), false));
-            slice_chart(&main, s, x_range, lo..hi, fmt_tick, acc_range, any_loss)?;
+    save_png(path, SLICE_1D_SIZE, |root| {
+        let area = titled(root, title)?;
+        let (main, side) = area.split_horizontally(SLICE_1D_SIZE.0 - LEGEND_W);
+        let frame = Frame::new(s.x_label, "loss");
+        let mut chart = twin_chart(&main, &frame, x, y, acc.map(|a| (a, "accuracy")))?;
+        for (k, c) in s.curves.iter().enumerate() {
+            let color = palette(k);
+            let runs = finite_runs(s.x, c.loss, s.log);
+            let dots = runs.iter().map(Vec::len).sum::<usize>() <= MARKER_MAX;
+            let trace = Trace {
+                dashed: c.dashed,
+                every_point: dots,
+                ..Trace::line(color, 3, 4)
+            };
+            chart.draw_series(trace_elements(&runs, &trace))?;
+            if let Some(a) = c.accuracy {
+                let runs = finite_runs(s.x, a, false);
+                let dots = runs.iter().map(Vec::len).sum::<usize>() <= MARKER_MAX;
+                let trace = Trace {
+                    dashed: c.dashed,
+                    every_point: dots,
+                    ..Trace::line(lighter(color), 2, 3)
+                };
+                chart.draw_secondary_series(trace_elements(&runs, &trace))?;
+            }
+        }
+        if !any_loss {
+            draw_no_data(&plotting_area(&chart))?;
         }
         draw_slice_legend(&side, s, has_acc)
     })
 }
 
-fn slice_chart<Y>(
-    area: &Area,
-    s: &Slice1d,
-    (x0, x1): (f64, f64),
-    y: Y,
-    y_fmt: fn(f64) -> String,
-    acc: Option<(f64, f64)>,
-    any_loss: bool,
-) -> DrawResult
-where
-    Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    let (a0, a1) = acc.unwrap_or((0.0, 1.0));
-    let mut chart = ChartBuilder::on(area)
-        .margin(12)
-        .margin_right(if acc.is_some() { 8 } else { 28 })
-        .x_label_area_size(58)
-        .y_label_area_size(88)
-        .right_y_label_area_size(if acc.is_some() { 84 } else { 0 })
-        .build_cartesian_2d(x0..x1, y)?
-        .set_secondary_coord(x0..x1, a0..a1);
-    draw_line_mesh(&mut chart, s.x_label, "loss", y_fmt)?;
-    if acc.is_some() {
-        chart
-            .configure_secondary_axes()
-            .axis_style(AXIS)
-            .y_desc("accuracy")
-            .axis_desc_style((FONT, AXIS_PX).into_font().color(&TEXT))
-            .label_style((FONT, TICK_PX).into_font().color(&TEXT))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .y_labels(6)
-            .draw()?;
-    }
-    let log = s.log;
-    for (k, c) in s.curves.iter().enumerate() {
-        let color = palette(k);
-        let loss_style = color.stroke_width(3);
-        for run in finite_runs(s.x, c.loss, log) {
-            let n = run.len();
-            if c.dashed {
-                chart.draw_series(DashedLineSeries::new(
-                    run.clone(),
-                    DASH.0,
-                    DASH.1,
-                    loss_style,
-                ))?;
-            } else {
-                chart.draw_series(LineSeries::new(run.clone(), loss_style))?;
-            }
-            if n == 1 || n <= DOTS_MAX {
-                chart.draw_series(run.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
-            }
-        }
-        if let Some(a) = c.accuracy {
-            let light = lighter(color);
-            let acc_style = light.stroke_width(2);
-            for run in finite_runs(s.x, a, false) {
-                let n = run.len();
-                if c.dashed {
-                    chart.draw_secondary_series(DashedLineSeries::new(
-                        run.clone(),
-                        DASH.0,
-                        DASH.1,
-                        acc_style,
-                    ))?;
-                } else {
-                    chart.draw_secondary_series(LineSeries::new(run.clone(), acc_style))?;
-                }
-                if n == 1 || n <= DOTS_MAX {
-                    chart.draw_secondary_series(
-                        run.iter().map(|&p| Circle::new(p, 3, light.filled())),
-                    )?;
-                }
-            }
-        }
-    }
-    if !any_loss {
-        draw_no_data(&chart.plotting_area().strip_coord_spec())?;
-    }
-    Ok(())
-}
-
-/// A short line sample for the legend, solid or dashed.
-fn legend_line(
-    area: &Area,
-    x: i32,
-    y: i32,
-    color: RGBColor,
-    width: u32,
-    dashed: bool,
-) -> DrawResult {
-    let len = 34;
-    if dashed {
-        let mut a = x;
-        while a < x + len {
-            let b = (a + DASH.0).min(x + len);
-            area.draw(&PathElement::new(
-                vec![(a, y), (b, y)],
-                color.stroke_width(width),
-            ))?;
-            a += DASH.0 + DASH.1;
-        }
-    } else {
-        area.draw(&PathElement::new(
-            vec![(x, y), (x + len, y)],
-            color.stroke_width(width),
-        ))?;
-    }
-    Ok(())
-}
-
+/// The legend column: one row per curve (its colour, dashed if it is), then, when there
+/// are accuracies, which line style is which axis.
 fn draw_slice_legend(side: &Area, s: &Slice1d, has_acc: bool) -> DrawResult {
-    let text = text_style(LEGEND_PX - 2, &TEXT, HPos::Left, VPos::Center);
-    let row = 28;
     if s.curves.is_empty() {
         return Ok(());
     }
-    let (x, mut y) = (8, 20);
-    let box_h = s.curves.len() as i32 * row + if has_acc { 5 * row / 2 } else { 0 } + 12;
+    let (x, y) = (8, 20);
+    let box_h = s.curves.len() as i32 * ROW_PX + if has_acc { 5 * ROW_PX / 2 } else { 0 } + 12;
     let (w, _) = side.dim_in_pixel();
-    side.draw(&Rectangle::new(
-        [(x - 6, y - 8), (w as i32 - 12, y - 8 + box_h)],
-        LEGEND_BORDER.stroke_width(1),
-    ))?;
-    for (k, c) in s.curves.iter().enumerate() {
-        let mid = y + row / 2;
-        legend_line(side, x + 4, mid, palette(k), 3, c.dashed)?;
-        side.draw_text(c.label, &text, (x + 48, mid))?;
-        y += row;
-    }
+    draw_legend_frame(side, (x - 6, y - 8), (w as i32 - 12, y - 8 + box_h))?;
+    let rows: Vec<LegendRow> = (s.curves.iter().enumerate())
+        .map(|(k, c)| {
+            LegendRow::new(c.label, move |a: &Area, at| {
+                draw_line_key(a, at, palette(k), 3, c.dashed)
+            })
+        })
+        .collect();
+    let y = legend_rows(side, (x + 4, y), ROW_PX, LEGEND_PX - 2, &rows)?;
     if has_acc {
-        y += row / 2;
         let grey = RGBColor(70, 70, 70);
-        let mid = y + row / 2;
-        legend_line(side, x + 4, mid, grey, 3, false)?;
-        side.draw_text("loss (left axis)", &text, (x + 48, mid))?;
-        y += row;
-        let mid = y + row / 2;
-        legend_line(side, x + 4, mid, lighter(grey), 2, false)?;
-        side.draw_text("accuracy (right axis)", &text, (x + 48, mid))?;
+        let rows = [
+            LegendRow::new("loss (left axis)", move |a: &Area, at| {
+                draw_line_key(a, at, grey, 3, false)
+            }),
+            LegendRow::new("accuracy (right axis)", move |a: &Area, at| {
+                draw_line_key(a, at, lighter(grey), 2, false)
+            }),
+        ];
+        legend_rows(side, (x + 4, y + ROW_PX / 2), ROW_PX, LEGEND_PX - 2, &rows)?;
     }
     Ok(())
 }

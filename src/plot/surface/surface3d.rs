@@ -4,52 +4,21 @@
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::FontTransform;
 
-use super::super::{
-    draw_no_data, fmt_tick, save_png, DrawResult, AXIS_PX, FONT, MESH_BOLD, MESH_LIGHT, TEXT,
-    TICK_PX, TITLE_PX,
+use super::super::kit::{
+    draw_colorbar, draw_no_data, font, lerp, save_png, text, titled, Axis, ColorBar, DrawResult,
+    AXIS_PX, MESH_BOLD, MESH_LIGHT, SURFACE_3D_SIZE, TEXT, TICK_PX,
 };
 use super::geometry::Pt;
-use super::glyphs::{text_style, to_i};
+use super::glyphs::to_i;
 use super::grid::prepare;
-use super::panel::{draw_colorbar, draw_keys, masked_key};
-use super::scale::{lerp, round_marks};
+use super::panel::{colorbar_ticks, draw_keys, masked_key};
 use super::{Surface, SurfaceStyle};
 use crate::error::Result;
-
-/// A linear f64 axis whose ticks are the given values (plotters' `WithKeyPoints` has no
-/// label formatter in 3-D charts).
-struct TickedAxis {
-    inner: RangedCoordf64,
-    ticks: Vec<f64>,
-}
-
-impl Ranged for TickedAxis {
-    type ValueType = f64;
-    type FormatOption = DefaultFormatting;
-
-    fn range(&self) -> std::ops::Range<f64> {
-        self.inner.range()
-    }
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        self.inner.map(value, limit)
-    }
-
-    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            Vec::new()
-        } else {
-            self.ticks.clone()
-        }
-    }
-}
 
 /// A 3-D facet: projected depth, corners (x, value, -y), colour.
 type Facet = (i32, [(f64, f64, f64); 4], RGBColor);
@@ -73,56 +42,51 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
     let (lo, hi) = (g.scale.lo, g.scale.hi);
     let (x0, x1) = g.x_range();
     let (y0, y1) = g.y_range();
-    let (width, height) = (1000u32, 760u32);
+    let (width, height) = SURFACE_3D_SIZE;
     let panel = 215u32;
-    let marks = round_marks(&g.scale, 6);
-    let ticks: Vec<f64> = marks.iter().map(|m| m.t).collect();
+    // Plotters' third axis is `-y`, which makes (x, y, value) right-handed on screen; its
+    // ticks read y, except at the front corner (x1, y0), which already carries x's last
+    // label.
+    let x_axis = Axis::linear(x0, x1, 6).without_light();
+    let value_axis = Axis::linear(lo, hi, 6).with_ticks(colorbar_ticks(&g.scale));
+    let depth_ticks = (Axis::linear(y0, y1, 6).ticks.into_iter())
+        .map(|(p, label)| {
+            let front = (p - y0).abs() <= 1e-12 * (1.0 + y0.abs());
+            (-p, if front { String::new() } else { label })
+        })
+        .collect();
+    let depth_axis = Axis::linear(-y1, -y0, 6);
+    let depth_axis = depth_axis.with_ticks(depth_ticks);
 
     save_png(path, (width, height), |root| {
-        let area = root.titled(title, (FONT, TITLE_PX).into_font().color(&TEXT))?;
+        let area = titled(root, title)?;
         let (main, _side) = area.split_horizontally(width - panel);
-        // Plotters' third axis is `-y`, which makes (x, y, value) right-handed on screen.
-        let value_axis = TickedAxis {
-            inner: (lo..hi).into(),
-            ticks: ticks.clone(),
-        };
+        let labels = (x_axis.clone(), value_axis.clone(), depth_axis.clone());
         let mut chart = ChartBuilder::on(&main)
             .margin(10)
             .margin_left(70)
             .margin_bottom(30)
-            .build_cartesian_3d(x0..x1, value_axis, -y1..-y0)?;
+            .build_cartesian_3d(x_axis, value_axis, depth_axis)?;
         chart.with_projection(|mut pb| {
             pb.yaw = YAW;
             pb.pitch = PITCH;
             pb.scale = 0.8;
             pb.into_matrix()
         });
-        let value_label = |v: &f64| {
-            marks
-                .iter()
-                .find(|m| (m.t - v).abs() <= 1e-9 * (1.0 + v.abs()))
-                .map(|m| m.label.clone())
-                .unwrap_or_default()
-        };
+        let (x_fmt, v_fmt, d_fmt) = (
+            |v: &f64| labels.0.label(*v),
+            |v: &f64| labels.1.label(*v),
+            |v: &f64| labels.2.label(*v),
+        );
         chart
             .configure_axes()
             .light_grid_style(MESH_LIGHT)
             .bold_grid_style(MESH_BOLD)
             .axis_panel_style(RGBColor(248, 248, 248).filled())
-            .max_light_lines(2)
-            .x_labels(6)
-            .z_labels(6)
-            .label_style((FONT, TICK_PX - 2).into_font().color(&TEXT))
-            .x_formatter(&|v| fmt_tick(*v))
-            .y_formatter(&value_label)
-            // The front corner (x1, y0) already carries x's last label.
-            .z_formatter(&|v| {
-                if (*v + y0).abs() <= 1e-12 * (1.0 + y0.abs()) {
-                    String::new()
-                } else {
-                    fmt_tick(-*v)
-                }
-            })
+            .label_style(font(TICK_PX - 2))
+            .x_formatter(&x_fmt)
+            .y_formatter(&v_fmt)
+            .z_formatter(&d_fmt)
             .draw()?;
 
         // Facets, far ones first.
@@ -184,7 +148,7 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
                 HPos::Right
             };
             let at = to_i((p.0 + d * dx / n, p.1 + d * dy / n));
-            root.draw_text(name, &text_style(AXIS_PX, &TEXT, h, VPos::Center), at)?;
+            root.draw_text(name, &text(AXIS_PX, &TEXT, h, VPos::Center), at)?;
             Ok(())
         };
         let front_y = if px((x0, lo, y0)).1 >= px((x0, lo, y1)).1 {
@@ -205,11 +169,8 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
             .iter()
             .map(|&(a, b)| px((a, 0.5 * (lo + hi), b)))
             .fold((f64::INFINITY, 0.0), |m, p| if p.0 < m.0 { p } else { m });
-        let vstyle = (FONT, AXIS_PX)
-            .into_font()
-            .color(&TEXT)
-            .transform(FontTransform::Rotate270)
-            .pos(Pos::new(HPos::Center, VPos::Center));
+        let vstyle =
+            text(AXIS_PX, &TEXT, HPos::Center, VPos::Center).transform(FontTransform::Rotate270);
         root.draw_text(
             &style.z_label,
             &vstyle,
@@ -227,13 +188,17 @@ pub fn surface_3d(path: &Path, title: &str, s: &Surface, style: &SurfaceStyle) -
         let y = draw_keys(root, &keys, panel_x, 130)?;
         draw_colorbar(
             root,
-            panel_x + 2,
-            y + 46,
-            height as i32 - 160,
-            &style.z_label,
-            &g.scale,
-            false,
-            &[],
+            &ColorBar {
+                x: panel_x + 2,
+                top: y + 46,
+                bottom: height as i32 - 160,
+                name: &g.scale.name(&style.z_label),
+                lo,
+                hi,
+                color: &|t| g.scale.fill(t),
+                ticks: &colorbar_ticks(&g.scale),
+                levels: &[],
+            },
         )
     })
 }

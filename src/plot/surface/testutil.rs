@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use super::super::kit::{FIELD_PLOT_PX, FIELD_Y_LABEL_AREA, MARGIN, TITLE_H};
 use super::super::testutil::written_png;
-use super::figure2d::{MARGIN, PLOT_PX, Y_LABEL_AREA};
 
 pub(super) fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
     (0..n)
@@ -35,7 +35,8 @@ pub(super) fn is_star(p: (u8, u8, u8)) -> bool {
 
 /// Pixel rectangle of the plotting area of a 2-D figure with a square grid.
 pub(super) fn plot_rect() -> (u32, u32, u32, u32) {
-    let x0 = MARGIN + Y_LABEL_AREA;
-    let y0 = 44 + MARGIN;
-    (x0, y0, x0 + PLOT_PX as u32, y0 + PLOT_PX as u32)
+    let side = FIELD_PLOT_PX as u32;
+    let x0 = MARGIN + FIELD_Y_LABEL_AREA;
+    let y0 = TITLE_H + MARGIN;
+    (x0, y0, x0 + side, y0 + side)
 }
