@@ -100,7 +100,7 @@ impl<'p, R: Read> Records<'p, R> {
             let open_quote = self
                 .raw
                 .iter()
-                .last()
+                .next_back()
                 .is_some_and(|f| f.ends_with(END_MARK));
             let newlines = self.raw.as_slice().iter().filter(|&&b| b == b'\n').count();
             let line = (self.reader.position().line() as usize)
@@ -687,5 +687,42 @@ mod tests {
         assert!(e.contains("line 2: not valid UTF-8 text"), "{e}");
         let e = records("a,\"b\nc\n", b',').unwrap_err().to_string();
         assert!(e.contains("line 1: unterminated quote in field 2"), "{e}");
+    }
+
+    #[test]
+    fn read_header_counts_bytes_and_caps_the_header() {
+        let dir = TempDir::new().unwrap();
+        // BOM (3 bytes) + blank line (1) + "a;\"b\nc\";y\n" (11): 15 bytes up to the rows.
+        let p = write(&dir, "h.csv", "\u{feff}\na;\"b\nc\";y\n1;2;0\n");
+        let (h, bytes) = read_header(&p, b';', &["y"], 100).unwrap();
+        assert_eq!(
+            h,
+            CsvHeader {
+                line: 2,
+                names: vec!["a".into(), "b\nc".into(), "y".into()],
+                features: vec![0, 1],
+                targets: vec![2],
+            }
+        );
+        assert_eq!(bytes, 15);
+        let e = read_header(&p, b';', &["y"], 14).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}, line 2: the header line is longer than 14 bytes",
+                p.display()
+            )
+        );
+        let p = write(&dir, "blank.csv", &"\n".repeat(50));
+        let e = read_header(&p, b',', &["y"], 20).unwrap_err().to_string();
+        assert!(
+            e.ends_with("blank.csv: the header line is longer than 20 bytes"),
+            "{e}"
+        );
+        let e = read_header(&p, b',', &["y"], 100).unwrap_err().to_string();
+        assert!(
+            e.ends_with("empty file: expected a header row naming the columns"),
+            "{e}"
+        );
     }
 }
