@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod configs;
 mod derivatives;
+mod formats;
 mod hessian;
 mod hostile_input;
 mod output_safety;

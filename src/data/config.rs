@@ -11,6 +11,7 @@
 //! | `classes` | gaussians: 2 |
 //! | `x_range`, `frequency`, `function` | sine: [-π, π], 1.0, `"sin"` |
 //! | `target`, `task` | csv: `"label"`; classification when one target column holds only non-negative integers (or the loss needs labels), else regression |
+//! | `delimiter` | csv: `","` (one character: `";"`, `"\t"`, `"|"`, ...) |
 //! | `test_fraction` | 0.0 (no test set); idx/mnist always use the official train/t10k split |
 //! | `standardize` | false |
 //! | `standardize_targets` | false (regression targets only) |
@@ -21,7 +22,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 
 /// The target function of the 1-D regression source `sine`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -139,6 +140,9 @@ pub struct DataConfig {
     pub target: Option<TargetSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<Task>,
+    /// csv: the one character between fields (default `,`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
     /// Number of synthetic samples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<usize>,
@@ -182,6 +186,7 @@ impl DataConfig {
             path: None,
             target: None,
             task: None,
+            delimiter: None,
             n: None,
             noise: None,
             classes: None,
@@ -232,6 +237,15 @@ impl DataConfig {
         self.target
             .as_ref()
             .map_or(vec!["label"], TargetSpec::names)
+    }
+
+    /// csv field delimiter as the byte the reader splits on (default `b','`; validated
+    /// to be one ASCII character).
+    pub fn delimiter(&self) -> u8 {
+        match self.delimiter.as_deref().map(str::as_bytes) {
+            Some(&[b]) => b,
+            _ => b',',
+        }
     }
 
     /// Check ranges and that every key given applies to the source; `file` is the
@@ -286,7 +300,22 @@ impl DataConfig {
             if self.task.is_some() {
                 return not_for("task", "csv");
             }
+            if self.delimiter.is_some() {
+                return not_for("delimiter", "csv");
+            }
         } else {
+            if let Some(d) = &self.delimiter {
+                let ok = matches!(d.as_bytes(), &[b] if b == b'\t' || (b.is_ascii_punctuation() && !b"\".+-".contains(&b)));
+                if !ok {
+                    return bad(
+                        "delimiter",
+                        format!(
+                            "must be one character such as \",\", \";\", \"\\t\" or \"|\" (not a quote, \".\", \"+\" or \"-\"), got \"{}\"",
+                            quote(d)
+                        ),
+                    );
+                }
+            }
             let names = self.target_names();
             if names.is_empty() || names.iter().any(|s| s.is_empty()) {
                 return bad("target", "needs one or more non-empty column names".into());

@@ -1,17 +1,28 @@
-//! CSV reader: a header row, comma-separated numbers, target column(s) by name.
+//! CSV reader: a header row, numbers between delimiters, target column(s) by name.
 //!
-//! Every column not named as a target is a feature, in header order. Fields may be
-//! wrapped in double quotes (`""` escapes a quote inside); blank lines are skipped;
-//! `\r\n` endings are accepted; a path ending in `.gz` is decompressed on the fly.
-//! Only regular files are read, and at most [`DATA_LIMIT`] (1 GiB) of text, raw or
-//! decompressed. The header is parsed in time linear in its columns. Cells and names
-//! reach messages only through [`quote`] (short, no control characters).
-//! Targets become class labels (`Labels::Classes`, n_classes = max label + 1) or real
-//! values (`Labels::Values`, n × k): see [`read_csv`]. Errors name the file and the
-//! 1-based line, and the column where one is at fault.
+//! Records are split by the `csv` crate (RFC 4180): the delimiter is one byte (`,` by
+//! default; `[data] delimiter` picks another, e.g. `;` or a tab); a field that starts
+//! with a double quote runs to the closing quote and may hold delimiters, newlines and
+//! `""` (an escaped quote); `\n` or `\r\n` ends a record. On top of that:
+//! - a UTF-8 byte-order mark at the start of the file is skipped;
+//! - blank lines (only spaces and tabs) are skipped; spaces and tabs around a field are
+//!   trimmed (a quote opens a quoted field only as the field's first character);
+//! - a quote still open at the end of the file is an error ("unterminated quote"), not
+//!   a field that swallowed the rest of the file;
+//! - the first non-blank record is the header; a header whose first column has no name
+//!   (or is named `Unnamed: 0`) is refused as the row index pandas writes, with the fix;
+//! - a path ending in `.gz` is decompressed on the fly.
+//!
+//! Every column not named as a target is a feature, in header order. Only regular files
+//! are read, and at most [`DATA_LIMIT`] (1 GiB) of text, raw or decompressed. The header
+//! is parsed in time linear in its columns. Cells and names reach messages only through
+//! [`quote`] (short, no control characters). Targets become class labels
+//! (`Labels::Classes`, n_classes = max label + 1) or real values (`Labels::Values`,
+//! n × k): see [`read_csv`]. Errors name the file and the 1-based line (where the
+//! record starts), and the column where one is at fault.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{Chain, Cursor, Read};
 use std::path::Path;
 
 use ndarray::Array2;
@@ -21,57 +32,132 @@ use crate::data::{Dataset, Labels};
 use crate::error::{quote, Error, Result};
 use crate::io::read::{self, DATA_LIMIT};
 
-/// Split one line into trimmed fields, honouring double quotes.
-fn split_fields(line: &str) -> std::result::Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        let mut field = String::new();
-        while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-            chars.next();
-        }
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                    None => {
-                        return Err(format!("unterminated quote in field {}", fields.len() + 1))
-                    }
-                }
-            }
-            while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-                chars.next();
-            }
-            match chars.peek() {
-                None | Some(',') => {}
-                Some(c) => {
-                    return Err(format!(
-                        "unexpected `{}` after closing quote in field {}",
-                        quote(&c.to_string()),
-                        fields.len() + 1
-                    ))
-                }
-            }
+/// The UTF-8 byte-order mark some editors (and Excel's "CSV UTF-8") put first.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Appended to the text so that the end of the file can be told apart from the end of
+/// a record: `\n` closes a last record that has no newline of its own, and `\xff` (a
+/// byte no UTF-8 text holds) then forms a record of its own, or ends the last field
+/// when a quote was left open.
+const END_MARK: &[u8] = b"\n\xff";
+
+type Marked<R> = Chain<Chain<Cursor<Vec<u8>>, R>, &'static [u8]>;
+
+/// The non-blank records of a CSV text, one at a time, as trimmed UTF-8 fields.
+struct Records<'p, R: Read> {
+    path: &'p Path,
+    reader: csv::Reader<Marked<R>>,
+    delimiter: u8,
+    /// Bytes of the byte-order mark skipped at the start (0 or 3).
+    skipped: u64,
+    /// The current record (valid UTF-8 once [`Records::advance`] returned it).
+    record: csv::StringRecord,
+    /// Scratch for the raw bytes of the next record.
+    raw: csv::ByteRecord,
+}
+
+impl<'p, R: Read> Records<'p, R> {
+    /// Records of `text`, fields split at `delimiter`; `path` names the file in errors.
+    fn new(path: &'p Path, mut text: R, delimiter: u8) -> Result<Self> {
+        let mut start = read::read_up_to(&mut text, path, BOM.len() as u64)?;
+        let skipped = if start == BOM {
+            start.clear();
+            BOM.len() as u64
         } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                field.push(c);
-                chars.next();
+            0
+        };
+        // Only `\n` ends a record, so that the reader's line count is exact; the `\r`
+        // of `\r\n` ends the last field and is trimmed with it.
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Cursor::new(start).chain(text).chain(END_MARK));
+        Ok(Records {
+            path,
+            reader,
+            delimiter,
+            skipped,
+            record: csv::StringRecord::new(),
+            raw: csv::ByteRecord::new(),
+        })
+    }
+
+    /// Read the next non-blank record into `self.record` and return the 1-based line it
+    /// starts on; `None` after the last one.
+    fn advance(&mut self) -> Result<Option<usize>> {
+        // Reuse the current record's buffers for the next one.
+        self.raw = std::mem::take(&mut self.record).into_byte_record();
+        loop {
+            if !self.read_raw()? {
+                return Ok(None);
             }
-            field.truncate(field.trim_end().len());
+            // The reader's line count is past the record (and any blank lines it
+            // skipped before it): step back over the newlines inside quoted fields and
+            // the one that ended the record, which every record but an unterminated
+            // one has (the end mark supplies the last).
+            let open_quote = self
+                .raw
+                .iter()
+                .next_back()
+                .is_some_and(|f| f.ends_with(END_MARK));
+            let newlines = self.raw.as_slice().iter().filter(|&&b| b == b'\n').count();
+            let line = (self.reader.position().line() as usize)
+                .saturating_sub(newlines + usize::from(!open_quote));
+            if self.raw.len() == 1 && &self.raw[0] == b"\xff" {
+                // The end mark, unless the text itself held more after it.
+                return if self.read_raw()? {
+                    Err(self.not_utf8(line))
+                } else {
+                    Ok(None)
+                };
+            }
+            let fields = self.raw.len();
+            if open_quote {
+                return Err(Error::data(
+                    self.path,
+                    Some(line),
+                    format!("unterminated quote in field {fields}"),
+                ));
+            }
+            self.record = csv::StringRecord::from_byte_record(std::mem::take(&mut self.raw))
+                .map_err(|_| self.not_utf8(line))?;
+            self.record.trim();
+            // A line of only spaces and tabs is blank: one field, or several when the
+            // delimiter is a tab; a line such as ",," is a row of empty fields.
+            let blank =
+                self.record.iter().all(str::is_empty) && (fields == 1 || self.delimiter == b'\t');
+            if !blank {
+                return Ok(Some(line));
+            }
+            self.raw = std::mem::take(&mut self.record).into_byte_record();
         }
-        fields.push(field);
-        if chars.next().is_none() {
-            return Ok(fields);
-        }
+    }
+
+    fn read_raw(&mut self) -> Result<bool> {
+        self.reader
+            .read_byte_record(&mut self.raw)
+            .map_err(|e| csv_error(self.path, e))
+    }
+
+    fn not_utf8(&self, line: usize) -> Error {
+        Error::data(self.path, Some(line), "not valid UTF-8 text")
+    }
+
+    /// Bytes of the file read so far (the byte-order mark included).
+    fn bytes_read(&self) -> u64 {
+        self.reader.position().byte() + self.skipped
+    }
+}
+
+/// A `csv` crate error as ours: read errors (the size caps, gzip damage) stay
+/// [`Error::Io`]; anything else is [`Error::Data`] with the crate's text quoted.
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let text = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io(path, e),
+        _ => Error::data(path, None, quote(&text)),
     }
 }
 
@@ -89,20 +175,31 @@ fn list(names: &[String]) -> String {
     s
 }
 
-/// Read a CSV file into a data set.
-///
-/// `target` names the target column(s). `task` chooses the target kind; when `None`
-/// the target is class labels if `labels_required` (the loss needs them) or if there is
-/// one target column whose values are all non-negative integers, else real values.
-/// Class labels must be non-negative integers (error with the line otherwise).
+/// Read a comma-separated file into a data set: [`read_delimited`] with `,`.
 pub fn read_csv(
     path: &Path,
     target: &[&str],
     task: Option<Task>,
     labels_required: bool,
 ) -> Result<Dataset> {
+    read_delimited(path, b',', target, task, labels_required)
+}
+
+/// Read a CSV file whose fields are separated by `delimiter` into a data set.
+///
+/// `target` names the target column(s). `task` chooses the target kind; when `None`
+/// the target is class labels if `labels_required` (the loss needs them) or if there is
+/// one target column whose values are all non-negative integers, else real values.
+/// Class labels must be non-negative integers (error with the line otherwise).
+pub fn read_delimited(
+    path: &Path,
+    delimiter: u8,
+    target: &[&str],
+    task: Option<Task>,
+    labels_required: bool,
+) -> Result<Dataset> {
     let reader = read::open_maybe_gz(path, DATA_LIMIT, "the 1 GiB cap on CSV data")?;
-    parse_csv(path, reader, target, task, labels_required)
+    parse_delimited(path, reader, delimiter, target, task, labels_required)
 }
 
 /// [`read_csv`] from the text in `reader` (already decompressed); `path` only names the
@@ -114,34 +211,84 @@ pub fn parse_csv(
     task: Option<Task>,
     labels_required: bool,
 ) -> Result<Dataset> {
+    parse_delimited(path, reader, b',', target, task, labels_required)
+}
+
+/// The header of a CSV file as the reader uses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvHeader {
+    /// 1-based line the header starts on.
+    pub line: usize,
+    /// Column names, trimmed, in file order.
+    pub names: Vec<String>,
+    /// Feature columns, in header order.
+    pub features: Vec<usize>,
+    /// Target columns, in the order the targets were asked for.
+    pub targets: Vec<usize>,
+}
+
+/// The header of the CSV file `path` and the bytes of text up to its end, reading at
+/// most `max_bytes` (+ 1) of text: a header that does not end by then is an error. The
+/// header is checked as [`read_delimited`] checks it (names, targets, features).
+pub fn read_header(
+    path: &Path,
+    delimiter: u8,
+    target: &[&str],
+    max_bytes: u64,
+) -> Result<(CsvHeader, u64)> {
+    let text = read::open_maybe_gz(path, DATA_LIMIT, "the 1 GiB cap on CSV data")?;
+    let mut records = Records::new(path, text.take(max_bytes.saturating_add(1)), delimiter)?;
+    let too_long = |line| {
+        Error::data(
+            path,
+            line,
+            format!("the header line is longer than {max_bytes} bytes"),
+        )
+    };
+    let Some(line) = records.advance()? else {
+        return Err(if records.bytes_read() > max_bytes {
+            too_long(None)
+        } else {
+            no_header(path)
+        });
+    };
+    if records.bytes_read() > max_bytes {
+        return Err(too_long(Some(line)));
+    }
+    let header = parse_header(line, &records.record, target)
+        .map_err(|m| Error::data(path, Some(line), m))?;
+    Ok((header, records.bytes_read()))
+}
+
+fn no_header(path: &Path) -> Error {
+    Error::data(
+        path,
+        None,
+        "empty file: expected a header row naming the columns",
+    )
+}
+
+/// [`read_delimited`] from the text in `reader` (already decompressed); `path` only
+/// names the file in errors.
+pub fn parse_delimited(
+    path: &Path,
+    reader: impl Read,
+    delimiter: u8,
+    target: &[&str],
+    task: Option<Task>,
+    labels_required: bool,
+) -> Result<Dataset> {
     let err = |line: Option<usize>, msg: String| Error::data(path, line, msg);
-    let mut reader = BufReader::new(reader);
-    let mut buf = Vec::new();
-    let mut line_no = 0usize;
-    let mut header: Option<(Vec<String>, Vec<usize>, Vec<usize>)> = None; // names, feature cols, target cols
+    let mut records = Records::new(path, reader, delimiter)?;
+    let Some(line) = records.advance()? else {
+        return Err(no_header(path));
+    };
+    let header = parse_header(line, &records.record, target).map_err(|m| err(Some(line), m))?;
+    let names = &header.names;
     let (mut x, mut t, mut row_lines) = (Vec::new(), Vec::new(), Vec::new());
     let mut row = Vec::new();
-    loop {
-        buf.clear();
-        if reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, e))?
-            == 0
-        {
-            break;
-        }
-        line_no += 1;
-        let line = std::str::from_utf8(&buf)
-            .map_err(|_| err(Some(line_no), "not valid UTF-8 text".into()))?;
-        let line = line.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields = split_fields(line).map_err(|m| err(Some(line_no), m))?;
-        let Some((names, feat, tcols)) = &header else {
-            header = Some(parse_header(fields, target).map_err(|m| err(Some(line_no), m))?);
-            continue;
-        };
+    while let Some(line_no) = records.advance()? {
+        let fields = &records.record;
         if fields.len() != names.len() {
             return Err(err(
                 Some(line_no),
@@ -177,22 +324,16 @@ pub fn parse_csv(
             }
             row.push(v);
         }
-        x.extend(feat.iter().map(|&c| row[c]));
-        t.extend(tcols.iter().map(|&c| row[c]));
+        x.extend(header.features.iter().map(|&c| row[c]));
+        t.extend(header.targets.iter().map(|&c| row[c]));
         row_lines.push(line_no);
     }
-    let Some((_, feat, tcols)) = header else {
-        return Err(err(
-            None,
-            "empty file: expected a header row naming the columns".into(),
-        ));
-    };
     let n = row_lines.len();
     if n == 0 {
         return Err(err(None, "no data rows after the header".into()));
     }
-    let k = tcols.len();
-    let x = Array2::from_shape_vec((n, feat.len()), x).expect("n × d");
+    let k = header.targets.len();
+    let x = Array2::from_shape_vec((n, header.features.len()), x).expect("n × d");
     let is_label = |v: f64| v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64;
     let classify = match task {
         Some(Task::Classification) => true,
@@ -240,13 +381,36 @@ pub fn parse_csv(
     })
 }
 
-/// Column names, feature column indices, target column indices (in `target` order),
-/// found in time linear in the number of columns.
-#[allow(clippy::type_complexity)]
+/// The name pandas gives a column without a header cell when it reads a file, which
+/// is what a saved row index is called after a round trip through `pd.read_csv`.
+const PANDAS_UNNAMED_INDEX: &str = "Unnamed: 0";
+
+/// The header record `fields` (found on `line`) checked and resolved against `target`,
+/// in time linear in the number of columns.
 fn parse_header(
-    names: Vec<String>,
+    line: usize,
+    fields: &csv::StringRecord,
     target: &[&str],
-) -> std::result::Result<(Vec<String>, Vec<usize>, Vec<usize>), String> {
+) -> std::result::Result<CsvHeader, String> {
+    let names: Vec<String> = fields.iter().map(str::to_string).collect();
+    match names.first().map(String::as_str) {
+        Some("") => {
+            return Err(
+                "header: column 1 has no name, as the row index pandas writes by default; \
+                 save the data without it, df.to_csv(path, index=False), or give the column \
+                 a name"
+                    .into(),
+            )
+        }
+        Some(PANDAS_UNNAMED_INDEX) => {
+            return Err(format!(
+                "header: column 1 is `{PANDAS_UNNAMED_INDEX}`, the row index pandas saved; \
+                 drop it: df.to_csv(path, index=False) (reading the old file with \
+                 pd.read_csv(path, index_col=0) first), or rename the column"
+            ))
+        }
+        _ => {}
+    }
     let mut column_of: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
@@ -259,14 +423,14 @@ fn parse_header(
             ));
         }
     }
-    let mut tcols = Vec::with_capacity(target.len());
+    let mut targets = Vec::with_capacity(target.len());
     let mut listed = HashSet::with_capacity(target.len());
     for want in target {
         if !listed.insert(*want) {
             return Err(format!("target column `{}` is listed twice", quote(want)));
         }
         match column_of.get(want) {
-            Some(&c) => tcols.push(c),
+            Some(&c) => targets.push(c),
             None => {
                 return Err(format!(
                     "missing target column `{}`; the header has: {}",
@@ -276,14 +440,19 @@ fn parse_header(
             }
         }
     }
-    let is_target: HashSet<usize> = tcols.iter().copied().collect();
-    let feat: Vec<usize> = (0..names.len())
+    let is_target: HashSet<usize> = targets.iter().copied().collect();
+    let features: Vec<usize> = (0..names.len())
         .filter(|c| !is_target.contains(c))
         .collect();
-    if feat.is_empty() {
+    if features.is_empty() {
         return Err("no feature columns: every column is a target".into());
     }
-    Ok((names, feat, tcols))
+    Ok(CsvHeader {
+        line,
+        names,
+        features,
+        targets,
+    })
 }
 
 #[cfg(test)]
@@ -466,13 +635,94 @@ mod tests {
         assert!(e.to_string().contains("nope.csv"));
     }
 
+    /// Every non-blank record of `text` with its line, as the reader sees them.
+    fn records(text: &str, delimiter: u8) -> Result<Vec<(usize, Vec<String>)>> {
+        let path = Path::new("r.csv");
+        let mut r = Records::new(path, text.as_bytes(), delimiter)?;
+        let mut out = Vec::new();
+        while let Some(line) = r.advance()? {
+            out.push((line, r.record.iter().map(str::to_string).collect()));
+        }
+        Ok(out)
+    }
+
+    fn row(line: usize, fields: &[&str]) -> (usize, Vec<String>) {
+        (line, fields.iter().map(|f| f.to_string()).collect())
+    }
+
     #[test]
-    fn split_quotes() {
+    fn quotes_blank_lines_and_the_end_of_the_text() {
         assert_eq!(
-            split_fields(r#" "a,b" , "say ""hi""",c "#).unwrap(),
-            vec!["a,b", "say \"hi\"", "c"]
+            records("\"a,b\" ,\"say \"\"hi\"\"\",c \n\n \t \n\"x\ny\",2", b',').unwrap(),
+            vec![row(1, &["a,b", "say \"hi\"", "c"]), row(4, &["x\ny", "2"])]
         );
-        assert_eq!(split_fields("a,,b,").unwrap(), vec!["a", "", "b", ""]);
-        assert!(split_fields(r#""a"b"#).is_err());
+        assert_eq!(
+            records("a,,b,\n", b',').unwrap(),
+            vec![row(1, &["a", "", "b", ""])]
+        );
+        // A tab-only line is blank when tab is the delimiter; ",," is a row.
+        assert_eq!(
+            records("a\tb\n\t\n1\t2\n", b'\t').unwrap(),
+            vec![row(1, &["a", "b"]), row(3, &["1", "2"])]
+        );
+        assert_eq!(records(",,\n", b',').unwrap(), vec![row(1, &["", "", ""])]);
+        // `\r\n` endings, around a quoted field holding a newline and after blank lines:
+        // lines count from the file's own newlines.
+        assert_eq!(
+            records("a,b\r\n\r\n \r\n\"x\r\ny\",\"2\"\r\n3,4", b',').unwrap(),
+            vec![
+                row(1, &["a", "b"]),
+                row(4, &["x\r\ny", "2"]),
+                row(6, &["3", "4"])
+            ]
+        );
+        // The end mark is not a record, with or without a final newline.
+        assert_eq!(records("a\n", b',').unwrap(), vec![row(1, &["a"])]);
+        assert_eq!(records("", b',').unwrap(), vec![]);
+        // A byte 0xff in the text is not taken for the end mark.
+        let path = Path::new("r.csv");
+        let mut r = Records::new(path, &b"a\n\xff\nb\n"[..], b',').unwrap();
+        assert_eq!(r.advance().unwrap(), Some(1));
+        let e = r.advance().unwrap_err().to_string();
+        assert!(e.contains("line 2: not valid UTF-8 text"), "{e}");
+        let e = records("a,\"b\nc\n", b',').unwrap_err().to_string();
+        assert!(e.contains("line 1: unterminated quote in field 2"), "{e}");
+    }
+
+    #[test]
+    fn read_header_counts_bytes_and_caps_the_header() {
+        let dir = TempDir::new().unwrap();
+        // BOM (3 bytes) + blank line (1) + "a;\"b\nc\";y\n" (11): 15 bytes up to the rows.
+        let p = write(&dir, "h.csv", "\u{feff}\na;\"b\nc\";y\n1;2;0\n");
+        let (h, bytes) = read_header(&p, b';', &["y"], 100).unwrap();
+        assert_eq!(
+            h,
+            CsvHeader {
+                line: 2,
+                names: vec!["a".into(), "b\nc".into(), "y".into()],
+                features: vec![0, 1],
+                targets: vec![2],
+            }
+        );
+        assert_eq!(bytes, 15);
+        let e = read_header(&p, b';', &["y"], 14).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}, line 2: the header line is longer than 14 bytes",
+                p.display()
+            )
+        );
+        let p = write(&dir, "blank.csv", &"\n".repeat(50));
+        let e = read_header(&p, b',', &["y"], 20).unwrap_err().to_string();
+        assert!(
+            e.ends_with("blank.csv: the header line is longer than 20 bytes"),
+            "{e}"
+        );
+        let e = read_header(&p, b',', &["y"], 100).unwrap_err().to_string();
+        assert!(
+            e.ends_with("empty file: expected a header row naming the columns"),
+            "{e}"
+        );
     }
 }

@@ -150,7 +150,13 @@ fn read_one(
         ),
         Source::Csv => {
             let p = path.expect("validated: csv has a path");
-            csv::read_csv(p, &cfg.target_names(), cfg.task, loss_uses_labels)?
+            csv::read_delimited(
+                p,
+                cfg.delimiter(),
+                &cfg.target_names(),
+                cfg.task,
+                loss_uses_labels,
+            )?
         }
         Source::Digits | Source::BreastCancer => {
             let rel = bundled_set(cfg.source).expect("a bundled source");

@@ -9,11 +9,11 @@
 //! - `idx` / `mnist`: the counts and image sizes of the four IDX headers (16 bytes for
 //!   images, 8 for labels; only these bytes are decompressed from a `.gz`); a raw
 //!   (uncompressed) file must be exactly as long as its header says, as `load` checks;
-//! - `csv`: the column count of the header line (the first non-blank line, read up to
-//!   [`MAX_HEADER_BYTES`]) less the target columns, and an **upper bound** on the rows:
-//!   every field of a valid row holds at least one character, so a row of c columns
-//!   takes at least 2c bytes with its commas and newline, and rows ≤ (body bytes + 1) /
-//!   2c. For a `.gz` file the body is at most min([`GZ_DECOMPRESSED_CAP`], 1032 × the
+//! - `csv`: the column count of the header (the first non-blank record, read by the csv
+//!   reader itself, [`csv::read_header`], up to [`MAX_HEADER_BYTES`]) less the target
+//!   columns, and an **upper bound** on the rows: every field of a valid row holds at
+//!   least one character, so a row of c columns takes at least 2c bytes with its
+//!   delimiters and newline, and rows ≤ (body bytes + 1) / 2c. For a `.gz` file the body is at most min([`GZ_DECOMPRESSED_CAP`], 1032 × the
 //!   compressed size): deflate never expands more than 1032:1, and the reader refuses
 //!   to decompress more than the cap.
 //!
@@ -22,16 +22,17 @@
 //! each part. Errors are those `load` would give: the config's own checks, a missing
 //! file ([`Error::Io`]), a header that cannot be read ([`Error::Data`] naming the file).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use crate::bundled;
 use crate::data::config::{DataConfig, Source};
+use crate::data::csv;
 use crate::data::idx::{IMAGES_MAGIC, LABELS_MAGIC};
 use crate::data::load::{bundled_set, idx_folder};
 use crate::data::split;
 use crate::error::{Error, Result};
-use crate::io::read::{open_maybe_gz, DATA_LIMIT};
+use crate::io::read::open_maybe_gz;
 
 /// The longest csv header line read (16 MiB); a longer first line is an error.
 pub const MAX_HEADER_BYTES: u64 = 16 << 20;
@@ -131,36 +132,18 @@ fn bundled_shape(cfg: &DataConfig, (n, d): (usize, usize)) -> DataShape {
 
 fn csv_shape(cfg: &DataConfig, path: &Path) -> Result<DataShape> {
     let on_disk = file_len(path)?;
-    let (line_no, header_bytes, names) = read_csv_header(path)?;
     let targets = cfg.target_names();
-    for want in &targets {
-        if !names.iter().any(|n| n == want) {
-            return Err(Error::data(
-                path,
-                Some(line_no),
-                format!(
-                    "missing target column `{want}`; the header has: {}",
-                    names.join(", ")
-                ),
-            ));
-        }
-    }
-    let columns = names.len();
-    if columns <= targets.len() {
-        return Err(Error::data(
-            path,
-            Some(line_no),
-            "no feature columns: every column is a target",
-        ));
-    }
+    let (header, header_bytes) =
+        csv::read_header(path, cfg.delimiter(), &targets, MAX_HEADER_BYTES)?;
+    let columns = header.names.len();
     let body = csv_content_bound(path, on_disk).saturating_sub(header_bytes);
     let rows = body.saturating_add(1) / (2 * columns as u64);
     let rows = usize::try_from(rows).unwrap_or(usize::MAX);
     Ok(split_shape(
         cfg,
         rows,
-        columns - targets.len(),
-        targets.len(),
+        header.features.len(),
+        header.targets.len(),
         on_disk,
     ))
 }
@@ -178,76 +161,6 @@ fn csv_content_bound(path: &Path, on_disk: u64) -> u64 {
 
 fn is_gz(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "gz")
-}
-
-/// The header of a csv file: its 1-based line number, the bytes up to and including
-/// it (blank lines before it too), and its column names.
-fn read_csv_header(path: &Path) -> Result<(usize, u64, Vec<String>)> {
-    let mut reader = BufReader::new(
-        open_maybe_gz(path, DATA_LIMIT, "the 1 GiB cap on CSV data")?.take(MAX_HEADER_BYTES + 1),
-    );
-    let mut consumed = 0u64;
-    let mut line_no = 0usize;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let got = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, e))?;
-        if got == 0 {
-            let msg = if consumed > MAX_HEADER_BYTES {
-                format!("the header line is longer than {MAX_HEADER_BYTES} bytes")
-            } else {
-                "empty file: expected a header row naming the columns".into()
-            };
-            return Err(Error::data(path, None, msg));
-        }
-        consumed += got as u64;
-        line_no += 1;
-        if consumed > MAX_HEADER_BYTES {
-            return Err(Error::data(
-                path,
-                Some(line_no),
-                format!("the header line is longer than {MAX_HEADER_BYTES} bytes"),
-            ));
-        }
-        let line = std::str::from_utf8(&buf)
-            .map_err(|_| Error::data(path, Some(line_no), "not valid UTF-8 text"))?;
-        let line = line.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let names = header_names(line).map_err(|m| Error::data(path, Some(line_no), m))?;
-        return Ok((line_no, consumed, names));
-    }
-}
-
-/// Column names of a header line: comma-separated, trimmed, double quotes removed
-/// (`""` is a quote inside a quoted name), as the csv reader splits fields.
-fn header_names(line: &str) -> std::result::Result<Vec<String>, String> {
-    let mut names = vec![String::new()];
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        let name = names.last_mut().expect("at least one name");
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                name.push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => names.push(String::new()),
-            c => name.push(c),
-        }
-    }
-    if quoted {
-        return Err(format!("unterminated quote in field {}", names.len()));
-    }
-    let names: Vec<String> = names.into_iter().map(|n| n.trim().to_string()).collect();
-    if let Some(i) = names.iter().position(String::is_empty) {
-        return Err(format!("header: column {} has no name", i + 1));
-    }
-    Ok(names)
 }
 
 // ---- idx ----

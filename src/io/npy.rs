@@ -6,6 +6,15 @@
 //! final `\n` so that the data starts at a multiple of 64 bytes, then the elements in C
 //! (row-major) order. We write `<f4` (f32) or `<f8` (f64) exactly as numpy does, byte for
 //! byte, and read `<f4`/`<f8` (and big-endian `>f4`/`>f8`) in C order into f64.
+//!
+//! Reading: the preamble (magic, version, header length) is checked here, so that the
+//! header read is capped ([`MAX_HEADER`]) and the data length is checked against the file
+//! before any data is read; the header's Python dict is parsed and the elements decoded
+//! by the `ndarray-npy` crate. Writing stays here: `ndarray-npy` writes the dict without
+//! numpy's trailing `, }`, and we keep files byte-identical to `np.save`'s.
+
+use ndarray_npy::npy::header::{Header, ParseHeaderError, ReadHeaderError};
+use ndarray_npy::ReadableElement;
 
 use crate::error::{quote, Error, Result};
 use crate::io::atomic::write_atomic;
@@ -113,7 +122,8 @@ pub fn read(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
     let more = (h.data_bytes() as u64).saturating_sub(data.len() as u64);
     data.extend(read::read_up_to(&mut file, path, more)?);
     check_data_len(path, &h, data.len() as u64)?;
-    Ok((decode(&h, &data), h.shape))
+    let values = decode(path, &h, &data)?;
+    Ok((values, h.header.shape))
 }
 
 /// Parse the bytes of a `.npy` file; `file` only names the file in errors.
@@ -121,7 +131,8 @@ pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<(Vec<f64>, Vec<usize>)> {
     let h = parse_head(file, bytes)?;
     let data = &bytes[h.data_start..];
     check_data_len(file, &h, data.len() as u64)?;
-    Ok((decode(&h, data), h.shape))
+    let values = decode(file, &h, data)?;
+    Ok((values, h.header.shape))
 }
 
 /// (preamble length, header length) from the first bytes of a `.npy` file, when they
@@ -144,13 +155,14 @@ fn header_extent(bytes: &[u8]) -> Option<(usize, usize)> {
 struct Head {
     /// Offset of the first data byte.
     data_start: usize,
+    /// The dtype string: `<f4`, `<f8`, `>f4` or `>f8`.
     descr: String,
-    shape: Vec<usize>,
     /// Bytes per element (4 or 8).
     size: usize,
-    big_endian: bool,
-    /// Number of elements (product of `shape`); `n * size` does not overflow.
+    /// Number of elements (product of the shape); `n * size` does not overflow.
     n: usize,
+    /// The parsed dict (its shape and type descriptor).
+    header: Header,
 }
 
 impl Head {
@@ -205,7 +217,7 @@ fn parse_head(file: &Path, bytes: &[u8]) -> Result<Head> {
             bytes.len() - preamble
         )));
     };
-    let header = if utf8 {
+    let text = if utf8 {
         std::str::from_utf8(header).map_err(|_| err("the .npy header is not valid UTF-8".into()))?
     } else {
         std::str::from_utf8(header)
@@ -213,19 +225,17 @@ fn parse_head(file: &Path, bytes: &[u8]) -> Result<Head> {
             .filter(|s| s.is_ascii())
             .ok_or_else(|| err("the .npy header is not ASCII text".into()))?
     };
-    let h = parse_header(header).map_err(|m| {
+    let (h, descr) = parse_header(text).map_err(|m| {
         err(format!(
             "cannot read the .npy header \"{}\": {}",
-            quote(header.trim_end()),
+            quote(text.trim_end()),
             quote(&m)
         ))
     })?;
 
-    let (big_endian, size) = match h.descr.as_str() {
-        "<f4" => (false, 4),
-        "<f8" => (false, 8),
-        ">f4" => (true, 4),
-        ">f8" => (true, 8),
+    let size = match descr.as_str() {
+        "<f4" | ">f4" => 4,
+        "<f8" | ">f8" => 8,
         other => {
             return Err(err(format!(
                 "array dtype is '{}'{}; losscape reads float32 ('<f4') or float64 ('<f8') arrays: \
@@ -235,7 +245,7 @@ fn parse_head(file: &Path, bytes: &[u8]) -> Result<Head> {
             )))
         }
     };
-    if h.fortran_order {
+    if h.layout.is_fortran() {
         return Err(err(format!(
             "array of shape {} is stored in Fortran (column-major) order; save a C-ordered copy: \
              `np.save(path, np.ascontiguousarray(a))`",
@@ -255,11 +265,10 @@ fn parse_head(file: &Path, bytes: &[u8]) -> Result<Head> {
         })?;
     Ok(Head {
         data_start: preamble + header_len,
-        descr: h.descr,
-        shape: h.shape,
+        descr,
         size,
-        big_endian,
         n,
+        header: h,
     })
 }
 
@@ -279,32 +288,28 @@ fn check_data_len(file: &Path, h: &Head, have: u64) -> Result<()> {
         None,
         format!(
             "{what}: shape {} of '{}' needs {need} data bytes but the file holds {have}",
-            quote(&shape_text(&h.shape)),
+            quote(&shape_text(&h.header.shape)),
             h.descr
         ),
     ))
 }
 
-/// The data bytes (exactly `h.data_bytes()` of them) as f64 values.
-fn decode(h: &Head, data: &[u8]) -> Vec<f64> {
-    match (h.size, h.big_endian) {
-        (4, false) => data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
-            .collect(),
-        (4, true) => data
-            .chunks_exact(4)
-            .map(|c| f32::from_be_bytes(c.try_into().unwrap()) as f64)
-            .collect(),
-        (_, false) => data
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-            .collect(),
-        (_, true) => data
-            .chunks_exact(8)
-            .map(|c| f64::from_be_bytes(c.try_into().unwrap()))
-            .collect(),
-    }
+/// The data bytes (exactly `h.data_bytes()` of them) as f64 values, decoded by
+/// `ndarray-npy` (which takes the byte order from the descr).
+fn decode(file: &Path, h: &Head, data: &[u8]) -> Result<Vec<f64>> {
+    let descr = &h.header.type_descriptor;
+    let values = if h.size == 4 {
+        f32::read_to_end_exact_vec(data, descr, h.n).map(|v| v.into_iter().map(f64::from).collect())
+    } else {
+        f64::read_to_end_exact_vec(data, descr, h.n)
+    };
+    values.map_err(|e| {
+        Error::data(
+            file,
+            None,
+            format!("cannot decode the .npy data: {}", quote(&e.to_string())),
+        )
+    })
 }
 
 /// A readable name for common numpy dtype strings, for error messages.
@@ -323,179 +328,71 @@ fn dtype_hint(descr: &str) -> &'static str {
     }
 }
 
-struct Header {
-    descr: String,
-    fortran_order: bool,
-    shape: Vec<usize>,
-}
-
-/// A value of the Python literal subset numpy writes in headers.
-#[derive(Debug)]
-enum Py {
-    Str(String),
-    Int(usize),
-    Bool(bool),
-    Tuple(Vec<Py>),
-}
-
-fn parse_header(text: &str) -> std::result::Result<Header, String> {
-    let mut p = Parser {
-        s: text.trim_end().as_bytes(),
-        i: 0,
-    };
-    let entries = p.dict()?;
-    let mut descr = None;
-    let mut fortran_order = None;
-    let mut shape = None;
-    for (k, v) in entries {
-        match (k.as_str(), v) {
-            ("descr", Py::Str(s)) => descr = Some(s),
-            ("descr", v) => {
-                return Err(format!(
-                    "'descr' is {v:?}; structured dtypes are not supported"
-                ))
-            }
-            ("fortran_order", Py::Bool(b)) => fortran_order = Some(b),
-            ("shape", Py::Tuple(items)) => {
-                let dims: Option<Vec<usize>> = items
-                    .into_iter()
-                    .map(|d| match d {
-                        Py::Int(n) => Some(n),
-                        _ => None,
-                    })
-                    .collect();
-                shape = Some(dims.ok_or("'shape' must be a tuple of integers")?);
-            }
-            (k, v) => return Err(format!("unexpected entry '{k}': {v:?}")),
-        }
-    }
-    Ok(Header {
-        descr: descr.ok_or("no 'descr' key")?,
-        fortran_order: fortran_order.ok_or("no 'fortran_order' key")?,
-        shape: shape.ok_or("no 'shape' key")?,
-    })
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        self.ws();
-        if self.s.get(self.i) == Some(&c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, c: u8) -> std::result::Result<(), String> {
-        if self.eat(c) {
-            Ok(())
-        } else {
-            Err(format!("expected '{}' at byte {}", c as char, self.i))
-        }
-    }
-
-    fn dict(&mut self) -> std::result::Result<Vec<(String, Py)>, String> {
-        self.expect(b'{')?;
-        let mut out = Vec::new();
-        while !self.eat(b'}') {
-            let key = match self.value()? {
-                Py::Str(s) => s,
-                v => return Err(format!("dict key {v:?} is not a string")),
+/// The header dict parsed by `ndarray-npy` and its dtype string, or a message saying
+/// what is wrong with it.
+fn parse_header(text: &str) -> std::result::Result<(Header, String), String> {
+    // ndarray-npy reads a whole file's start; hand it a version 3.0 preamble (UTF-8,
+    // u32 length) and the text with the final newline numpy always writes.
+    let text = drop_long_suffixes(text.trim_end());
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&[3, 0]);
+    bytes.extend_from_slice(&(text.len() as u32 + 1).to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    let h = Header::from_reader(&mut &bytes[..]).map_err(|e| match e {
+        ReadHeaderError::Parse(ParseHeaderError::MissingKey(key)) => {
+            // ndarray-npy 0.10 names a missing 'shape' "shaper".
+            let key = if key == "descr" || key == "fortran_order" {
+                key
+            } else {
+                "shape".to_string()
             };
-            self.expect(b':')?;
-            out.push((key, self.value()?));
-            if !self.eat(b',') {
-                self.expect(b'}')?;
-                break;
-            }
+            format!("no '{key}' key")
         }
-        self.ws();
-        if self.i != self.s.len() {
-            return Err("text after the closing '}'".into());
+        ReadHeaderError::Parse(ParseHeaderError::IllegalValue { key, value }) => {
+            let want = match key.as_str() {
+                "fortran_order" => "True or False",
+                _ => "a tuple of non-negative integers",
+            };
+            format!("'{key}' must be {want}, not {value}")
         }
-        Ok(out)
-    }
+        ReadHeaderError::Parse(ParseHeaderError::UnknownKey(key)) => {
+            format!("unexpected entry {key}")
+        }
+        ReadHeaderError::Parse(ParseHeaderError::MetaNotDict(_)) => {
+            "the header is not a Python dict".into()
+        }
+        ReadHeaderError::Parse(e) => e.to_string(),
+        ReadHeaderError::Io(e) => e.to_string(),
+    })?;
+    let Some(descr) = h.type_descriptor.as_string().cloned() else {
+        return Err(if h.type_descriptor.as_list().is_some() {
+            "a list 'descr' (structured dtype) is not supported; save a plain float array".into()
+        } else {
+            format!("'descr' is {}, not a dtype string", h.type_descriptor)
+        });
+    };
+    Ok((h, descr))
+}
 
-    fn value(&mut self) -> std::result::Result<Py, String> {
-        self.ws();
-        let Some(&c) = self.s.get(self.i) else {
-            return Err("unexpected end of header".into());
-        };
-        match c {
-            b'\'' | b'"' => {
-                let start = self.i + 1;
-                let end = self.s[start..]
-                    .iter()
-                    .position(|&b| b == c)
-                    .ok_or("unterminated string")?
-                    + start;
-                self.i = end + 1;
-                Ok(Py::Str(
-                    String::from_utf8_lossy(&self.s[start..end]).into_owned(),
-                ))
-            }
-            b'[' => Err(
-                "a list 'descr' (structured dtype) is not supported; save a plain float array"
-                    .into(),
-            ),
-            b'(' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                while !self.eat(b')') {
-                    items.push(self.value()?);
-                    if !self.eat(b',') {
-                        self.expect(b')')?;
-                        break;
-                    }
-                }
-                Ok(Py::Tuple(items))
-            }
-            b'0'..=b'9' => {
-                let start = self.i;
-                while self.i < self.s.len() && self.s[self.i].is_ascii_digit() {
-                    self.i += 1;
-                }
-                let digits = std::str::from_utf8(&self.s[start..self.i]).unwrap();
-                // Python 2 era files write long integers as `3L`.
-                if self.s.get(self.i) == Some(&b'L') {
-                    self.i += 1;
-                }
-                digits
-                    .parse()
-                    .map(Py::Int)
-                    .map_err(|_| format!("integer {digits} is too large"))
-            }
-            _ => {
-                let start = self.i;
-                while self.i < self.s.len()
-                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
-                {
-                    self.i += 1;
-                }
-                match &self.s[start..self.i] {
-                    b"True" => Ok(Py::Bool(true)),
-                    b"False" => Ok(Py::Bool(false)),
-                    b"" => Err(format!("unexpected '{}' at byte {start}", c as char)),
-                    w => Err(format!(
-                        "unexpected word '{}' at byte {start}",
-                        String::from_utf8_lossy(w)
-                    )),
-                }
-            }
+/// The header text without the `L` Python 2 wrote after long integers (`(3L,)`), as
+/// numpy's own reader drops it; text inside string literals is kept as it is.
+fn drop_long_suffixes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string: Option<char> = None;
+    let mut prev = ' ';
+    for c in text.chars() {
+        match in_string {
+            Some(q) if c == q => in_string = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => in_string = Some(c),
+            None if (c == 'L' || c == 'l') && prev.is_ascii_digit() => continue,
+            None => {}
         }
+        out.push(c);
+        prev = c;
     }
+    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::io::atomic::write_atomic;
 use crate::io::read;
 use crate::nn::layout::Layout;
 use crate::scalar::Scalar;
+use half::{bf16, f16};
 use safetensors::tensor::{Dtype, SafeTensorError, TensorView};
 use safetensors::SafeTensors;
 use std::collections::{BTreeMap, HashMap};
@@ -465,10 +466,8 @@ fn convert<S: Scalar>(file: &Path, t: &Tensor, out: &mut [S]) -> Result<()> {
     let values: Box<dyn Iterator<Item = f64>> = match t.view.dtype() {
         Dtype::F64 => Box::new(data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap()))),
         Dtype::F32 => Box::new(data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)),
-        Dtype::F16 => Box::new(data.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])) as f64)),
-        Dtype::BF16 => Box::new(
-            data.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16) as f64),
-        ),
+        Dtype::F16 => Box::new(data.chunks_exact(2).map(|c| f16::from_le_bytes([c[0], c[1]]).to_f64())),
+        Dtype::BF16 => Box::new(data.chunks_exact(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f64())),
         other => {
             return Err(Error::weights(
                 file,
@@ -512,25 +511,6 @@ fn position(shape: &[usize], mut i: usize) -> String {
         }
     }
     format!("{idx:?}")
-}
-
-/// IEEE half precision to f32 (exact: every f16 is an f32).
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = ((h >> 15) as u32) << 31;
-    let exp = ((h >> 10) & 0x1f) as u32;
-    let mant = (h & 0x3ff) as u32;
-    match exp {
-        0 => {
-            let v = mant as f32 * (1.0 / 16_777_216.0); // mant * 2^-24
-            if sign != 0 {
-                -v
-            } else {
-                v
-            }
-        }
-        31 => f32::from_bits(sign | 0x7f80_0000 | (mant << 13)),
-        _ => f32::from_bits(sign | ((exp + 112) << 23) | (mant << 13)),
-    }
 }
 
 #[cfg(test)]

@@ -227,10 +227,32 @@ fn csv_rows_are_an_upper_bound_and_columns_exact() {
 }
 
 #[test]
-fn header_names_split_like_the_reader() {
-    assert_eq!(
-        header_names(" a ,\"b,c\",\"d\"\"e\"").unwrap(),
-        vec!["a", "b,c", "d\"e"]
-    );
-    assert!(header_names("a,,b").unwrap_err().contains("column 2"));
+fn csv_header_is_read_as_the_reader_reads_it() {
+    // BOM, `;` delimiter, a quoted name holding `;` and a newline, a quoted row
+    // field: the shape's header is the reader's header.
+    let dir = TempDir::new().unwrap();
+    let exp = dir.path().join(EXP);
+    let rows: String = (0..12)
+        .map(|i| format!("{i};\"{}\";{}\n", i * 2, i % 2))
+        .collect();
+    let text = format!("\u{feff}\"a;\nb\";c;y\n{rows}");
+    std::fs::write(dir.path().join("s.csv"), text).unwrap();
+    let c = DataConfig {
+        delimiter: Some(";".into()),
+        ..csv_config("s.csv", TargetSpec::One("y".into()), 0.25)
+    };
+    let s = data_shape(&c, &exp).unwrap();
+    let split = load(&c, &exp, 0, true).unwrap();
+    assert_eq!((s.features, s.outputs), (2, 1));
+    assert_eq!(loaded(&split), (9, 3, 2));
+    assert!(s.n_read >= 12 && s.n_train >= 9, "{s:?}");
+    // The same file read with the default `,`: one column, so no feature column.
+    let comma = csv_config("s.csv", TargetSpec::One("y".into()), 0.0);
+    let e = data_shape(&comma, &exp).unwrap_err().to_string();
+    assert!(e.contains("missing target column `y`"), "{e}");
+    // A pandas index column is refused before any row is read.
+    std::fs::write(dir.path().join("p.csv"), ",a,y\n0,1,0\n").unwrap();
+    let p = csv_config("p.csv", TargetSpec::One("y".into()), 0.0);
+    let e = data_shape(&p, &exp).unwrap_err().to_string();
+    assert!(e.contains("line 1") && e.contains("index=False"), "{e}");
 }
