@@ -19,7 +19,11 @@ pub mod slice_figures;
 pub mod summary;
 pub mod train;
 pub mod width_sweep;
+pub mod width_sweep_figures;
 pub mod xor;
+pub mod xor_figures;
+pub mod xor_report;
+pub mod xor_step;
 
 pub use context::{resolved_config, Context, RunOptions};
 pub use summary::{Report, Summary};
@@ -112,8 +116,16 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
         }
         ExperimentConfig::Saddles(sc) => Report::Saddles(saddles::run::<S>(ctx, sc)?),
         ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
-        ExperimentConfig::WidthSweep(wc) => Report::WidthSweep(width_sweep::run::<S>(ctx, wc)?),
-        ExperimentConfig::Xor(xc) => Report::Xor(xor::run::<S>(ctx, xc)?),
+        ExperimentConfig::WidthSweep(wc) => {
+            let out = width_sweep::run::<S>(ctx, wc)?;
+            width_sweep::write(&out, &ctx.create_dir()?)?;
+            Report::WidthSweep(out.report)
+        }
+        ExperimentConfig::Xor(xc) => {
+            let out = xor::run::<S>(ctx, xc)?;
+            xor::write(&out, &ctx.create_dir()?, &ctx.cfg.name())?;
+            Report::Xor(out.report)
+        }
     })
 }
 
@@ -134,12 +146,12 @@ pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
             style,
         ),
         Report::Evaluate(_) => Ok(()),
-        Report::Xor(_) | Report::Saddles(_) | Report::BatchSize(_) | Report::WidthSweep(_) => {
-            Err(Error::Invalid(format!(
-                "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
-                run_dir.display()
-            )))
-        }
+        Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
+        Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
+        Report::Saddles(_) | Report::BatchSize(_) => Err(Error::Invalid(format!(
+            "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
+            run_dir.display()
+        ))),
     }
 }
 

@@ -9,43 +9,110 @@
 //! the distance of the best fit found from the target), the training error rate for
 //! classification.
 //!
-//! Figures: fitted curves over the training data for several widths (1-D regression),
-//! approximation error against width on log–log axes, and train and test loss against
-//! width (mean ± std over seeds).
+//! Figures ([`super::width_sweep_figures`]): fitted curves over the training data for
+//! several widths (1-D regression), approximation error against width on log–log axes,
+//! and train and test loss against width (mean ± std over seeds).
 
-use super::figures::{curve_grid, predict};
-use super::setup::{build, train_seed};
-use super::{num, Context};
+use super::figures::predict;
+use super::setup::{build, train_seed, Setup};
+use super::width_sweep_figures::{self as figures, WidthFits};
+use super::Context;
 use crate::config::{LoadedConfig, Width, WidthSweepConfig};
 use crate::data::Labels;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
+use crate::json_num::nan_if_null;
 use crate::nn::{weights, Mlp};
-use crate::optim::TrainPlan;
-use crate::plot::studies::{mean_std_chart, MeanStd as Band};
-use crate::plot::{self, Series};
+use crate::optim::{OptimizerKind, TrainPlan};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
-use crate::study::{mean_std, Family};
+use crate::study::{mean_std, Family, MeanStd};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::path::Path;
 
 /// Widths whose fits are drawn, at most.
 const FIT_CURVES: usize = 5;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One trained net of the sweep (also its `runs/<name>/result.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WidthRun {
     pub width: usize,
     pub seed: u64,
     pub n_params: usize,
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_loss: f64,
     pub test_loss: Option<f64>,
     pub train_accuracy: Option<f64>,
     pub test_accuracy: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub approx_error: f64,
     pub diverged: Option<String>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub seconds: f64,
+}
+
+/// Mean and std over the seeds of one width (a missing value counts as NaN, and only
+/// finite values count).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidthStats {
+    pub width: usize,
+    pub train_loss: MeanStd,
+    pub test_loss: MeanStd,
+    pub train_accuracy: MeanStd,
+    pub test_accuracy: MeanStd,
+    pub approx_error: MeanStd,
+}
+
+/// What `approx_error` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApproxErrorMeasure {
+    /// 1 − training accuracy (classification).
+    #[serde(rename = "training error rate")]
+    TrainingErrorRate,
+    /// √(mean squared training residual) (regression).
+    #[serde(rename = "RMS training residual")]
+    RmsTrainingResidual,
+}
+
+/// How every net was trained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepSettings {
+    /// The training length, as `Epochs(n)` or `Steps(n)`.
+    pub epochs_or_steps: String,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub batch_size: Option<usize>,
+}
+
+/// Which nets `fits.png` shows: the first seed's, at these widths.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitsShown {
+    pub seed: u64,
+    pub widths: Vec<usize>,
+}
+
+/// `summary.json` of a `width_sweep` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidthSweepReport {
+    /// Width-major, seeds inner.
+    pub runs: Vec<WidthRun>,
+    /// In the order of `[experiment] widths`.
+    pub by_width: Vec<WidthStats>,
+    /// Least-squares slope of log(mean approx_error) against log(width).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub approx_error_loglog_slope: f64,
+    pub approx_error_measure: ApproxErrorMeasure,
+    pub settings: SweepSettings,
+    /// The nets of `fits.png` (arrays `fits_*.npy`); None unless one input, one output
+    /// and real-valued targets.
+    #[serde(default)]
+    pub fits: Option<FitsShown>,
+}
+
+/// What a width sweep computed: the report, and the fitted curves of `fits.png`.
+pub struct WidthSweepOutput {
+    pub report: WidthSweepReport,
+    pub fits: Option<WidthFits>,
 }
 
 pub(super) fn validate(
@@ -81,10 +148,7 @@ pub(super) fn validate(
     Ok(out)
 }
 
-/// The summary of this kind, still built by hand (being moved to a typed struct).
-pub type WidthSweepReport = Value;
-
-pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
+pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweepOutput> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let widths = validate(cfg, wc, &model.layers)?;
@@ -99,7 +163,7 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
         .iter()
         .flat_map(|w| wc.seeds.iter().map(move |s| format!("w{w}_s{s}")))
         .collect();
-    let (family, dir) = ctx.open_family(names)?;
+    let (family, _) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = wc.seeds.len();
     let runs: Vec<WidthRun> = family.run(&progress, |i, run_dir| {
@@ -116,66 +180,83 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<Value> {
     })?;
     progress.finish();
 
-    let by_width: Vec<Value> = widths
-        .iter()
-        .map(|&w| {
-            let rs: Vec<&WidthRun> = runs.iter().filter(|r| r.width == w).collect();
-            let stat = |f: &dyn Fn(&WidthRun) -> f64| {
-                let s = mean_std(rs.iter().map(|r| f(r)));
-                json!({ "mean": num(s.mean), "std": num(s.std), "n": s.n })
-            };
-            json!({
-                "width": w,
-                "train_loss": stat(&|r| r.train_loss),
-                "test_loss": stat(&|r| r.test_loss.unwrap_or(f64::NAN)),
-                "train_accuracy": stat(&|r| r.train_accuracy.unwrap_or(f64::NAN)),
-                "test_accuracy": stat(&|r| r.test_accuracy.unwrap_or(f64::NAN)),
-                "approx_error": stat(&|r| r.approx_error),
-            })
-        })
-        .collect();
+    let by_width = by_width(&runs, &widths);
     let slope = loglog_slope(
+        &by_width.iter().map(|b| b.width as f64).collect::<Vec<_>>(),
         &by_width
             .iter()
-            .map(|b| b["width"].as_f64().unwrap())
-            .collect::<Vec<_>>(),
-        &by_width
-            .iter()
-            .map(|b| b["approx_error"]["mean"].as_f64().unwrap_or(f64::NAN))
+            .map(|b| b.approx_error.mean)
             .collect::<Vec<_>>(),
     );
-    draw(&dir, &runs, &widths)?;
-    if d == 1 && k == 1 {
-        draw_fits(&dir, &setup.split.train, &widths, &family, n_seeds, &net)?;
-    }
-    Ok(json!({
-        "runs": runs.iter().map(|r| json!({
-            "width": r.width,
-            "seed": r.seed,
-            "n_params": r.n_params,
-            "train_loss": num(r.train_loss),
-            "test_loss": r.test_loss.map(num),
-            "train_accuracy": r.train_accuracy.map(num),
-            "test_accuracy": r.test_accuracy.map(num),
-            "approx_error": num(r.approx_error),
-            "diverged": r.diverged,
-            "seconds": num(r.seconds),
-        })).collect::<Vec<_>>(),
-        "by_width": by_width,
-        "approx_error_loglog_slope": num(slope),
-        "approx_error_measure": if model.loss.uses_labels() { "training error rate" } else { "RMS training residual" },
-        "settings": {
-            "epochs_or_steps": format!("{:?}", plan.length),
-            "optimizer": format!("{:?}", plan.optimizer).to_lowercase(),
-            "lr": plan.lr,
-            "batch_size": plan.batch_size,
+    let fits = match d == 1 && k == 1 {
+        true => fits(&setup.split.train, &widths, &family, n_seeds, &net)?,
+        false => None,
+    };
+    let report = WidthSweepReport {
+        runs,
+        by_width,
+        approx_error_loglog_slope: slope,
+        approx_error_measure: match model.loss.uses_labels() {
+            true => ApproxErrorMeasure::TrainingErrorRate,
+            false => ApproxErrorMeasure::RmsTrainingResidual,
         },
-    }))
+        settings: SweepSettings {
+            epochs_or_steps: format!("{:?}", plan.length),
+            optimizer: plan.optimizer,
+            lr: plan.lr,
+            batch_size: plan.batch_size,
+        },
+        fits: fits.as_ref().map(|(shown, _)| FitsShown {
+            seed: wc.seeds[0],
+            widths: shown.clone(),
+        }),
+    };
+    Ok(WidthSweepOutput {
+        report,
+        fits: fits.map(|(_, f)| f),
+    })
+}
+
+/// Saves the fitted curves, then draws the figures.
+pub fn write(out: &WidthSweepOutput, dir: &RunDir) -> Result<()> {
+    if let Some(f) = &out.fits {
+        f.save(dir)?;
+    }
+    figures::draw(dir, &out.report, out.fits.as_ref())
+}
+
+/// Redraws the figures of a finished run from its report and saved curves.
+pub fn redraw(report: &WidthSweepReport, dir: &RunDir) -> Result<()> {
+    let fits = match &report.fits {
+        Some(shown) => Some(WidthFits::load(dir, shown.widths.len())?),
+        None => None,
+    };
+    figures::draw(dir, report, fits.as_ref())
+}
+
+/// Mean and std over seeds of each width's numbers.
+fn by_width(runs: &[WidthRun], widths: &[usize]) -> Vec<WidthStats> {
+    widths
+        .iter()
+        .map(|&w| {
+            let stat = |f: &dyn Fn(&WidthRun) -> f64| {
+                mean_std(runs.iter().filter(|r| r.width == w).map(f))
+            };
+            WidthStats {
+                width: w,
+                train_loss: stat(&|r| r.train_loss),
+                test_loss: stat(&|r| r.test_loss.unwrap_or(f64::NAN)),
+                train_accuracy: stat(&|r| r.train_accuracy.unwrap_or(f64::NAN)),
+                test_accuracy: stat(&|r| r.test_accuracy.unwrap_or(f64::NAN)),
+                approx_error: stat(&|r| r.approx_error),
+            }
+        })
+        .collect()
 }
 
 fn one_run<S: Scalar>(
     cfg: &LoadedConfig,
-    setup: &super::setup::Setup<S>,
+    setup: &Setup<S>,
     mlp: &Mlp,
     plan: &TrainPlan,
     width: usize,
@@ -244,73 +325,18 @@ fn loglog_slope(w: &[f64], e: &[f64]) -> f64 {
     sxy / sxx
 }
 
-fn draw(dir: &RunDir, runs: &[WidthRun], widths: &[usize]) -> Result<()> {
-    let x: Vec<f64> = widths.iter().map(|&w| w as f64).collect();
-    let col = |f: &dyn Fn(&WidthRun) -> f64| -> (Vec<f64>, Vec<f64>) {
-        widths
-            .iter()
-            .map(|&w| {
-                let s = mean_std(runs.iter().filter(|r| r.width == w).map(f));
-                (s.mean, s.std)
-            })
-            .unzip()
-    };
-    let (em, es) = col(&|r| r.approx_error);
-    mean_std_chart(
-        &dir.path("approx_error.png"),
-        "Approximation error against width",
-        "hidden width",
-        "approximation error",
-        &[Band {
-            label: "approximation error",
-            x: &x,
-            mean: &em,
-            std: &es,
-        }],
-        true,
-        true,
-        None,
-    )?;
-    let (trm, trs) = col(&|r| r.train_loss);
-    let (tem, tes) = col(&|r| r.test_loss.unwrap_or(f64::NAN));
-    let mut series = vec![Band {
-        label: "train loss",
-        x: &x,
-        mean: &trm,
-        std: &trs,
-    }];
-    if tem.iter().any(|v| v.is_finite()) {
-        series.push(Band {
-            label: "test loss",
-            x: &x,
-            mean: &tem,
-            std: &tes,
-        });
-    }
-    mean_std_chart(
-        &dir.path("loss_vs_width.png"),
-        "Train and test loss against width (mean ± std over seeds)",
-        "hidden width",
-        "loss",
-        &series,
-        true,
-        true,
-        None,
-    )
-}
-
 /// The first seed's fitted curves for up to [`FIT_CURVES`] widths, evenly spread over
-/// the sweep, over the training data.
-fn draw_fits(
-    dir: &RunDir,
+/// the sweep, from the weights each run saved; with the widths shown. None for
+/// classification data.
+fn fits(
     data: &crate::data::Dataset,
     widths: &[usize],
     family: &Family,
     n_seeds: usize,
     net: &dyn Fn(usize) -> Mlp,
-) -> Result<()> {
-    let Some((dx, dy, xs)) = curve_grid(data) else {
-        return Ok(());
+) -> Result<Option<(Vec<usize>, WidthFits)>> {
+    let Some((dx, dy, xs)) = super::figures::curve_grid(data) else {
+        return Ok(None);
     };
     let shown = FIT_CURVES.min(widths.len());
     let picks: Vec<usize> = (0..shown)
@@ -322,7 +348,6 @@ fn draw_fits(
             }
         })
         .collect();
-    let mut labels = Vec::new();
     let mut ys = Vec::new();
     for &v in &picks {
         let mlp = net(widths[v]);
@@ -331,28 +356,13 @@ fn draw_fits(
             &mlp.layout,
         )?;
         ys.push(predict(&mlp, &theta, &xs, xs.len()));
-        labels.push(format!("width {}", widths[v]));
     }
-    let mut series = vec![Series {
-        label: "training data",
-        x: &dx,
-        y: &dy,
-    }];
-    for (l, y) in labels.iter().zip(&ys) {
-        series.push(Series {
-            label: l,
-            x: &xs,
-            y,
-        });
-    }
-    plot::line_chart(
-        &dir.path("fits.png"),
-        "Fitted curves by hidden width",
-        "x",
-        "y",
-        &series,
-        false,
-    )
+    let fits = WidthFits {
+        data: dx.into_iter().zip(dy).map(|(x, y)| [x, y]).collect(),
+        x: xs,
+        y: ys,
+    };
+    Ok(Some((picks.iter().map(|&v| widths[v]).collect(), fits)))
 }
 
 #[cfg(test)]

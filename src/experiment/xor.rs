@@ -1,113 +1,38 @@
 //! Kind `xor`: the lecture's opening example, in one run.
 //!
-//! (a) One step neuron o = step(w₁x₁ + w₂x₂ + b) cannot compute XOR: an exhaustive search
-//!     over a (w₁, w₂, b) grid finds at best 3 of 4 points right, and the perceptron rule
-//!     w ← w + (t − o)x never reaches an error-free epoch (on AND, for contrast, it does).
-//! (b) Two layers can: x₁ ⊕ x₂ = ¬((x₁ ∧ x₂) ∨ ¬(x₁ ∨ x₂)), wired by hand as step
-//!     neurons h₁ = AND = step(x₁ + x₂ − 1.5), h₂ = NOR = step(−x₁ − x₂ + 0.5) and a linear
-//!     output 1 − h₁ − h₂ (= NOR(h₁, h₂), as h₁ and h₂ are never both 1).
-//! (c) A small sigmoid MLP trained with the lecture's ½·Σ squared error from many seeds:
-//!     some solve XOR, others stall on a plateau of the loss landscape.
+//! (a) One step neuron cannot compute XOR, and (b) a hand-wired two-layer step network
+//! can ([`super::xor_step`]). (c) A small sigmoid MLP trained with the lecture's
+//! ½·Σ squared error from many seeds: some solve XOR, others stall on a plateau of the
+//! loss landscape. The report is [`XorReport`]; the figures are [`XorFigures`].
 
-use super::figures;
+use super::figures::{self, RegionGrid};
 use super::setup::train_seed;
-use super::{num, Context};
+use super::xor_figures::{LossCurve, SeedOutcome, XorFigures};
+use super::xor_report::{
+    FormulaNetwork, PerceptronRule, ShownNet, ShownSeed, SingleNeuron, StalledSeed, TrainedNets,
+    WeightGrid,
+};
+use super::xor_step::{self, AND, FORMULA, FORMULA_LAYERS, XOR};
+use super::Context;
 use crate::config::{ExperimentConfig, LoadedConfig, ModelConfig, TrainConfig, XorConfig};
 use crate::data::config::{DataConfig, Source};
-use crate::data::{load::load, Dataset, Labels};
+use crate::data::{load::load, Dataset, Split};
+use crate::error::Result;
+use crate::io::run_dir::RunDir;
 use crate::nn::Samples;
 use crate::nn::{Activation, Init, Loss, Mlp};
 use crate::objective::MlpObjective;
-use crate::optim::OptimizerKind;
-use crate::plot::{self, Series};
+use crate::optim::{OptimizerKind, TrainPlan};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
-use ndarray::arr2;
 use rayon::prelude::*;
-use serde_json::{json, Value};
 
-/// The truth table's inputs in the order 00, 01, 10, 11.
-const INPUTS: [[f64; 2]; 4] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
-const XOR: [u32; 4] = [0, 1, 1, 0];
-const AND: [u32; 4] = [0, 0, 0, 1];
+pub use super::xor_report::XorReport;
 
-fn step(z: f64) -> u32 {
-    u32::from(z > 0.0)
-}
-
-/// Best number of XOR points a single step neuron gets right over a weight grid, and
-/// how many grid points reach that best.
-fn single_neuron_search(grid: usize, limit: f64) -> (u32, usize, usize) {
-    let axis: Vec<f64> = (0..grid)
-        .map(|i| -limit + 2.0 * limit * i as f64 / (grid - 1) as f64)
-        .collect();
-    let mut best = 0;
-    let mut count = 0;
-    for &w1 in &axis {
-        for &w2 in &axis {
-            for &b in &axis {
-                let c = INPUTS
-                    .iter()
-                    .zip(XOR)
-                    .filter(|(x, t)| step(w1 * x[0] + w2 * x[1] + b) == *t)
-                    .count() as u32;
-                if c > best {
-                    best = c;
-                    count = 0;
-                }
-                if c == best {
-                    count += 1;
-                }
-            }
-        }
-    }
-    (best, count, grid * grid * grid)
-}
-
-/// Rosenblatt's perceptron rule from w = 0, learning rate 1, points in table order.
-/// Returns the epoch (1-based) of the first error-free epoch, and the errors per epoch.
-fn perceptron(targets: &[u32; 4], epochs: usize) -> (Option<usize>, Vec<usize>) {
-    let mut w = [0.0f64; 3];
-    let mut errors = Vec::new();
-    for e in 1..=epochs {
-        let mut errs = 0;
-        for (x, &t) in INPUTS.iter().zip(targets) {
-            let o = step(w[0] * x[0] + w[1] * x[1] + w[2]);
-            if o != t {
-                errs += 1;
-                let d = t as f64 - o as f64;
-                w[0] += d * x[0];
-                w[1] += d * x[1];
-                w[2] += d;
-            }
-        }
-        errors.push(errs);
-        if errs == 0 {
-            return (Some(e), errors);
-        }
-    }
-    (None, errors)
-}
-
-/// The hand-wired network's parameters in flat order for layers [2, 2, 1].
-fn formula_theta() -> Vec<f64> {
-    vec![
-        1.0, 1.0, -1.0, -1.0, // W1: AND row, NOR row
-        -1.5, 0.5, // b1
-        -1.0, -1.0, // W2
-        1.0,  // b2
-    ]
-}
-
-fn truth_table() -> Dataset {
-    Dataset {
-        x: arr2(&INPUTS),
-        y: Labels::Classes {
-            labels: XOR.to_vec(),
-            n_classes: 2,
-        },
-    }
-}
+/// Stalled seeds listed in the report, at most.
+const STALLED_EXAMPLES: usize = 20;
+/// Solved and stalled seeds whose loss curves are drawn, at most each.
+const CURVES_EACH: usize = 4;
 
 pub(super) fn default_model() -> ModelConfig {
     ModelConfig {
@@ -136,17 +61,6 @@ pub(super) fn default_train() -> TrainConfig {
         record_every: Some(50),
         snapshot_every: Some(0),
     }
-}
-
-/// Outcome of one trained seed.
-struct Trained<S> {
-    seed: u64,
-    solved: bool,
-    loss: f64,
-    grad_norm: f64,
-    outputs: Vec<f64>,
-    curve: Vec<(f64, f64)>,
-    theta: Vec<S>,
 }
 
 /// Most points per axis of the single-neuron weight grid (grid³ triples are tried).
@@ -198,18 +112,98 @@ pub(super) fn validate(cfg: &LoadedConfig) -> crate::Result<(ModelConfig, DataCo
     Ok((model, data_cfg))
 }
 
-/// The summary of this kind, still built by hand (being moved to a typed struct).
-pub type XorReport = Value;
+/// What an xor run computed: the report, and what its figures are drawn from.
+pub struct XorOutput {
+    pub report: XorReport,
+    pub figures: XorFigures,
+}
 
-pub fn run<S: Scalar>(ctx: &Context, xc: &XorConfig) -> crate::Result<Value> {
-    let cfg = &ctx.cfg;
-    let XorConfig {
-        seeds,
-        grid,
-        grid_limit,
-        perceptron_epochs,
-        resolution,
-    } = *xc;
+/// The trained part's model, data and training plan.
+struct TrainingSetup<S> {
+    model: ModelConfig,
+    split: Split,
+    mlp: Mlp,
+    data: Samples<S>,
+    plan: TrainPlan,
+}
+
+/// Outcome of one trained seed.
+struct Trained<S> {
+    seed: u64,
+    solved: bool,
+    loss: f64,
+    grad_norm: f64,
+    outputs: Vec<f64>,
+    /// (epoch, training loss) of every record.
+    curve: Vec<(f64, f64)>,
+    theta: Vec<S>,
+}
+
+pub fn run<S: Scalar>(ctx: &Context, xc: &XorConfig) -> Result<XorOutput> {
+    let setup = training_setup::<S>(&ctx.cfg)?;
+    let single_neuron = single_neuron(xc);
+    let (formula_network, formula_regions) = formula_network(xc.resolution);
+    let runs = train_seeds(ctx, &setup, xc.seeds);
+    let shown = shown_regions(&runs, &setup, xc.resolution);
+    let curves: Vec<&Trained<S>> = runs
+        .iter()
+        .filter(|r| r.solved)
+        .take(CURVES_EACH)
+        .chain(runs.iter().filter(|r| !r.solved).take(CURVES_EACH))
+        .collect();
+    let shown_curves = curves
+        .iter()
+        .map(|r| ShownSeed {
+            seed: r.seed,
+            solved: r.solved,
+        })
+        .collect();
+    let shown_net = shown.as_ref().map(|(net, _)| net.clone());
+    let trained = trained_nets(&runs, &setup, shown_net, shown_curves);
+    let figures = XorFigures {
+        formula_regions,
+        trained_regions: shown.map(|(_, g)| g),
+        seeds: runs
+            .iter()
+            .map(|r| SeedOutcome {
+                seed: r.seed,
+                solved: r.solved,
+                final_loss: r.loss,
+                final_grad_norm: r.grad_norm,
+            })
+            .collect(),
+        curves: curves
+            .iter()
+            .map(|r| {
+                let (epoch, loss) = r.curve.iter().copied().unzip();
+                LossCurve { epoch, loss }
+            })
+            .collect(),
+    };
+    Ok(XorOutput {
+        report: XorReport {
+            single_neuron,
+            formula_network,
+            trained,
+        },
+        figures,
+    })
+}
+
+/// Writes the arrays and tables behind the figures, then the figures (titled with the
+/// run's `name`).
+pub fn write(out: &XorOutput, dir: &RunDir, name: &str) -> Result<()> {
+    out.figures.save(dir)?;
+    out.figures.draw(dir, &out.report, name)
+}
+
+/// Redraws the figures of a finished run from its files.
+pub fn redraw(report: &XorReport, dir: &RunDir, name: &str) -> Result<()> {
+    XorFigures::load(dir, report)?.draw(dir, report, name)
+}
+
+/// The model (the lecture's by default), data and training plan of part (c).
+fn training_setup<S: Scalar>(cfg: &LoadedConfig) -> Result<TrainingSetup<S>> {
     let (model, data_cfg) = validate(cfg)?;
     let split = load(
         &data_cfg,
@@ -223,47 +217,74 @@ pub fn run<S: Scalar>(ctx: &Context, xc: &XorConfig) -> crate::Result<Value> {
     let data = Samples::<S>::new(&split.train, model.loss, k, &origin)?;
     let train_cfg = cfg.config.train.clone().unwrap_or_else(default_train);
     let plan = cfg.train_plan(&train_cfg, data.n)?;
-    let dir = ctx.create_dir()?;
-    let name = cfg.name();
+    Ok(TrainingSetup {
+        model,
+        split,
+        mlp,
+        data,
+        plan,
+    })
+}
 
-    // (a) single neuron
-    let (best, n_best, n_grid) = single_neuron_search(grid, grid_limit);
-    let (xor_conv, xor_errors) = perceptron(&XOR, perceptron_epochs);
-    let (and_conv, _) = perceptron(&AND, perceptron_epochs);
-    let tail = &xor_errors[xor_errors.len().saturating_sub(4)..];
+/// (a) The weight-grid search and the perceptron rule.
+fn single_neuron(xc: &XorConfig) -> SingleNeuron {
+    let search = xor_step::single_neuron_search(xc.grid, xc.grid_limit);
+    let (xor_converged, xor_errors) = xor_step::perceptron(&XOR, xc.perceptron_epochs);
+    let (and_converged, _) = xor_step::perceptron(&AND, xc.perceptron_epochs);
+    SingleNeuron {
+        best_correct: search.best_correct,
+        grid: WeightGrid {
+            points_per_axis: xc.grid,
+            limit: xc.grid_limit,
+            weights_tried: search.tried,
+            weights_at_best: search.at_best,
+        },
+        perceptron: PerceptronRule {
+            converged: xor_converged.is_some(),
+            epochs: xor_errors.len(),
+            errors_last_epochs: xor_errors[xor_errors.len().saturating_sub(4)..].to_vec(),
+            and_converged_after_epochs: and_converged,
+        },
+    }
+}
 
-    // (b) formula network
-    let formula = Mlp::new(&[2, 2, 1], Activation::Step, Loss::SseHalf);
-    let theta_f = formula_theta();
-    let table = truth_table();
-    let outputs = figures::predict(&formula, &theta_f, table.x.as_slice().unwrap(), 4);
-    figures::decision_regions(
-        &dir.path("formula_network_regions.png"),
-        "hand-wired step network: ¬((x₁∧x₂) ∨ ¬(x₁∨x₂))",
-        &formula,
-        &theta_f,
-        &table,
-        None,
-        resolution,
-    )?;
+/// (b) The hand-wired network's outputs on the truth table, and its decision regions.
+fn formula_network(resolution: usize) -> (FormulaNetwork, RegionGrid) {
+    let net = Mlp::new(&FORMULA_LAYERS, Activation::Step, Loss::SseHalf);
+    let theta = xor_step::formula_theta();
+    let table = xor_step::truth_table();
+    let outputs = figures::predict(&net, &theta, data_x(&table), 4);
+    let regions = RegionGrid::compute(&net, &theta, &table, None, resolution)
+        .expect("the truth table has class labels");
+    let report = FormulaNetwork {
+        formula: FORMULA.into(),
+        layers: FORMULA_LAYERS.to_vec(),
+        theta,
+        outputs,
+        truth_table: XOR.to_vec(),
+        regions: regions.info.clone(),
+    };
+    (report, regions)
+}
 
-    // (c) trained nets from many seeds, in parallel; each seed's run is deterministic.
+/// (c) The net trained from seeds `seed, seed + 1, ...` in parallel; each seed's run is
+/// deterministic.
+fn train_seeds<S: Scalar>(ctx: &Context, s: &TrainingSetup<S>, seeds: usize) -> Vec<Trained<S>> {
     let progress = Progress::new(seeds as u64, "seeds", ctx.quiet);
-    let runs: Vec<Trained<S>> = (0..seeds as u64)
+    let runs = (0..seeds as u64)
         .into_par_iter()
         .map(|i| {
-            let seed = cfg.config.seed + i;
-            let (_, theta, traj) = train_seed::<S>(&mlp, model.init, (&data, None), &plan, seed);
+            let seed = ctx.cfg.config.seed + i;
+            let (_, theta, traj) =
+                train_seed::<S>(&s.mlp, s.model.init, (&s.data, None), &s.plan, seed);
             progress.inc(1);
-            let obj = MlpObjective::new(&mlp, &data);
-            let e = obj.eval(&theta);
-            let out = figures::predict(&mlp, &theta, data_x(&split.train), data.n);
+            let e = MlpObjective::new(&s.mlp, &s.data).eval(&theta);
             Trained {
                 seed,
                 solved: !traj.diverged() && e.accuracy == Some(1.0),
                 loss: e.loss,
                 grad_norm: traj.last().grad_norm,
-                outputs: out,
+                outputs: figures::predict(&s.mlp, &theta, data_x(&s.split.train), s.data.n),
                 curve: traj
                     .records
                     .iter()
@@ -274,162 +295,71 @@ pub fn run<S: Scalar>(ctx: &Context, xc: &XorConfig) -> crate::Result<Value> {
         })
         .collect();
     progress.finish();
+    runs
+}
+
+/// The decision regions of the first solved seed (else of the first seed) on the
+/// training data; None for data without class labels.
+fn shown_regions<S: Scalar>(
+    runs: &[Trained<S>],
+    s: &TrainingSetup<S>,
+    resolution: usize,
+) -> Option<(ShownNet, RegionGrid)> {
+    let run = runs.iter().find(|r| r.solved).or(runs.first())?;
+    let grid = RegionGrid::compute(&s.mlp, &run.theta, &s.split.train, None, resolution)?;
+    let net = ShownNet {
+        seed: run.seed,
+        solved: run.solved,
+        grid: grid.info.clone(),
+    };
+    Some((net, grid))
+}
+
+/// What the trained seeds found, with the net and the seeds the figures show.
+fn trained_nets<S: Scalar>(
+    runs: &[Trained<S>],
+    s: &TrainingSetup<S>,
+    regions: Option<ShownNet>,
+    loss_curves: Vec<ShownSeed>,
+) -> TrainedNets {
     let solved = runs.iter().filter(|r| r.solved).count();
-
-    let rows: Vec<Vec<f64>> = runs
-        .iter()
-        .map(|r| {
-            vec![
-                r.seed as f64,
-                f64::from(u8::from(r.solved)),
-                r.loss,
-                r.grad_norm,
-            ]
-        })
-        .collect();
-    dir.write_csv(
-        "trained_seeds.csv",
-        &["seed", "solved", "final_loss", "final_grad_norm"],
-        &rows,
-    )?;
-    if let Some(best_run) = runs.iter().find(|r| r.solved).or(runs.first()) {
-        figures::decision_regions(
-            &dir.path("trained_regions.png"),
-            &format!(
-                "trained {:?} net, seed {} ({})",
-                model.layers,
-                best_run.seed,
-                if best_run.solved { "solved" } else { "stalled" }
-            ),
-            &mlp,
-            &best_run.theta,
-            &split.train,
-            None,
-            resolution,
-        )?;
+    let mean_loss = |solved: bool| {
+        let v: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.solved == solved)
+            .map(|r| r.loss)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    TrainedNets {
+        layers: s.model.layers.clone(),
+        activation: s.model.activation,
+        loss: s.model.loss,
+        optimizer: s.plan.optimizer,
+        lr: s.plan.lr,
+        epochs: runs.first().and_then(|r| r.curve.last().map(|c| c.0)),
+        seeds: runs.len(),
+        solved,
+        stalled: runs.len() - solved,
+        mean_final_loss_solved: mean_loss(true),
+        mean_final_loss_stalled: mean_loss(false),
+        stalled_examples: runs
+            .iter()
+            .filter(|r| !r.solved)
+            .take(STALLED_EXAMPLES)
+            .map(|r| StalledSeed {
+                seed: r.seed,
+                loss: r.loss,
+                grad_norm: r.grad_norm,
+                outputs: r.outputs.clone(),
+            })
+            .collect(),
+        loss_curves,
+        regions,
     }
-    let shown: Vec<&Trained<S>> = runs
-        .iter()
-        .filter(|r| r.solved)
-        .take(4)
-        .chain(runs.iter().filter(|r| !r.solved).take(4))
-        .collect();
-    let curves: Vec<(String, Vec<f64>, Vec<f64>)> = shown
-        .iter()
-        .map(|r| {
-            let (x, y): (Vec<f64>, Vec<f64>) = r.curve.iter().copied().unzip();
-            (
-                format!(
-                    "seed {} ({})",
-                    r.seed,
-                    if r.solved { "solved" } else { "stalled" }
-                ),
-                x,
-                y,
-            )
-        })
-        .collect();
-    let series: Vec<Series> = curves
-        .iter()
-        .map(|(l, x, y)| Series { label: l, x, y })
-        .collect();
-    plot::line_chart(
-        &dir.path("trained_loss_curves.png"),
-        &format!("{name}: training loss by seed"),
-        "epoch",
-        "loss (½ Σ squared error)",
-        &series,
-        true,
-    )?;
-    let losses: Vec<f64> = runs.iter().map(|r| r.loss).collect();
-    plot::histogram(
-        &dir.path("final_loss_histogram.png"),
-        &format!("{name}: final loss over {seeds} seeds"),
-        "final training loss",
-        &losses,
-        30,
-        false,
-    )?;
-
-    let stalled: Vec<Value> = runs
-        .iter()
-        .filter(|r| !r.solved)
-        .take(20)
-        .map(|r| json!({ "seed": r.seed, "loss": num(r.loss), "grad_norm": num(r.grad_norm), "outputs": r.outputs }))
-        .collect();
-    Ok(json!({
-        "single_neuron": {
-            "best_correct": best,
-            "grid": { "points_per_axis": grid, "limit": grid_limit, "weights_tried": n_grid, "weights_at_best": n_best },
-            "perceptron": {
-                "converged": xor_conv.is_some(),
-                "epochs": xor_errors.len(),
-                "errors_last_epochs": tail,
-                "and_converged_after_epochs": and_conv,
-            },
-        },
-        "formula_network": {
-            "formula": "x1 xor x2 = not((x1 and x2) or not(x1 or x2))",
-            "layers": [2, 2, 1],
-            "theta": theta_f,
-            "outputs": outputs,
-            "truth_table": XOR,
-        },
-        "trained": {
-            "layers": model.layers,
-            "activation": model.activation.name(),
-            "loss": model.loss.name(),
-            "optimizer": format!("{:?}", plan.optimizer).to_lowercase(),
-            "lr": plan.lr,
-            "epochs": runs.first().and_then(|r| r.curve.last().map(|c| c.0)),
-            "seeds": seeds,
-            "solved": solved,
-            "stalled": seeds - solved,
-            "mean_final_loss_solved": mean(runs.iter().filter(|r| r.solved).map(|r| r.loss)),
-            "mean_final_loss_stalled": mean(runs.iter().filter(|r| !r.solved).map(|r| r.loss)),
-            "stalled_examples": stalled,
-        },
-    }))
 }
 
 fn data_x(d: &Dataset) -> &[f64] {
     d.x.as_slice()
         .expect("data sets are stored in standard layout")
-}
-
-fn mean(xs: impl Iterator<Item = f64>) -> Value {
-    let v: Vec<f64> = xs.collect();
-    if v.is_empty() {
-        Value::Null
-    } else {
-        num(v.iter().sum::<f64>() / v.len() as f64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_step_neuron_gets_three_of_four_at_best() {
-        assert_eq!(single_neuron_search(21, 2.0).0, 3);
-    }
-
-    #[test]
-    fn perceptron_fails_on_xor_and_converges_on_and() {
-        assert_eq!(perceptron(&XOR, 200).0, None);
-        assert!(perceptron(&AND, 200).0.is_some());
-    }
-
-    #[test]
-    fn formula_network_reproduces_the_truth_table() {
-        let net = Mlp::new(&[2, 2, 1], Activation::Step, Loss::SseHalf);
-        let out = figures::predict(
-            &net,
-            &formula_theta(),
-            truth_table().x.as_slice().unwrap(),
-            4,
-        );
-        assert_eq!(out, vec![0.0, 1.0, 1.0, 0.0]);
-    }
 }
