@@ -9,9 +9,9 @@
 //! - [`spectrum_pair`]: two Hessian eigenvalue histograms side by side (e.g. a minimum and
 //!   a saddle), log counts, negative bins in red.
 //!
-//! Classes have the same colours in every figure: minimum green, saddle red, degenerate
-//! orange, not_critical grey (drawn hollow, underneath the others). Any other class name
-//! gets the next free palette colour, after the four known ones in the legend.
+//! Classes ([`PointClass`]) have the same colours in every figure and are listed in the
+//! order of [`PointClass::ALL`]: minimum green, saddle red, degenerate orange,
+//! not_critical grey (drawn hollow, underneath the others).
 
 use std::path::Path;
 
@@ -28,16 +28,16 @@ use super::{
     save_png, Area, DrawResult, AXIS_PX, DEFAULT_SIZE, FONT, LEGEND_BORDER, LEGEND_PX, PALETTE,
     TEXT, TITLE_PX,
 };
+use crate::critical::PointClass;
 use crate::error::{Error, Result};
 
 /// One critical point found by a search: its Hessian index (fraction of negative
-/// eigenvalues, in [0,1]), its training loss, and its classification ("minimum",
-/// "saddle", "degenerate" or "not_critical").
+/// eigenvalues, in [0,1]), its training loss, and its classification.
 #[derive(Debug, Clone, Copy)]
-pub struct CriticalPoint<'a> {
+pub struct CriticalPoint {
     pub index: f64,
     pub loss: f64,
-    pub class: &'a str,
+    pub class: PointClass,
 }
 
 /// A training run's curvature for [`curvature_track`]: every series has the length of
@@ -53,17 +53,17 @@ pub struct CurvatureTrack<'a> {
     pub visits: &'a [(f64, f64)],
 }
 
-/// The classes with a fixed colour, in legend order.
-const KNOWN_CLASSES: [(&str, RGBColor); 4] = [
-    ("minimum", PALETTE[2]),
-    ("saddle", PALETTE[3]),
-    ("degenerate", PALETTE[1]),
-    ("not_critical", PALETTE[7]),
-];
+/// The colour of a class in every figure.
+fn class_color(class: PointClass) -> RGBColor {
+    match class {
+        PointClass::Minimum => PALETTE[2],
+        PointClass::Saddle => PALETTE[3],
+        PointClass::Degenerate => PALETTE[1],
+        PointClass::NotCritical => PALETTE[7],
+    }
+}
 /// The class drawn hollow and underneath the others.
-const NOT_CRITICAL: &str = "not_critical";
-/// Palette slots for class names outside [`KNOWN_CLASSES`], in order of appearance.
-const SPARE_SLOTS: [usize; 5] = [4, 5, 6, 8, 9];
+const NOT_CRITICAL: PointClass = PointClass::NotCritical;
 
 /// Saddle-visit shading: the saddle red over white at low opacity.
 const VISIT_BAND: RGBAColor = RGBAColor(214, 39, 40, 0.18);
@@ -98,25 +98,26 @@ pub fn loss_vs_index(path: &Path, title: &str, points: &[CriticalPoint]) -> Resu
         points.iter().filter(drawable).map(|p| p.index),
         false,
     ));
-    let groups: Vec<Group> = class_styles(points.iter().map(|p| p.class))
+    let classes: Vec<PointClass> = points.iter().map(|p| p.class).collect();
+    let groups: Vec<Group> = class_styles(&classes)
         .into_iter()
         .map(|s| {
             let pts: Vec<(f64, f64)> = points
                 .iter()
-                .filter(|p| p.class == s.name)
+                .filter(|p| p.class == s.class)
                 .filter(drawable)
                 .map(|p| (p.index, p.loss))
                 .collect();
             let hidden = s.count - pts.len();
             let label = if hidden == 0 {
-                format!("{} ({})", s.name, s.count)
+                format!("{} ({})", s.class, s.count)
             } else {
-                format!("{} ({}, {hidden} not finite)", s.name, s.count)
+                format!("{} ({}, {hidden} not finite)", s.class, s.count)
             };
             Group {
                 label,
                 color: s.color,
-                hollow: s.name == NOT_CRITICAL,
+                hollow: s.class == NOT_CRITICAL,
                 pts,
             }
         })
@@ -156,7 +157,7 @@ pub fn search_convergence(
     path: &Path,
     title: &str,
     histories: &[Vec<f64>],
-    classes: &[&str],
+    classes: &[PointClass],
     tol: f64,
 ) -> Result<()> {
     if histories.len() != classes.len() {
@@ -166,7 +167,7 @@ pub fn search_convergence(
             histories.len()
         )));
     }
-    let styles = class_styles(classes.iter().copied());
+    let styles = class_styles(classes);
     let longest = histories.iter().map(Vec::len).max().unwrap_or(0);
     let iters: Vec<f64> = (0..longest).map(|i| i as f64).collect();
     let x1 = (longest.saturating_sub(1) as f64).max(1.0);
@@ -176,17 +177,11 @@ pub fn search_convergence(
         true,
     ));
     // Runs per start, not_critical starts first so that they end up underneath.
-    let color_of = |class: &str| {
-        styles
-            .iter()
-            .find(|s| s.name == class)
-            .map_or(PALETTE[7], |s| s.color)
-    };
     let mut lines: Vec<(RGBColor, Runs)> = Vec::new();
     for under in [true, false] {
         for (h, &class) in histories.iter().zip(classes) {
             if (class == NOT_CRITICAL) == under {
-                lines.push((color_of(class), finite_runs(&iters[..h.len()], h, true)));
+                lines.push((class_color(class), finite_runs(&iters[..h.len()], h, true)));
             }
         }
     }
@@ -212,7 +207,7 @@ pub fn search_convergence(
             let c = s.color;
             chart
                 .draw_series(LineSeries::new(std::iter::empty(), c.stroke_width(1)))?
-                .label(format!("{} ({})", s.name, s.count))
+                .label(format!("{} ({})", s.class, s.count))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
                 });
@@ -440,40 +435,24 @@ pub fn spectrum_pair(
 
 /// A class as drawn: its colour and how many items (points, starts) it has.
 #[derive(Debug, Clone, PartialEq)]
-struct ClassStyle<'a> {
-    name: &'a str,
+struct ClassStyle {
+    class: PointClass,
     color: RGBColor,
     count: usize,
 }
 
-/// The classes present in `classes`, with their colours and counts: the known classes in
-/// their fixed order, then the others in order of first appearance.
-fn class_styles<'a>(classes: impl IntoIterator<Item = &'a str>) -> Vec<ClassStyle<'a>> {
-    let mut known = [0usize; KNOWN_CLASSES.len()];
-    let mut other: Vec<(&str, usize)> = Vec::new();
-    for c in classes {
-        if let Some(k) = KNOWN_CLASSES.iter().position(|(name, _)| *name == c) {
-            known[k] += 1;
-        } else if let Some(o) = other.iter_mut().find(|(name, _)| *name == c) {
-            o.1 += 1;
-        } else {
-            other.push((c, 1));
-        }
-    }
-    let known = KNOWN_CLASSES
-        .iter()
-        .zip(known)
-        .filter(|(_, count)| *count > 0)
-        .map(|(&(name, color), count)| ClassStyle { name, color, count });
-    let other = other
+/// The classes present in `classes`, with their colours and counts, in the order of
+/// [`PointClass::ALL`].
+fn class_styles(classes: &[PointClass]) -> Vec<ClassStyle> {
+    PointClass::ALL
         .into_iter()
-        .enumerate()
-        .map(|(i, (name, count))| ClassStyle {
-            name,
-            color: palette(SPARE_SLOTS[i % SPARE_SLOTS.len()]),
-            count,
-        });
-    known.chain(other).collect()
+        .map(|class| ClassStyle {
+            class,
+            color: class_color(class),
+            count: classes.iter().filter(|&&c| c == class).count(),
+        })
+        .filter(|s| s.count > 0)
+        .collect()
 }
 
 /// The index axis: from 0 (or the smallest index, if negative) to 1.05 × the largest
@@ -780,22 +759,22 @@ mod tests {
             CriticalPoint {
                 index: 0.0,
                 loss: 0.01,
-                class: "minimum",
+                class: PointClass::Minimum,
             },
             CriticalPoint {
                 index: 0.3,
                 loss: 0.5,
-                class: "saddle",
+                class: PointClass::Saddle,
             },
             CriticalPoint {
                 index: 0.1,
                 loss: 0.2,
-                class: "not_critical",
+                class: PointClass::NotCritical,
             },
             CriticalPoint {
                 index: f64::NAN,
                 loss: 0.2,
-                class: "degenerate",
+                class: PointClass::Degenerate,
             },
         ];
         let p = dir.path().join("index.png");
@@ -804,7 +783,14 @@ mod tests {
 
         let histories = vec![vec![1.0, 0.1, 1e-3, 1e-9], vec![2.0, 1.0, 0.5]];
         let p = dir.path().join("conv.png");
-        search_convergence(&p, "Search", &histories, &["minimum", "not_critical"], 1e-8).unwrap();
+        search_convergence(
+            &p,
+            "Search",
+            &histories,
+            &[PointClass::Minimum, PointClass::NotCritical],
+            1e-8,
+        )
+        .unwrap();
         check_png(&p, DEFAULT_SIZE);
 
         let [x, loss, grad, lmax, lmin] = track_data();
@@ -844,7 +830,7 @@ mod tests {
                 vec![CriticalPoint {
                     index: f64::NAN,
                     loss: f64::INFINITY,
-                    class: "saddle",
+                    class: PointClass::Saddle,
                 }],
             ),
             (
@@ -852,7 +838,7 @@ mod tests {
                 vec![CriticalPoint {
                     index: 0.0,
                     loss: 0.0,
-                    class: "odd class",
+                    class: PointClass::Degenerate,
                 }],
             ),
         ];
@@ -866,7 +852,7 @@ mod tests {
             ("c_nan.png", vec![nan.to_vec(), vec![0.0, -1.0]], f64::NAN),
             ("c_single.png", vec![vec![0.3]], 0.0),
         ] {
-            let classes = vec!["saddle"; h.len()];
+            let classes = vec![PointClass::Saddle; h.len()];
             let p = dir.path().join(name);
             search_convergence(&p, "t", &h, &classes, tol).unwrap();
             check_png(&p, DEFAULT_SIZE);
@@ -923,7 +909,13 @@ mod tests {
             other => panic!("{what}: {other:?}"),
         };
         invalid(
-            search_convergence(&p, "t", &[vec![1.0], vec![0.5]], &["saddle"], 1e-6),
+            search_convergence(
+                &p,
+                "t",
+                &[vec![1.0], vec![0.5]],
+                &[PointClass::Saddle],
+                1e-6,
+            ),
             "classes",
         );
         let [x, loss, grad, lmax, lmin] = track_data();
@@ -1068,7 +1060,7 @@ mod tests {
             .map(|k| CriticalPoint {
                 index: 0.03 * k as f64,
                 loss: 0.05 + 0.1 * k as f64,
-                class: "saddle",
+                class: PointClass::Saddle,
             })
             .collect();
         let p = dir.path().join("saddles.png");
@@ -1084,7 +1076,7 @@ mod tests {
         mixed.push(CriticalPoint {
             index: 0.0,
             loss: 0.01,
-            class: "minimum",
+            class: PointClass::Minimum,
         });
         let p = dir.path().join("mixed.png");
         loss_vs_index(&p, "t", &mixed).unwrap();
@@ -1094,7 +1086,7 @@ mod tests {
         // Convergence lines take the class colours too.
         let h = vec![vec![1.0, 0.1, 0.01, 1e-4], vec![0.5, 0.2, 0.1, 0.05]];
         let p = dir.path().join("conv.png");
-        search_convergence(&p, "t", &h, &["saddle", "saddle"], 1e-6).unwrap();
+        search_convergence(&p, "t", &h, &[PointClass::Saddle; 2], 1e-6).unwrap();
         let png = read_png(&p);
         assert!(any_in(&png, 0..png.width, is_red));
         assert!(!any_in(&png, 0..png.width, is_green));
@@ -1116,25 +1108,19 @@ mod tests {
 
     #[test]
     fn classes_and_corners() {
-        let s = class_styles(["saddle", "x", "minimum", "saddle", "not_critical", "y", "x"]);
-        let names: Vec<(&str, usize)> = s.iter().map(|c| (c.name, c.count)).collect();
-        assert_eq!(
-            names,
-            [
-                ("minimum", 1),
-                ("saddle", 2),
-                ("not_critical", 1),
-                ("x", 2),
-                ("y", 1)
-            ]
-        );
+        use PointClass::*;
+        let s = class_styles(&[Saddle, NotCritical, Minimum, Saddle]);
+        let counts: Vec<(PointClass, usize)> = s.iter().map(|c| (c.class, c.count)).collect();
+        // In the order of PointClass::ALL; absent classes left out.
+        assert_eq!(counts, [(Minimum, 1), (Saddle, 2), (NotCritical, 1)]);
         assert_eq!(s[0].color, PALETTE[2]);
         assert_eq!(s[1].color, PALETTE[3]);
         assert_eq!(s[2].color, PALETTE[7]);
-        assert!(s[3..]
-            .iter()
-            .all(|c| !KNOWN_CLASSES.iter().any(|k| k.1 == c.color)));
-        assert_ne!(s[3].color, s[4].color);
+        // Every class has its own colour.
+        let colors = PointClass::ALL.map(class_color);
+        for (i, a) in colors.iter().enumerate() {
+            assert!(colors[i + 1..].iter().all(|b| b != a), "{colors:?}");
+        }
 
         let (a, b) = index_axis(None);
         assert!(a < 0.0 && a > -0.01 && (b - 0.05).abs() < 1e-12);
@@ -1175,12 +1161,24 @@ mod demo {
         let mut points = Vec::new();
         for k in 0..90 {
             let (index, loss, class) = match k % 9 {
-                0 | 1 => (0.0, 0.004 + 0.01 * u(k), "minimum"),
-                2 => (0.01 + 0.02 * u(k), 0.02 + 0.05 * u(k + 1), "degenerate"),
-                3 => (0.05 + 0.35 * u(k), 0.05 + 0.8 * u(k + 1), "not_critical"),
+                0 | 1 => (0.0, 0.004 + 0.01 * u(k), PointClass::Minimum),
+                2 => (
+                    0.01 + 0.02 * u(k),
+                    0.02 + 0.05 * u(k + 1),
+                    PointClass::Degenerate,
+                ),
+                3 => (
+                    0.05 + 0.35 * u(k),
+                    0.05 + 0.8 * u(k + 1),
+                    PointClass::NotCritical,
+                ),
                 _ => {
                     let a = 0.02 + 0.4 * u(k);
-                    (a, 0.02 + 1.6 * a * (0.7 + 0.6 * u(k + 1)), "saddle")
+                    (
+                        a,
+                        0.02 + 1.6 * a * (0.7 + 0.6 * u(k + 1)),
+                        PointClass::Saddle,
+                    )
                 }
             };
             points.push(CriticalPoint { index, loss, class });
@@ -1196,14 +1194,15 @@ mod demo {
         let mut histories = Vec::new();
         let mut classes = Vec::new();
         for k in 0..24 {
-            let class = ["saddle", "saddle", "minimum", "degenerate", "not_critical"][k % 5];
+            use PointClass::*;
+            let class = [Saddle, Saddle, Minimum, Degenerate, NotCritical][k % 5];
             let len = 8 + (20.0 * u(k)) as usize;
             let mut g = 0.3 + 2.0 * u(k + 7);
             let mut h = vec![g];
             for i in 1..len {
                 g = match class {
-                    "not_critical" => g * (0.75 + 0.2 * u(100 * k + i)),
-                    "degenerate" => g * 0.5,
+                    NotCritical => g * (0.75 + 0.2 * u(100 * k + i)),
+                    Degenerate => g * 0.5,
                     _ if g > 1e-2 => g * (0.5 + 0.3 * u(100 * k + i)),
                     _ => g * g * 20.0,
                 };
