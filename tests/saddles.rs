@@ -145,3 +145,128 @@ fn the_xor_plateau_is_a_saddle_visit_and_threads_do_not_change_results() {
     assert_eq!(s["critical_points"], s2["critical_points"]);
     assert_eq!(s["track"], s2["track"]);
 }
+
+/// Every PNG in `dir`, by file name, with its bytes.
+fn pngs(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// A short XOR run with tracking, measured exactly or (`exact = false`) by Lanczos and
+/// stochastic Lanczos quadrature.
+fn tiny_tracked_config(d: &std::path::Path, name: &str, hessian: &str) -> std::path::PathBuf {
+    write(
+        d,
+        &format!("{name}.toml"),
+        &format!(
+            r#"
+name = "{name}"
+dtype = "f64"
+[data]
+source = "xor"
+[model]
+layers = [2, 2, 1]
+activation = "sigmoid"
+loss = "sse_half"
+init = "pytorch"
+[train]
+optimizer = "gd"
+lr = 0.5
+epochs = 300
+[experiment]
+kind = "saddles"
+starts = 3
+trajectory_starts = 2
+track_every = 30
+max_iter = 40
+[experiment.hessian]
+{hessian}
+"#
+        ),
+    )
+}
+
+#[test]
+fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
+    use losscape::critical::PointClass;
+    use losscape::experiment::{Report, Summary};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, hessian, figures) in [
+        ("exact", "k = 2", &["spectra.png"][..]),
+        (
+            "estimated",
+            "exact = false\nk = 2\nlanczos_steps = 9\nslq_runs = 2\nslq_steps = 9\ntrace_hvps = 9",
+            &["density_minimum.png"][..],
+        ),
+    ] {
+        let out = d.join(name);
+        let ran = crate::common::run(&tiny_tracked_config(d, name, hessian), &out, &[]);
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let before = pngs(&out);
+        for f in [
+            "loss_vs_index.png",
+            "search_convergence.png",
+            "curvature_track.png",
+        ]
+        .iter()
+        .chain(figures)
+        {
+            assert!(
+                before.contains_key(*f),
+                "{name}: no {f} in {:?}",
+                before.keys()
+            );
+        }
+        for f in before.keys() {
+            std::fs::remove_file(out.join(f)).unwrap();
+        }
+        let o = crate::common::losscape(&["plot", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let after = pngs(&out);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "{name}"
+        );
+        for (f, bytes) in &before {
+            assert!(after[f] == *bytes, "{name}: {f} redrawn differently");
+        }
+
+        // summary.json reads back as the typed report, and writes out as the CLI printed it.
+        let printed: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+        let summary = Summary::read(&out).unwrap();
+        assert_eq!(serde_json::to_value(&summary).unwrap(), printed, "{name}");
+        let Report::Saddles(r) = &summary.report else {
+            panic!("{name}: kind {}", summary.kind());
+        };
+        assert_eq!(r.critical_points.len(), 5);
+        assert_eq!(r.counts.total(), 5);
+        for class in PointClass::ALL {
+            let n = r
+                .critical_points
+                .iter()
+                .filter(|p| p.spectrum.classification == class)
+                .count();
+            assert_eq!(r.counts.get(class), n, "{name}: {class}");
+            assert_eq!(printed["counts"][class.name()], n);
+        }
+        let saved = r.critical_points.iter().filter(|p| p.weights.is_some());
+        assert_eq!(saved.count(), r.converged);
+        let track = r.track.as_ref().unwrap();
+        assert_eq!((track.points, track.every), (11, 30));
+        assert_eq!(track.points, npy(&out.join("track_step.npy")).len());
+        assert_eq!(r.spectrum.exact, name == "exact");
+    }
+}

@@ -43,7 +43,7 @@ pub enum SearchMethod {
 }
 
 /// How the search ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchStatus {
     /// ‖∇f‖ ≤ tol.
@@ -57,7 +57,7 @@ pub enum SearchStatus {
 }
 
 /// Budget and tolerances of one search.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchSettings {
     pub method: SearchMethod,
     /// Outer iterations at most.

@@ -13,6 +13,8 @@ pub mod figures;
 pub mod hessian;
 pub mod plan;
 pub mod saddles;
+pub mod saddles_figures;
+pub mod saddles_track;
 pub mod setup;
 pub mod slice;
 pub mod slice_figures;
@@ -114,7 +116,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             hessian::write(&out, &ctx.create_dir()?)?;
             Report::Hessian(out.report)
         }
-        ExperimentConfig::Saddles(sc) => Report::Saddles(saddles::run::<S>(ctx, sc)?),
+        ExperimentConfig::Saddles(sc) => {
+            let out = saddles::run::<S>(ctx, sc)?;
+            saddles::write(&out, &ctx.create_dir()?)?;
+            Report::Saddles(out.report)
+        }
         ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
         ExperimentConfig::WidthSweep(wc) => {
             let out = width_sweep::run::<S>(ctx, wc)?;
@@ -140,6 +146,7 @@ pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
     match &summary.report {
         Report::Train(r) => train::redraw(r, &dir, &summary.name),
         Report::Hessian(r) => hessian::redraw(r, &dir),
+        Report::Saddles(r) => saddles::redraw(r, &dir),
         Report::Slice(_) => slice_figures::draw(
             &dir,
             &serde_json::to_value(&summary).map_err(|e| Error::output(summary::SUMMARY_FILE, e))?,
@@ -148,7 +155,7 @@ pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
         Report::Evaluate(_) => Ok(()),
         Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
-        Report::Saddles(_) | Report::BatchSize(_) => Err(Error::Invalid(format!(
+        Report::BatchSize(_) => Err(Error::Invalid(format!(
             "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
             run_dir.display()
         ))),

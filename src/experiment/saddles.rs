@@ -10,65 +10,41 @@
 //!   a `hessian` run can be centred on any of them.
 //! - Along the `[train]` run, every `track_every` steps: loss, ‖∇L‖, λmax and λmin;
 //!   runs of points with ‖∇L‖ ≤ visit_grad_frac·max‖∇L‖ and λmin clearly negative are
-//!   reported as saddle visits (the plateaus of Dauphin et al. 2014).
+//!   reported as saddle visits (the plateaus of Dauphin et al. 2014)
+//!   ([`super::saddles_track`]).
 //!
-//! Figures: loss against index of every point found (Dauphin et al. 2014, Fig. 1), the
-//! search's ‖∇L‖ per iteration for every start, eigenvalue histograms of the
-//! lowest-loss minimum and saddle, and the curvature along the run.
+//! `run` computes the [`SaddlesReport`] and the arrays behind the figures
+//! ([`SaddlesOutput`]); `write` saves the weights of the converged points
+//! (`critical/NN.safetensors`), the arrays and the figures ([`super::saddles_figures`],
+//! [`super::saddles_track`]); `redraw` draws the same figures again from
+//! `summary.json` and the arrays.
 
-use super::hessian::{validate as validate_spectrum, Density};
-use super::setup::{build, planned_steps, rng, train_setup};
-use super::{num, Context};
-use crate::config::{LoadedConfig, SaddlesConfig, TrainConfig};
+use super::hessian::validate as validate_spectrum;
+use super::saddles_figures::{self as figures, LowestSpectra};
+use super::saddles_track::{track_curvature, CurvatureAlongRun, TrackReport};
+use super::setup::{build, planned_steps, train_setup};
+use super::Context;
+use crate::config::{LoadedConfig, ModelConfig, SaddlesConfig, TrainConfig};
 use crate::critical::{
     analyse, find_critical_point, PointClass, SearchResult, SearchSettings, SearchStatus,
-    SpectrumReport, SpectrumSettings,
+    SpectrumReport, SpectrumSettings, SpectrumSummary,
 };
-use crate::curvature::{extreme_pairs, Counted, ObjectiveHessian};
-use crate::error::{Error, Result};
+use crate::curvature::ObjectiveHessian;
+use crate::error::Result;
 use crate::io::run_dir::RunDir;
-use crate::nn::Mlp;
+use crate::json_num::nan_if_null;
+use crate::nn::Samples;
+use crate::nn::{Layout, Mlp};
 use crate::objective::MlpObjective;
-use crate::optim::Trajectory;
-use crate::plot::critical::{self as figs, CriticalPoint, CurvatureTrack};
+use crate::optim::{TrainPlan, Trajectory};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
-use crate::seeded::Stream;
+use crate::seeded::{rng, Stream};
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Tracked points over a run when `track_every` is not given.
 const TRACK_POINTS: usize = 100;
-/// The classes, in report order.
-const CLASSES: [&str; 4] = ["minimum", "saddle", "degenerate", "not_critical"];
-
-/// Where a search started.
-struct Start {
-    /// "init" or "trajectory".
-    origin: &'static str,
-    /// Stream index of a random start, or the training step of a trajectory start.
-    at: usize,
-    theta: Vec<f64>,
-}
-
-/// One search and the spectrum at its end point.
-struct Found {
-    origin: &'static str,
-    at: usize,
-    search: SearchResult,
-    report: SpectrumReport,
-}
-
-/// Curvature along the training run.
-struct Track {
-    step: Vec<f64>,
-    loss: Vec<f64>,
-    grad_norm: Vec<f64>,
-    lambda_max: Vec<f64>,
-    lambda_min: Vec<f64>,
-    visits: Vec<(f64, f64)>,
-    hvps: usize,
-}
 
 pub(super) fn validate(cfg: &LoadedConfig, sc: &SaddlesConfig, has_train: bool) -> Result<usize> {
     let bad = |field: &str, msg: String| Err(cfg.err(&format!("experiment.{field}"), msg));
@@ -121,64 +97,258 @@ pub(super) fn validate(cfg: &LoadedConfig, sc: &SaddlesConfig, has_train: bool) 
     Ok(trajectory)
 }
 
-/// The summary of this kind, still built by hand (being moved to a typed struct).
-pub type SaddlesReport = Value;
+/// Where a search started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartOrigin {
+    /// A random initialisation.
+    Init,
+    /// A point of the `[train]` run.
+    Trajectory,
+}
 
-pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
+/// One search of a `saddles` run: where it started, how it went, and the spectrum at
+/// its end point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriticalPointReport {
+    pub start: StartOrigin,
+    /// The stream index of a random start, or the training step of a trajectory start.
+    pub start_at: usize,
+    pub status: SearchStatus,
+    pub iterations: usize,
+    pub search_hvps: usize,
+    pub search_gradients: usize,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub grad_norm: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub eigenvalue_max: f64,
+    /// The end point's weights file (`critical/NN.safetensors`), when converged.
+    pub weights: Option<String>,
+    #[serde(flatten)]
+    pub spectrum: SpectrumSummary,
+}
+
+/// How many end points fell in each [`PointClass`] (every class present, 0 or not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassCounts {
+    pub minimum: usize,
+    pub saddle: usize,
+    pub degenerate: usize,
+    pub not_critical: usize,
+}
+
+impl ClassCounts {
+    /// The counts of `classes`.
+    pub fn of(classes: impl IntoIterator<Item = PointClass>) -> ClassCounts {
+        let mut counts = ClassCounts::default();
+        for c in classes {
+            *counts.slot(c) += 1;
+        }
+        counts
+    }
+
+    /// The count of `class`.
+    pub fn get(&self, class: PointClass) -> usize {
+        match class {
+            PointClass::Minimum => self.minimum,
+            PointClass::Saddle => self.saddle,
+            PointClass::Degenerate => self.degenerate,
+            PointClass::NotCritical => self.not_critical,
+        }
+    }
+
+    /// The total over every class.
+    pub fn total(&self) -> usize {
+        PointClass::ALL.iter().map(|&c| self.get(c)).sum()
+    }
+
+    fn slot(&mut self, class: PointClass) -> &mut usize {
+        match class {
+            PointClass::Minimum => &mut self.minimum,
+            PointClass::Saddle => &mut self.saddle,
+            PointClass::Degenerate => &mut self.degenerate,
+            PointClass::NotCritical => &mut self.not_critical,
+        }
+    }
+}
+
+/// The spectrum solver settings every point was measured with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumSolver {
+    pub exact: bool,
+    pub k: usize,
+    pub lanczos_steps: usize,
+    pub tol: f64,
+    pub index_tol: f64,
+    pub grad_tol: f64,
+}
+
+/// The critical points whose spectra the figures show (indices into
+/// `critical_points`): the lowest-loss minimum (else the lowest-loss degenerate point)
+/// and the lowest-loss saddle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LowestPoints {
+    pub minimum: Option<usize>,
+    pub saddle: Option<usize>,
+}
+
+/// `summary.json` of a `saddles` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaddlesReport {
+    pub n_params: usize,
+    /// One per start: the random starts, then the trajectory starts.
+    pub critical_points: Vec<CriticalPointReport>,
+    pub counts: ClassCounts,
+    /// Searches that reached ‖∇L‖ ≤ search tol.
+    pub converged: usize,
+    /// Pearson's correlation of index and loss over the points that are critical.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub loss_index_pearson: f64,
+    pub search: SearchSettings,
+    pub spectrum: SpectrumSolver,
+    /// The curvature along the `[train]` run, when tracked.
+    pub track: Option<TrackReport>,
+    pub final_train_loss: Option<f64>,
+    /// HVPs of the searches, the spectra and the tracking.
+    pub hvp_count: usize,
+    /// Always "f64": searches and curvature run in f64 whatever the run's dtype.
+    pub precision: String,
+    /// Which points the spectrum figures show.
+    #[serde(default)]
+    pub lowest: LowestPoints,
+}
+
+impl SaddlesReport {
+    /// Whether the spectra were exact, so that `spectra.png` shows every eigenvalue of
+    /// the lowest points (else `density_*.png` show their estimated densities).
+    pub fn exact_spectra(&self) -> bool {
+        self.critical_points
+            .first()
+            .is_some_and(|p| p.spectrum.exact)
+    }
+}
+
+/// What a saddles run computed: the report, and what its files are made from.
+pub struct SaddlesOutput {
+    pub report: SaddlesReport,
+    pub layout: Layout,
+    /// The end point of every search, in the order of `report.critical_points`.
+    pub end_points: Vec<Vec<f64>>,
+    /// ‖∇L‖ at every iteration of every search, NaN after a search's last iteration.
+    pub histories: Vec<Vec<f64>>,
+    pub spectra: LowestSpectra,
+    pub track: Option<CurvatureAlongRun>,
+}
+
+/// Where a search starts.
+struct Start {
+    origin: StartOrigin,
+    at: usize,
+    theta: Vec<f64>,
+}
+
+/// One search and the spectrum at its end point.
+struct Found {
+    origin: StartOrigin,
+    at: usize,
+    search: SearchResult,
+    report: SpectrumReport,
+}
+
+pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<SaddlesOutput> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
     let train_cfg: Option<&TrainConfig> = cfg.config.train.as_ref();
     let n_trajectory = validate(cfg, sc, train_cfg.is_some())?;
     validate_spectrum(cfg, &sc.hessian, "experiment.hessian")?;
     let mut setup = build::<S>(cfg, model, train_cfg.is_some())?;
-    let p = setup.mlp.n_params();
-    let spectrum = sc.hessian.spectrum_settings(p);
+    let spectrum = sc.hessian.spectrum_settings(setup.mlp.n_params());
+    let search = search_settings(sc);
     let seed = cfg.config.seed;
     let plan = match train_cfg {
-        Some(t) => {
-            let mut plan = cfg.train_plan(t, setup.train.n)?;
-            let steps = planned_steps(&plan, setup.train.n);
-            plan.record_every = match sc.track_every {
-                Some(e) if e > 0 => e,
-                _ => (steps / TRACK_POINTS).max(1),
-            };
-            plan.snapshot_every = 1;
-            Some(plan)
-        }
+        Some(t) => Some(tracking_plan(cfg, t, sc, setup.train.n)?),
         None => None,
     };
-    let search = SearchSettings {
+    let trajectory: Option<Trajectory<S>> = plan
+        .as_ref()
+        .map(|plan| train_setup(cfg, &mut setup, plan, ctx.quiet));
+    let data = setup.train_f64(cfg)?;
+    let mlp = &setup.mlp;
+    let starts = starts(mlp, model, sc, seed, n_trajectory, trajectory.as_ref());
+    let found = search_all(mlp, &data, starts, (&search, &spectrum), seed, ctx.quiet);
+    let track = match (&trajectory, &plan) {
+        (Some(traj), Some(plan)) if sc.track_every != Some(0) => {
+            let (curvature, hvps) = track_curvature(mlp, &data, traj, &spectrum, seed, ctx.quiet);
+            let report =
+                curvature.report(plan.record_every, sc.visit_grad_frac, spectrum.index_tol);
+            Some((curvature, report, hvps))
+        }
+        _ => None,
+    };
+    let final_train_loss = trajectory.as_ref().map(|t| t.last().train_loss);
+    Ok(summarise(
+        mlp,
+        found,
+        track,
+        search,
+        &spectrum,
+        final_train_loss,
+    ))
+}
+
+fn search_settings(sc: &SaddlesConfig) -> SearchSettings {
+    SearchSettings {
         method: sc.method,
         max_iter: sc.max_iter,
         tol: sc.search_tol,
         inner_steps: sc.inner_steps,
         inner_rtol: sc.inner_tol,
         max_norm: sc.max_norm,
-    };
-    let dir = ctx.create_dir()?;
+    }
+}
 
-    let trajectory: Option<Trajectory<S>> = match &plan {
-        Some(plan) => Some(train_setup(cfg, &mut setup, plan, ctx.quiet)),
-        None => None,
+/// The `[train]` plan, recording (and snapshotting) every `track_every` steps, or about
+/// [`TRACK_POINTS`] times over the run.
+fn tracking_plan(
+    cfg: &LoadedConfig,
+    t: &TrainConfig,
+    sc: &SaddlesConfig,
+    n: usize,
+) -> Result<TrainPlan> {
+    let mut plan = cfg.train_plan(t, n)?;
+    let steps = planned_steps(&plan, n);
+    plan.record_every = match sc.track_every {
+        Some(e) if e > 0 => e,
+        _ => (steps / TRACK_POINTS).max(1),
     };
-    let data = setup.train_f64(cfg)?;
-    let mlp = &setup.mlp;
-    let to_f64 = |t: &[S]| t.iter().map(|v| v.f64()).collect::<Vec<f64>>();
+    plan.snapshot_every = 1;
+    Ok(plan)
+}
 
-    // Starts: random initialisations, then points along the run.
+/// The random initialisations, then `n_trajectory` snapshots evenly along the run.
+fn starts<S: Scalar>(
+    mlp: &Mlp,
+    model: &ModelConfig,
+    sc: &SaddlesConfig,
+    seed: u64,
+    n_trajectory: usize,
+    trajectory: Option<&Trajectory<S>>,
+) -> Vec<Start> {
     let mut starts: Vec<Start> = (0..sc.starts)
         .map(|i| {
             let theta: Vec<f64> = model
                 .init
                 .theta(&mlp.layout, &mut rng(seed, Stream::SaddleStart(i as u64)));
             Start {
-                origin: "init",
+                origin: StartOrigin::Init,
                 at: i,
                 theta: theta.iter().map(|v| v * sc.init_scale).collect(),
             }
         })
         .collect();
-    if let Some(traj) = &trajectory {
+    if let Some(traj) = trajectory {
         let snaps = &traj.snapshots;
         let m = n_trajectory.min(snaps.len());
         for j in 0..m {
@@ -188,22 +358,33 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
                 (j * (snaps.len() - 1) + (m - 1) / 2) / (m - 1)
             };
             starts.push(Start {
-                origin: "trajectory",
+                origin: StartOrigin::Trajectory,
                 at: snaps[k].step,
-                theta: to_f64(&snaps[k].theta),
+                theta: snaps[k].theta.iter().map(|v| v.f64()).collect(),
             });
         }
     }
+    starts
+}
 
-    let progress = Progress::new(starts.len() as u64, "search", ctx.quiet);
+/// Searches from every start in parallel, and measures each end point.
+fn search_all(
+    mlp: &Mlp,
+    data: &Samples<f64>,
+    starts: Vec<Start>,
+    (search, spectrum): (&SearchSettings, &SpectrumSettings),
+    seed: u64,
+    quiet: bool,
+) -> Vec<Found> {
+    let progress = Progress::new(starts.len() as u64, "search", quiet);
     let found: Vec<Found> = starts
         .into_par_iter()
         .enumerate()
         .map(|(i, st)| {
-            let obj = MlpObjective::new(mlp, &data);
-            let result = find_critical_point(&obj, &st.theta, &search);
+            let obj = MlpObjective::new(mlp, data);
+            let result = find_critical_point(&obj, &st.theta, search);
             let h = ObjectiveHessian::new(&obj, &result.theta);
-            let report = analyse(&h, result.grad_norm, &spectrum, seed.wrapping_add(i as u64));
+            let report = analyse(&h, result.grad_norm, spectrum, seed.wrapping_add(i as u64));
             progress.inc(1);
             Found {
                 origin: st.origin,
@@ -214,152 +395,96 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<Value> {
         })
         .collect();
     progress.finish();
+    found
+}
 
-    let track = match &trajectory {
-        Some(traj) if sc.track_every != Some(0) => Some(track_curvature(
-            mlp,
-            &data,
-            traj,
-            &spectrum,
-            sc.visit_grad_frac,
-            seed,
-            ctx.quiet,
-        )),
-        _ => None,
-    };
-
-    // Outputs.
-    let points = write_points(&dir, mlp, &found)?;
-    draw_points(&dir, &found, &search)?;
-    if let Some(t) = &track {
-        write_track(&dir, t)?;
-    }
-    let mut counts = json!({});
-    for class in CLASSES {
-        counts[class] = json!(found
-            .iter()
-            .filter(|f| f.report.classification.name() == class)
-            .count());
-    }
+/// The report and the arrays of the searches and the tracking.
+fn summarise(
+    mlp: &Mlp,
+    found: Vec<Found>,
+    track: Option<(CurvatureAlongRun, TrackReport, usize)>,
+    search: SearchSettings,
+    spectrum: &SpectrumSettings,
+    final_train_loss: Option<f64>,
+) -> SaddlesOutput {
     let critical: Vec<&Found> = found
         .iter()
         .filter(|f| f.report.classification != PointClass::NotCritical)
         .collect();
-    let hvps: usize = found
+    let lowest = |keep: &dyn Fn(PointClass) -> bool| {
+        found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| keep(f.report.classification))
+            .min_by(|a, b| a.1.search.loss.total_cmp(&b.1.search.loss))
+            .map(|(i, _)| i)
+    };
+    let lowest = LowestPoints {
+        minimum: lowest(&|c| c == PointClass::Minimum)
+            .or_else(|| lowest(&|c| c == PointClass::Degenerate)),
+        saddle: lowest(&|c| c == PointClass::Saddle),
+    };
+    let report_of = |i: Option<usize>| i.map(|i| &found[i].report);
+    let exact = found.first().is_some_and(|f| f.report.exact());
+    let spectra = LowestSpectra::of(exact, report_of(lowest.minimum), report_of(lowest.saddle));
+    let hvp_count = found
         .iter()
         .map(|f| f.search.hvps + f.report.hvps)
         .sum::<usize>()
-        + track.as_ref().map_or(0, |t| t.hvps);
-    Ok(json!({
-        "n_params": p,
-        "critical_points": points,
-        "counts": counts,
-        "converged": found.iter().filter(|f| f.search.status == SearchStatus::Converged).count(),
-        "loss_index_pearson": num(pearson(
+        + track.as_ref().map_or(0, |t| t.2);
+    let report = SaddlesReport {
+        n_params: mlp.n_params(),
+        critical_points: found.iter().enumerate().map(point_report).collect(),
+        counts: ClassCounts::of(found.iter().map(|f| f.report.classification)),
+        converged: found
+            .iter()
+            .filter(|f| f.search.status == SearchStatus::Converged)
+            .count(),
+        loss_index_pearson: pearson(
             &critical.iter().map(|f| f.report.index).collect::<Vec<_>>(),
             &critical.iter().map(|f| f.search.loss).collect::<Vec<_>>(),
-        )),
-        "search": search,
-        "spectrum": {
-            "exact": spectrum.exact,
-            "k": spectrum.k,
-            "lanczos_steps": spectrum.lanczos_steps,
-            "tol": spectrum.tol,
-            "index_tol": spectrum.index_tol,
-            "grad_tol": spectrum.grad_tol,
+        ),
+        search,
+        spectrum: SpectrumSolver {
+            exact: spectrum.exact,
+            k: spectrum.k,
+            lanczos_steps: spectrum.lanczos_steps,
+            tol: spectrum.tol,
+            index_tol: spectrum.index_tol,
+            grad_tol: spectrum.grad_tol,
         },
-        "track": track.as_ref().map(|t| json!({
-            "points": t.step.len(),
-            "every": plan.as_ref().map(|p| p.record_every),
-            "visit_grad_frac": sc.visit_grad_frac,
-            "saddle_visits": t.visits.iter().map(|(a, b)| json!([*a as usize, *b as usize])).collect::<Vec<_>>(),
-            "lambda_min_lowest": num(t.lambda_min.iter().cloned().fold(f64::INFINITY, f64::min)),
-            "lambda_max_highest": num(t.lambda_max.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
-        })),
-        "final_train_loss": trajectory.as_ref().map(|t| num(t.last().train_loss)),
-        "hvp_count": hvps,
-        "precision": "f64",
-    }))
-}
-
-/// λmax and λmin at every snapshot of the run (exact when the spectrum settings are),
-/// and the saddle visits among them.
-fn track_curvature<S: Scalar>(
-    mlp: &Mlp,
-    data: &crate::nn::Samples<f64>,
-    traj: &Trajectory<S>,
-    spectrum: &SpectrumSettings,
-    visit_grad_frac: f64,
-    seed: u64,
-    quiet: bool,
-) -> Track {
-    let p = mlp.n_params();
-    let budget = if spectrum.exact {
-        p
-    } else {
-        spectrum.lanczos_steps
+        track: track.as_ref().map(|t| t.1.clone()),
+        final_train_loss,
+        hvp_count,
+        precision: "f64".into(),
+        lowest,
     };
-    let progress = Progress::new(traj.snapshots.len() as u64, "curvature", quiet);
-    let pairs: Vec<(f64, f64, usize)> = traj
-        .snapshots
-        .par_iter()
-        .enumerate()
-        .map(|(j, snap)| {
-            let theta: Vec<f64> = snap.theta.iter().map(|v| v.f64()).collect();
-            let obj = MlpObjective::new(mlp, data);
-            let hessian = ObjectiveHessian::new(&obj, &theta);
-            let h = Counted::new(&hessian);
-            let (top, bottom) = extreme_pairs(
-                &h,
-                budget,
-                spectrum.tol,
-                &mut rng(seed, Stream::SaddleTrack(j as u64)),
-            );
-            progress.inc(1);
-            (top.value, bottom.value, h.hvps())
-        })
-        .collect();
-    progress.finish();
-    // Snapshots are taken at the records (snapshot_every = 1).
-    let records = &traj.records[..traj.snapshots.len()];
-    let step: Vec<f64> = records.iter().map(|r| r.step as f64).collect();
-    let loss: Vec<f64> = records.iter().map(|r| r.train_loss).collect();
-    let grad_norm: Vec<f64> = records.iter().map(|r| r.grad_norm).collect();
-    let lambda_max: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-    let lambda_min: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-    let g_max = grad_norm.iter().cloned().fold(0.0f64, f64::max);
-    let visiting: Vec<bool> = (0..step.len())
-        .map(|i| {
-            let scale = lambda_max[i].abs().max(lambda_min[i].abs());
-            grad_norm[i] <= visit_grad_frac * g_max && lambda_min[i] < -spectrum.index_tol * scale
-        })
-        .collect();
-    Track {
-        visits: runs_of(&visiting, &step),
-        hvps: pairs.iter().map(|p| p.2).sum(),
-        step,
-        loss,
-        grad_norm,
-        lambda_max,
-        lambda_min,
+    SaddlesOutput {
+        report,
+        layout: mlp.layout.clone(),
+        histories: figures::padded(found.iter().map(|f| f.search.history.as_slice())),
+        end_points: found.into_iter().map(|f| f.search.theta).collect(),
+        spectra,
+        track: track.map(|t| t.0),
     }
 }
 
-/// The inclusive [x_start, x_end] ranges where `flags` is true.
-fn runs_of(flags: &[bool], x: &[f64]) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < flags.len() {
-        if flags[i] {
-            let a = i;
-            while i + 1 < flags.len() && flags[i + 1] {
-                i += 1;
-            }
-            out.push((x[a], x[i]));
-        }
-        i += 1;
+/// The summary of search `i`; a converged end point is saved as `critical/NN.safetensors`.
+fn point_report((i, f): (usize, &Found)) -> CriticalPointReport {
+    CriticalPointReport {
+        start: f.origin,
+        start_at: f.at,
+        status: f.search.status,
+        iterations: f.search.iterations,
+        search_hvps: f.search.hvps,
+        search_gradients: f.search.gradients,
+        loss: f.search.loss,
+        grad_norm: f.search.grad_norm,
+        eigenvalue_max: f.report.lambda_max(),
+        weights: (f.search.status == SearchStatus::Converged)
+            .then(|| format!("critical/{i:02}.safetensors")),
+        spectrum: f.report.summary(),
     }
-    out
 }
 
 /// Pearson's correlation of x and y (NaN with fewer than 2 points or no spread).
@@ -375,139 +500,52 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     cov / (vx * vy).sqrt()
 }
 
-/// Saves each converged point's weights (`critical/NN.safetensors`, f64) and returns
-/// the `critical_points` list of the summary.
-fn write_points(dir: &RunDir, mlp: &Mlp, found: &[Found]) -> Result<Vec<Value>> {
-    let mut out = Vec::with_capacity(found.len());
-    for (i, f) in found.iter().enumerate() {
-        let weights_file = if f.search.status == SearchStatus::Converged {
-            let name = format!("critical/{i:02}.safetensors");
-            dir.save_weights(&name, &mlp.layout, &f.search.theta)?;
-            Some(name)
-        } else {
-            None
-        };
-        let r = &f.report;
-        let mut v = json!({
-            "start": f.origin,
-            "start_at": f.at,
-            "status": f.search.status,
-            "iterations": f.search.iterations,
-            "search_hvps": f.search.hvps,
-            "search_gradients": f.search.gradients,
-            "loss": num(f.search.loss),
-            "grad_norm": num(f.search.grad_norm),
-            "eigenvalue_max": num(r.lambda_max()),
-            "weights": weights_file,
-        });
-        super::merge(
-            &mut v,
-            serde_json::to_value(r.summary()).map_err(|e| Error::output("summary.json", e))?,
-        );
-        out.push(v);
-    }
-    Ok(out)
-}
-
-/// Loss against index, search convergence, and the spectra of the lowest-loss minimum
-/// and saddle.
-fn draw_points(dir: &RunDir, found: &[Found], search: &SearchSettings) -> Result<()> {
-    let marks: Vec<CriticalPoint> = found
-        .iter()
-        .map(|f| CriticalPoint {
-            index: f.report.index,
-            loss: f.search.loss,
-            class: f.report.classification.name(),
-        })
-        .collect();
-    figs::loss_vs_index(
-        &dir.path("loss_vs_index.png"),
-        "Critical points: training loss against index",
-        &marks,
-    )?;
-    let histories: Vec<Vec<f64>> = found.iter().map(|f| f.search.history.clone()).collect();
-    let classes: Vec<&str> = found
-        .iter()
-        .map(|f| f.report.classification.name())
-        .collect();
-    figs::search_convergence(
-        &dir.path("search_convergence.png"),
-        "Critical-point search: gradient norm per iteration",
-        &histories,
-        &classes,
-        search.tol,
-    )?;
-
-    let lowest = |keep: &dyn Fn(&Found) -> bool| {
-        found
-            .iter()
-            .filter(|f| keep(f))
-            .min_by(|a, b| a.search.loss.total_cmp(&b.search.loss))
-    };
-    let minimum = lowest(&|f| f.report.classification == PointClass::Minimum)
-        .or_else(|| lowest(&|f| f.report.classification == PointClass::Degenerate));
-    let saddle = lowest(&|f| f.report.classification == PointClass::Saddle);
-    let caption = |what: &str, f: Option<&Found>| match f {
-        Some(f) => format!(
-            "{what}: loss {:.4}, index {:.3}",
-            f.search.loss, f.report.index
-        ),
-        None => format!("{what}: none found"),
-    };
-    let exact = found.first().is_some_and(|f| f.report.exact());
-    if exact {
-        let values = |f: Option<&Found>| {
-            f.and_then(|f| f.report.eigenvalues())
-                .unwrap_or_default()
-                .to_vec()
-        };
-        let kind = minimum.map_or("minimum", |m| m.report.classification.name());
-        let (lv, rv) = (values(minimum), values(saddle));
-        figs::spectrum_pair(
-            &dir.path("spectra.png"),
-            "Hessian eigenvalues at critical points (exact)",
-            (&caption(kind, minimum), &lv),
-            (&caption("saddle", saddle), &rv),
-            40,
-        )?;
-    } else {
-        for (stem, f) in [("density_minimum", minimum), ("density_saddle", saddle)] {
-            if let Some(f) = f {
-                let density = Density::of(&f.report);
-                density.save(dir, stem)?;
-                let title = caption(f.report.classification.name(), Some(f));
-                let r = &f.report;
-                density.draw(dir, stem, &title, r.exact(), r.classification)?;
-            }
+/// Writes the weights of the converged points, the arrays behind the figures, and the
+/// figures.
+pub fn write(out: &SaddlesOutput, dir: &RunDir) -> Result<()> {
+    for (point, theta) in out.report.critical_points.iter().zip(&out.end_points) {
+        if let Some(name) = &point.weights {
+            dir.save_weights(name, &out.layout, theta)?;
         }
     }
-    Ok(())
+    figures::save_histories(dir, &out.histories)?;
+    out.spectra.save(dir)?;
+    if let Some(t) = &out.track {
+        t.save(dir)?;
+    }
+    draw(
+        &out.report,
+        dir,
+        &out.histories,
+        &out.spectra,
+        out.track.as_ref(),
+    )
 }
 
-/// The tracked arrays and the curvature-along-training figure.
-fn write_track(dir: &RunDir, t: &Track) -> Result<()> {
-    for (name, v) in [
-        ("track_step.npy", &t.step),
-        ("track_loss.npy", &t.loss),
-        ("track_grad_norm.npy", &t.grad_norm),
-        ("track_lambda_max.npy", &t.lambda_max),
-        ("track_lambda_min.npy", &t.lambda_min),
-    ] {
-        dir.write_npy(name, v, &[v.len()])?;
+/// Redraws the figures of a finished run from `summary.json` and the saved arrays.
+pub fn redraw(report: &SaddlesReport, dir: &RunDir) -> Result<()> {
+    let histories = figures::load_histories(dir, report.critical_points.len())?;
+    let spectra = LowestSpectra::load(report, dir)?;
+    let track = match &report.track {
+        Some(t) => Some(CurvatureAlongRun::load(dir, t.points)?),
+        None => None,
+    };
+    draw(report, dir, &histories, &spectra, track.as_ref())
+}
+
+fn draw(
+    report: &SaddlesReport,
+    dir: &RunDir,
+    histories: &[Vec<f64>],
+    spectra: &LowestSpectra,
+    track: Option<&CurvatureAlongRun>,
+) -> Result<()> {
+    figures::draw_points(dir, report, histories)?;
+    spectra.draw(report, dir)?;
+    if let (Some(curvature), Some(t)) = (track, &report.track) {
+        curvature.draw(dir, &t.saddle_visits)?;
     }
-    figs::curvature_track(
-        &dir.path("curvature_track.png"),
-        "Curvature along training",
-        &CurvatureTrack {
-            x: &t.step,
-            x_label: "step",
-            loss: &t.loss,
-            grad_norm: &t.grad_norm,
-            lambda_max: &t.lambda_max,
-            lambda_min: &t.lambda_min,
-            visits: &t.visits,
-        },
-    )
+    Ok(())
 }
 
 #[cfg(test)]
@@ -515,20 +553,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_of_flags_become_inclusive_ranges() {
-        let x = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0];
-        let f = [true, true, false, true, false, true];
-        assert_eq!(
-            runs_of(&f, &x),
-            vec![(0.0, 10.0), (30.0, 30.0), (50.0, 50.0)]
-        );
-        assert!(runs_of(&[false; 6], &x).is_empty());
-    }
-
-    #[test]
     fn pearson_of_lines_and_degenerate_input() {
         assert!((pearson(&[0.0, 1.0, 2.0], &[1.0, 3.0, 5.0]) - 1.0).abs() < 1e-12);
         assert!((pearson(&[0.0, 1.0, 2.0], &[5.0, 3.0, 1.0]) + 1.0).abs() < 1e-12);
         assert!(pearson(&[1.0], &[2.0]).is_nan());
+    }
+
+    #[test]
+    fn class_counts_are_keyed_by_the_class_names() {
+        use PointClass::*;
+        let counts = ClassCounts::of([Saddle, Minimum, Saddle, NotCritical, Saddle]);
+        let json = serde_json::to_value(counts).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut names: Vec<&str> = PointClass::ALL.map(PointClass::name).to_vec();
+        names.sort_unstable();
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort_unstable();
+        assert_eq!(keys_sorted, names);
+        for (class, n) in [(Minimum, 1), (Saddle, 3), (Degenerate, 0), (NotCritical, 1)] {
+            assert_eq!(counts.get(class), n);
+            assert_eq!(json[class.name()], n);
+        }
+        assert_eq!(counts.total(), 5);
+        assert_eq!(serde_json::from_value::<ClassCounts>(json).unwrap(), counts);
     }
 }

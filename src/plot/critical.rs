@@ -9,9 +9,9 @@
 //! - [`spectrum_pair`]: two Hessian eigenvalue histograms side by side (e.g. a minimum and
 //!   a saddle), log counts, negative bins in red.
 //!
-//! Classes have the same colours in every figure: minimum green, saddle red, degenerate
-//! orange, not_critical grey (drawn hollow, underneath the others). Any other class name
-//! gets the next free palette colour, after the four known ones in the legend.
+//! Classes ([`PointClass`]) have the same colours in every figure and are listed in the
+//! order of [`PointClass::ALL`]: minimum green, saddle red, degenerate orange,
+//! not_critical grey (drawn hollow, underneath the others).
 
 use std::path::Path;
 
@@ -24,16 +24,16 @@ use super::kit::{
     trace_elements, Area, Axis, Chart, DrawResult, Frame, Trace, DEFAULT_SIZE, MARKER_MAX,
     PAIR_SIZE, PALETTE,
 };
+use crate::critical::PointClass;
 use crate::error::{Error, Result};
 
 /// One critical point found by a search: its Hessian index (fraction of negative
-/// eigenvalues, in [0,1]), its training loss, and its classification ("minimum",
-/// "saddle", "degenerate" or "not_critical").
+/// eigenvalues, in [0,1]), its training loss, and its classification.
 #[derive(Debug, Clone, Copy)]
-pub struct CriticalPoint<'a> {
+pub struct CriticalPoint {
     pub index: f64,
     pub loss: f64,
-    pub class: &'a str,
+    pub class: PointClass,
 }
 
 /// A training run's curvature for [`curvature_track`]: every series has the length of
@@ -49,17 +49,17 @@ pub struct CurvatureTrack<'a> {
     pub visits: &'a [(f64, f64)],
 }
 
-/// The classes with a fixed colour, in legend order.
-const KNOWN_CLASSES: [(&str, RGBColor); 4] = [
-    ("minimum", PALETTE[2]),
-    ("saddle", PALETTE[3]),
-    ("degenerate", PALETTE[1]),
-    ("not_critical", PALETTE[7]),
-];
+/// The colour of a class in every figure.
+fn class_color(class: PointClass) -> RGBColor {
+    match class {
+        PointClass::Minimum => PALETTE[2],
+        PointClass::Saddle => PALETTE[3],
+        PointClass::Degenerate => PALETTE[1],
+        PointClass::NotCritical => PALETTE[7],
+    }
+}
 /// The class drawn hollow and underneath the others.
-const NOT_CRITICAL: &str = "not_critical";
-/// Palette slots for class names outside [`KNOWN_CLASSES`], in order of appearance.
-const SPARE_SLOTS: [usize; 5] = [4, 5, 6, 8, 9];
+const NOT_CRITICAL: PointClass = PointClass::NotCritical;
 
 /// Saddle-visit shading: the saddle red over white at low opacity.
 const VISIT_BAND: RGBAColor = RGBAColor(214, 39, 40, 0.18);
@@ -92,25 +92,26 @@ pub fn loss_vs_index(path: &Path, title: &str, points: &[CriticalPoint]) -> Resu
         false,
     ));
     let x = Axis::linear(x0, x1, 9);
-    let groups: Vec<Group> = class_styles(points.iter().map(|p| p.class))
+    let classes: Vec<PointClass> = points.iter().map(|p| p.class).collect();
+    let groups: Vec<Group> = class_styles(&classes)
         .into_iter()
         .map(|s| {
             let pts: Vec<(f64, f64)> = points
                 .iter()
-                .filter(|p| p.class == s.name)
+                .filter(|p| p.class == s.class)
                 .filter(drawable)
                 .map(|p| (p.index, p.loss))
                 .collect();
             let hidden = s.count - pts.len();
             let label = if hidden == 0 {
-                format!("{} ({})", s.name, s.count)
+                format!("{} ({})", s.class, s.count)
             } else {
-                format!("{} ({}, {hidden} not finite)", s.name, s.count)
+                format!("{} ({}, {hidden} not finite)", s.class, s.count)
             };
             Group {
                 label,
                 color: s.color,
-                hollow: s.name == NOT_CRITICAL,
+                hollow: s.class == NOT_CRITICAL,
                 pts,
             }
         })
@@ -137,7 +138,7 @@ pub fn search_convergence(
     path: &Path,
     title: &str,
     histories: &[Vec<f64>],
-    classes: &[&str],
+    classes: &[PointClass],
     tol: f64,
 ) -> Result<()> {
     if histories.len() != classes.len() {
@@ -147,7 +148,7 @@ pub fn search_convergence(
             histories.len()
         )));
     }
-    let styles = class_styles(classes.iter().copied());
+    let styles = class_styles(classes);
     let longest = histories.iter().map(Vec::len).max().unwrap_or(0);
     let iters: Vec<f64> = (0..longest).map(|i| i as f64).collect();
     let x1 = (longest.saturating_sub(1) as f64).max(1.0);
@@ -155,17 +156,11 @@ pub fn search_convergence(
     let (y0, y1) = pad(histories.iter().flatten().copied().chain(tol), true);
     let (x, y) = (Axis::linear(0.0, x1, 9), Axis::new(y0, y1, true, 8));
     // Runs per start, not_critical starts first so that they end up underneath.
-    let color_of = |class: &str| {
-        styles
-            .iter()
-            .find(|s| s.name == class)
-            .map_or(PALETTE[7], |s| s.color)
-    };
     let mut lines: Vec<(RGBColor, Runs)> = Vec::new();
     for under in [true, false] {
         for (h, &class) in histories.iter().zip(classes) {
             if (class == NOT_CRITICAL) == under {
-                lines.push((color_of(class), finite_runs(&iters[..h.len()], h, true)));
+                lines.push((class_color(class), finite_runs(&iters[..h.len()], h, true)));
             }
         }
     }
@@ -184,7 +179,7 @@ pub fn search_convergence(
         for s in &styles {
             legend_entry(
                 &mut chart,
-                &format!("{} ({})", s.name, s.count),
+                &format!("{} ({})", s.class, s.count),
                 line_key(s.color, 3),
             )?;
         }
@@ -376,40 +371,24 @@ pub fn spectrum_pair(
 
 /// A class as drawn: its colour and how many items (points, starts) it has.
 #[derive(Debug, Clone, PartialEq)]
-struct ClassStyle<'a> {
-    name: &'a str,
+struct ClassStyle {
+    class: PointClass,
     color: RGBColor,
     count: usize,
 }
 
-/// The classes present in `classes`, with their colours and counts: the known classes in
-/// their fixed order, then the others in order of first appearance.
-fn class_styles<'a>(classes: impl IntoIterator<Item = &'a str>) -> Vec<ClassStyle<'a>> {
-    let mut known = [0usize; KNOWN_CLASSES.len()];
-    let mut other: Vec<(&str, usize)> = Vec::new();
-    for c in classes {
-        if let Some(k) = KNOWN_CLASSES.iter().position(|(name, _)| *name == c) {
-            known[k] += 1;
-        } else if let Some(o) = other.iter_mut().find(|(name, _)| *name == c) {
-            o.1 += 1;
-        } else {
-            other.push((c, 1));
-        }
-    }
-    let known = KNOWN_CLASSES
-        .iter()
-        .zip(known)
-        .filter(|(_, count)| *count > 0)
-        .map(|(&(name, color), count)| ClassStyle { name, color, count });
-    let other = other
+/// The classes present in `classes`, with their colours and counts, in the order of
+/// [`PointClass::ALL`].
+fn class_styles(classes: &[PointClass]) -> Vec<ClassStyle> {
+    PointClass::ALL
         .into_iter()
-        .enumerate()
-        .map(|(i, (name, count))| ClassStyle {
-            name,
-            color: palette(SPARE_SLOTS[i % SPARE_SLOTS.len()]),
-            count,
-        });
-    known.chain(other).collect()
+        .map(|class| ClassStyle {
+            class,
+            color: class_color(class),
+            count: classes.iter().filter(|&&c| c == class).count(),
+        })
+        .filter(|s| s.count > 0)
+        .collect()
 }
 
 /// The index axis: from 0 (or the smallest index, if negative) to 1.05 × the largest
@@ -569,12 +548,24 @@ mod demo {
         let mut points = Vec::new();
         for k in 0..90 {
             let (index, loss, class) = match k % 9 {
-                0 | 1 => (0.0, 0.004 + 0.01 * u(k), "minimum"),
-                2 => (0.01 + 0.02 * u(k), 0.02 + 0.05 * u(k + 1), "degenerate"),
-                3 => (0.05 + 0.35 * u(k), 0.05 + 0.8 * u(k + 1), "not_critical"),
+                0 | 1 => (0.0, 0.004 + 0.01 * u(k), PointClass::Minimum),
+                2 => (
+                    0.01 + 0.02 * u(k),
+                    0.02 + 0.05 * u(k + 1),
+                    PointClass::Degenerate,
+                ),
+                3 => (
+                    0.05 + 0.35 * u(k),
+                    0.05 + 0.8 * u(k + 1),
+                    PointClass::NotCritical,
+                ),
                 _ => {
                     let a = 0.02 + 0.4 * u(k);
-                    (a, 0.02 + 1.6 * a * (0.7 + 0.6 * u(k + 1)), "saddle")
+                    (
+                        a,
+                        0.02 + 1.6 * a * (0.7 + 0.6 * u(k + 1)),
+                        PointClass::Saddle,
+                    )
                 }
             };
             points.push(CriticalPoint { index, loss, class });
@@ -590,14 +581,15 @@ mod demo {
         let mut histories = Vec::new();
         let mut classes = Vec::new();
         for k in 0..24 {
-            let class = ["saddle", "saddle", "minimum", "degenerate", "not_critical"][k % 5];
+            use PointClass::*;
+            let class = [Saddle, Saddle, Minimum, Degenerate, NotCritical][k % 5];
             let len = 8 + (20.0 * u(k)) as usize;
             let mut g = 0.3 + 2.0 * u(k + 7);
             let mut h = vec![g];
             for i in 1..len {
                 g = match class {
-                    "not_critical" => g * (0.75 + 0.2 * u(100 * k + i)),
-                    "degenerate" => g * 0.5,
+                    NotCritical => g * (0.75 + 0.2 * u(100 * k + i)),
+                    Degenerate => g * 0.5,
                     _ if g > 1e-2 => g * (0.5 + 0.3 * u(100 * k + i)),
                     _ => g * g * 20.0,
                 };

@@ -47,22 +47,22 @@ fn every_figure_writes_a_png_of_its_size() {
         CriticalPoint {
             index: 0.0,
             loss: 0.01,
-            class: "minimum",
+            class: PointClass::Minimum,
         },
         CriticalPoint {
             index: 0.3,
             loss: 0.5,
-            class: "saddle",
+            class: PointClass::Saddle,
         },
         CriticalPoint {
             index: 0.1,
             loss: 0.2,
-            class: "not_critical",
+            class: PointClass::NotCritical,
         },
         CriticalPoint {
             index: f64::NAN,
             loss: 0.2,
-            class: "degenerate",
+            class: PointClass::Degenerate,
         },
     ];
     let p = dir.path().join("index.png");
@@ -71,7 +71,14 @@ fn every_figure_writes_a_png_of_its_size() {
 
     let histories = vec![vec![1.0, 0.1, 1e-3, 1e-9], vec![2.0, 1.0, 0.5]];
     let p = dir.path().join("conv.png");
-    search_convergence(&p, "Search", &histories, &["minimum", "not_critical"], 1e-8).unwrap();
+    search_convergence(
+        &p,
+        "Search",
+        &histories,
+        &[PointClass::Minimum, PointClass::NotCritical],
+        1e-8,
+    )
+    .unwrap();
     check_png(&p, DEFAULT_SIZE);
 
     let [x, loss, grad, lmax, lmin] = track_data();
@@ -111,7 +118,7 @@ fn degenerate_inputs_still_draw() {
             vec![CriticalPoint {
                 index: f64::NAN,
                 loss: f64::INFINITY,
-                class: "saddle",
+                class: PointClass::Saddle,
             }],
         ),
         (
@@ -119,7 +126,7 @@ fn degenerate_inputs_still_draw() {
             vec![CriticalPoint {
                 index: 0.0,
                 loss: 0.0,
-                class: "odd class",
+                class: PointClass::Degenerate,
             }],
         ),
     ];
@@ -133,7 +140,7 @@ fn degenerate_inputs_still_draw() {
         ("c_nan.png", vec![nan.to_vec(), vec![0.0, -1.0]], f64::NAN),
         ("c_single.png", vec![vec![0.3]], 0.0),
     ] {
-        let classes = vec!["saddle"; h.len()];
+        let classes = vec![PointClass::Saddle; h.len()];
         let p = dir.path().join(name);
         search_convergence(&p, "t", &h, &classes, tol).unwrap();
         check_png(&p, DEFAULT_SIZE);
@@ -190,7 +197,13 @@ fn bad_arguments_are_invalid_and_write_nothing() {
         other => panic!("{what}: {other:?}"),
     };
     invalid(
-        search_convergence(&p, "t", &[vec![1.0], vec![0.5]], &["saddle"], 1e-6),
+        search_convergence(
+            &p,
+            "t",
+            &[vec![1.0], vec![0.5]],
+            &[PointClass::Saddle],
+            1e-6,
+        ),
         "classes",
     );
     let [x, loss, grad, lmax, lmin] = track_data();
@@ -335,7 +348,7 @@ fn scatter_colours_follow_the_classes() {
         .map(|k| CriticalPoint {
             index: 0.03 * k as f64,
             loss: 0.05 + 0.1 * k as f64,
-            class: "saddle",
+            class: PointClass::Saddle,
         })
         .collect();
     let p = dir.path().join("saddles.png");
@@ -351,7 +364,7 @@ fn scatter_colours_follow_the_classes() {
     mixed.push(CriticalPoint {
         index: 0.0,
         loss: 0.01,
-        class: "minimum",
+        class: PointClass::Minimum,
     });
     let p = dir.path().join("mixed.png");
     loss_vs_index(&p, "t", &mixed).unwrap();
@@ -361,7 +374,7 @@ fn scatter_colours_follow_the_classes() {
     // Convergence lines take the class colours too.
     let h = vec![vec![1.0, 0.1, 0.01, 1e-4], vec![0.5, 0.2, 0.1, 0.05]];
     let p = dir.path().join("conv.png");
-    search_convergence(&p, "t", &h, &["saddle", "saddle"], 1e-6).unwrap();
+    search_convergence(&p, "t", &h, &[PointClass::Saddle, PointClass::Saddle], 1e-6).unwrap();
     let png = read_png(&p);
     assert!(any_in(&png, 0..png.width, is_red));
     assert!(!any_in(&png, 0..png.width, is_green));
@@ -383,25 +396,19 @@ fn spectrum_panels_are_independent() {
 
 #[test]
 fn class_colours_and_the_index_axis() {
-    let s = class_styles(["saddle", "x", "minimum", "saddle", "not_critical", "y", "x"]);
-    let names: Vec<(&str, usize)> = s.iter().map(|c| (c.name, c.count)).collect();
-    assert_eq!(
-        names,
-        [
-            ("minimum", 1),
-            ("saddle", 2),
-            ("not_critical", 1),
-            ("x", 2),
-            ("y", 1)
-        ]
-    );
+    use PointClass::*;
+    let s = class_styles(&[Saddle, NotCritical, Minimum, Saddle]);
+    let counts: Vec<(PointClass, usize)> = s.iter().map(|c| (c.class, c.count)).collect();
+    // In the order of PointClass::ALL; absent classes left out.
+    assert_eq!(counts, [(Minimum, 1), (Saddle, 2), (NotCritical, 1)]);
     assert_eq!(s[0].color, PALETTE[2]);
     assert_eq!(s[1].color, PALETTE[3]);
     assert_eq!(s[2].color, PALETTE[7]);
-    assert!(s[3..]
-        .iter()
-        .all(|c| !KNOWN_CLASSES.iter().any(|k| k.1 == c.color)));
-    assert_ne!(s[3].color, s[4].color);
+    // Every class has its own colour.
+    let colors = PointClass::ALL.map(class_color);
+    for (i, a) in colors.iter().enumerate() {
+        assert!(colors[i + 1..].iter().all(|b| b != a), "{colors:?}");
+    }
 
     let (a, b) = index_axis(None);
     assert!(a < 0.0 && a > -0.01 && (b - 0.05).abs() < 1e-12);
