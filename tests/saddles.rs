@@ -7,6 +7,9 @@
 //!   reported as a saddle visit.
 //! - Saved critical points reload with the loss the summary reports; results do not
 //!   depend on the thread count.
+//! - `losscape plot` redraws every figure of a run byte-identical from summary.json and
+//!   the saved arrays (exact spectra and estimated densities), and summary.json reads
+//!   back as the typed report the CLI printed.
 
 use crate::common::{f, npy, run_ok, write};
 use crate::hessian::{c, zero_net_data, T, X};
@@ -159,7 +162,8 @@ fn pngs(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// A short XOR run with tracking, measured exactly or (`exact = false`) by Lanczos and
+/// A short XOR run with tracking (its plateau is a saddle visit; the searches find
+/// degenerate points and a saddle), measured exactly or (`exact = false`) by Lanczos and
 /// stochastic Lanczos quadrature.
 fn tiny_tracked_config(d: &std::path::Path, name: &str, hessian: &str) -> std::path::PathBuf {
     write(
@@ -178,13 +182,13 @@ loss = "sse_half"
 init = "pytorch"
 [train]
 optimizer = "gd"
-lr = 0.5
-epochs = 300
+lr = 0.2
+epochs = 2000
 [experiment]
 kind = "saddles"
-starts = 3
+starts = 8
 trajectory_starts = 2
-track_every = 30
+track_every = 100
 max_iter = 40
 [experiment.hessian]
 {hessian}
@@ -204,7 +208,7 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
         (
             "estimated",
             "exact = false\nk = 2\nlanczos_steps = 9\nslq_runs = 2\nslq_steps = 9\ntrace_hvps = 9",
-            &["density_minimum.png"][..],
+            &["density_minimum.png", "density_saddle.png"][..],
         ),
     ] {
         let out = d.join(name);
@@ -251,8 +255,8 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
         let Report::Saddles(r) = &summary.report else {
             panic!("{name}: kind {}", summary.kind());
         };
-        assert_eq!(r.critical_points.len(), 5);
-        assert_eq!(r.counts.total(), 5);
+        assert_eq!(r.critical_points.len(), 10);
+        assert_eq!(r.counts.total(), 10);
         for class in PointClass::ALL {
             let n = r
                 .critical_points
@@ -262,11 +266,39 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
             assert_eq!(r.counts.get(class), n, "{name}: {class}");
             assert_eq!(printed["counts"][class.name()], n);
         }
-        let saved = r.critical_points.iter().filter(|p| p.weights.is_some());
-        assert_eq!(saved.count(), r.converged);
+        let saved: Vec<&String> = r.critical_points.iter().flat_map(|p| &p.weights).collect();
+        assert_eq!(saved.len(), r.converged);
+        assert!(saved.iter().all(|w| out.join(w).is_file()), "{saved:?}");
         let track = r.track.as_ref().unwrap();
-        assert_eq!((track.points, track.every), (11, 30));
+        assert_eq!((track.points, track.every), (21, 100));
         assert_eq!(track.points, npy(&out.join("track_step.npy")).len());
+        assert!(!track.saddle_visits.is_empty(), "{name}: no visit shaded");
         assert_eq!(r.spectrum.exact, name == "exact");
+        // The figured points are the lowest-loss saddle and degenerate point (no minimum).
+        let lowest = |class: PointClass| {
+            (0..10)
+                .filter(|&i| r.critical_points[i].spectrum.classification == class)
+                .min_by(|&a, &b| {
+                    r.critical_points[a]
+                        .loss
+                        .total_cmp(&r.critical_points[b].loss)
+                })
+        };
+        assert_eq!(r.counts.minimum, 0, "{name}");
+        assert_eq!(r.lowest.minimum, lowest(PointClass::Degenerate), "{name}");
+        assert_eq!(r.lowest.saddle, lowest(PointClass::Saddle), "{name}");
+        assert!(
+            r.lowest.minimum.is_some() && r.lowest.saddle.is_some(),
+            "{name}"
+        );
     }
+    // A missing array is an error naming it, and nothing is drawn.
+    let out = d.join("exact");
+    std::fs::remove_file(out.join("search_history.npy")).unwrap();
+    std::fs::remove_file(out.join("spectra.png")).unwrap();
+    let o = crate::common::losscape(&["plot", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("search_history.npy"), "{err}");
+    assert!(!out.join("spectra.png").exists());
 }

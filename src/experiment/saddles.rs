@@ -249,6 +249,13 @@ struct Start {
     theta: Vec<f64>,
 }
 
+/// The curvature along the run, its report, and the HVPs spent on it.
+struct Tracked {
+    curvature: CurvatureAlongRun,
+    report: TrackReport,
+    hvps: usize,
+}
+
 /// One search and the spectrum at its end point.
 struct Found {
     origin: StartOrigin,
@@ -283,7 +290,11 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<SaddlesOutput
             let (curvature, hvps) = track_curvature(mlp, &data, traj, &spectrum, seed, ctx.quiet);
             let report =
                 curvature.report(plan.record_every, sc.visit_grad_frac, spectrum.index_tol);
-            Some((curvature, report, hvps))
+            Some(Tracked {
+                curvature,
+                report,
+                hvps,
+            })
         }
         _ => None,
     };
@@ -402,7 +413,7 @@ fn search_all(
 fn summarise(
     mlp: &Mlp,
     found: Vec<Found>,
-    track: Option<(CurvatureAlongRun, TrackReport, usize)>,
+    track: Option<Tracked>,
     search: SearchSettings,
     spectrum: &SpectrumSettings,
     final_train_loss: Option<f64>,
@@ -431,7 +442,7 @@ fn summarise(
         .iter()
         .map(|f| f.search.hvps + f.report.hvps)
         .sum::<usize>()
-        + track.as_ref().map_or(0, |t| t.2);
+        + track.as_ref().map_or(0, |t| t.hvps);
     let report = SaddlesReport {
         n_params: mlp.n_params(),
         critical_points: found.iter().enumerate().map(point_report).collect(),
@@ -453,7 +464,7 @@ fn summarise(
             index_tol: spectrum.index_tol,
             grad_tol: spectrum.grad_tol,
         },
-        track: track.as_ref().map(|t| t.1.clone()),
+        track: track.as_ref().map(|t| t.report.clone()),
         final_train_loss,
         hvp_count,
         precision: "f64".into(),
@@ -465,7 +476,7 @@ fn summarise(
         histories: figures::padded(found.iter().map(|f| f.search.history.as_slice())),
         end_points: found.into_iter().map(|f| f.search.theta).collect(),
         spectra,
-        track: track.map(|t| t.0),
+        track: track.map(|t| t.curvature),
     }
 }
 
@@ -551,6 +562,7 @@ fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn pearson_of_lines_and_degenerate_input() {
@@ -564,17 +576,14 @@ mod tests {
         use PointClass::*;
         let counts = ClassCounts::of([Saddle, Minimum, Saddle, NotCritical, Saddle]);
         let json = serde_json::to_value(counts).unwrap();
-        let keys: Vec<&str> = json
+        // One key per class, named as the class is in summary.json.
+        let keys: BTreeSet<&str> = json
             .as_object()
             .unwrap()
             .keys()
-            .map(String::as_str)
+            .map(|k| k.as_str())
             .collect();
-        let mut names: Vec<&str> = PointClass::ALL.map(PointClass::name).to_vec();
-        names.sort_unstable();
-        let mut keys_sorted = keys.clone();
-        keys_sorted.sort_unstable();
-        assert_eq!(keys_sorted, names);
+        assert_eq!(keys, PointClass::ALL.map(PointClass::name).into());
         for (class, n) in [(Minimum, 1), (Saddle, 3), (Degenerate, 0), (NotCritical, 1)] {
             assert_eq!(counts.get(class), n);
             assert_eq!(json[class.name()], n);
