@@ -104,22 +104,30 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             Report::Train(out.report)
         }
         ExperimentConfig::Evaluate {} => Report::Evaluate(evaluate::run::<S>(ctx)?),
-        ExperimentConfig::Slice(sc) => Report::Slice(slice::run::<S>(ctx, sc, ctx.fresh)?),
+        ExperimentConfig::Slice(sc) => {
+            let out = slice::run::<S>(ctx, sc)?;
+            slice::write(&out, &ctx.create_dir()?)?;
+            Report::Slice(out.report)
+        }
         ExperimentConfig::Hessian(hc) => {
             let out = hessian::run::<S>(ctx, hc)?;
             hessian::write(&out, &ctx.create_dir()?)?;
             Report::Hessian(out.report)
         }
         ExperimentConfig::Saddles(sc) => Report::Saddles(saddles::run::<S>(ctx, sc)?),
-        ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
+        ExperimentConfig::BatchSize(bc) => {
+            let out = batch_size::run::<S>(ctx, bc)?;
+            batch_size::write(&out, &ctx.create_dir()?)?;
+            Report::BatchSize(out.report)
+        }
         ExperimentConfig::WidthSweep(wc) => Report::WidthSweep(width_sweep::run::<S>(ctx, wc)?),
         ExperimentConfig::Xor(xc) => Report::Xor(xor::run::<S>(ctx, xc)?),
     })
 }
 
 /// Redraws the figures of the run in `run_dir` from its `summary.json` and saved
-/// arrays, recomputing nothing; `style` restyles slice figures.
-pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
+/// arrays, recomputing nothing; `restyle` restyles slice figures.
+pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
     let kind = Summary::read(run_dir)?.kind();
     // Held while redrawing: a run still writing this folder is not drawn over.
     let _claim = Claim::take_existing(run_dir, kind)?;
@@ -128,13 +136,10 @@ pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
     match &summary.report {
         Report::Train(r) => train::redraw(r, &dir, &summary.name),
         Report::Hessian(r) => hessian::redraw(r, &dir),
-        Report::Slice(_) => slice_figures::draw(
-            &dir,
-            &serde_json::to_value(&summary).map_err(|e| Error::output(summary::SUMMARY_FILE, e))?,
-            style,
-        ),
+        Report::Slice(r) => slice::redraw(r, &dir, restyle),
+        Report::BatchSize(r) => batch_size::redraw(r, &dir),
         Report::Evaluate(_) => Ok(()),
-        Report::Xor(_) | Report::Saddles(_) | Report::BatchSize(_) | Report::WidthSweep(_) => {
+        Report::Xor(_) | Report::Saddles(_) | Report::WidthSweep(_) => {
             Err(Error::Invalid(format!(
                 "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
                 run_dir.display()

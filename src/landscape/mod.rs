@@ -1,9 +1,11 @@
 //! Loss-landscape slices (Li et al. 2018, "Visualizing the Loss Landscape of Neural
-//! Nets"): directions in parameter space, 1-D and 2-D grids of θ + a·d_x + b·d_y
-//! evaluated in parallel, and a resumable on-disk store for long sweeps.
+//! Nets"): directions in parameter space ([`directions`], [`pca`] of a training path),
+//! 1-D and 2-D grids of θ + a·d_x + b·d_y evaluated in parallel ([`grid`]), and a
+//! resumable on-disk store for long sweeps ([`store`]).
 
 pub mod directions;
 pub mod grid;
+pub mod pca;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

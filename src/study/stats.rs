@@ -1,12 +1,15 @@
 //! Mean and sample standard deviation over seeds, the summary of every study figure.
 
-use serde::Serialize;
+use crate::json_num::nan_if_null;
+use serde::{Deserialize, Serialize};
 
 /// Mean and sample standard deviation (n − 1 in the denominator; 0 for one value) of
 /// the finite values; `n` counts them. NaN mean when none is finite.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeanStd {
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub std: f64,
     pub n: usize,
 }
