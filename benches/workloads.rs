@@ -122,7 +122,10 @@ fn slice_point_seconds(w: &Workload, n_points: usize) -> f64 {
     let t = Instant::now();
     let total: f64 = (0..n_points)
         .into_par_iter()
-        .map(|i| eval.measure(&plane, i as f64 * 0.01, -(i as f64) * 0.02)[0])
+        .map(|i| {
+            eval.measure(&plane, i as f64 * 0.01, -(i as f64) * 0.02)
+                .train_loss
+        })
         .sum();
     black_box(total);
     t.elapsed().as_secs_f64() / n_points as f64

@@ -60,12 +60,13 @@ enum Command {
     /// recomputation); the style flags restyle slice figures.
     Plot {
         run_dir: PathBuf,
-        /// Log-scale colour map and contour levels.
+        /// Log-scale colour map and contour levels (`--log=false`: linear; default: the
+        /// run's own).
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        log: Option<bool>,
+        /// Number of contour levels (default: the run's own).
         #[arg(long)]
-        log: bool,
-        /// Number of contour levels.
-        #[arg(long, default_value_t = 20)]
-        levels: usize,
+        levels: Option<usize>,
         /// Lower end of the colour range.
         #[arg(long, allow_hyphen_values = true)]
         vmin: Option<f64>,
@@ -155,7 +156,7 @@ fn main() -> ExitCode {
             vmin,
             vmax,
         } => {
-            let style = losscape::experiment::slice_figures::Style {
+            let style = losscape::experiment::slice_figures::Restyle {
                 log,
                 levels,
                 vmin,

@@ -15,26 +15,34 @@
 //! accuracy and gap against batch size (mean ± std), and every run's training curve.
 //! `report.md` puts the table and the figures together.
 
-use super::batch_size_figures::{draw_interpolation, draw_slices, draw_study, write_report};
-use super::setup::{build, rng, train_seed};
-use super::{num, Context};
+use super::batch_size_figures::{
+    draw_effects, draw_parametric, draw_slices, draw_training_curves, report_markdown, BatchRow,
+    MinimumSlice, Parametric, StudyNote,
+};
+use super::setup::{build, rng, train_seed, Setup};
+use super::Context;
 use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
 use crate::curvature::{hutch_plus_plus, lanczos, ObjectiveHessian};
-use crate::error::Result;
-use crate::landscape::grid::{Evaluator, Plane};
+use crate::error::{Error, Result};
+use crate::io::run_dir::RunDir;
+use crate::json_num::{nan_if_null, nans_if_null};
+use crate::landscape::directions::{normalized, Ignore, Normalization};
+use crate::landscape::grid::{column, slice_values, Evaluator, Metric, Plane};
+use crate::landscape::Axis;
+use crate::linalg::gaussian;
 use crate::nn::weights;
 use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::optim::{OptimizerKind, TrainPlan};
+use crate::plot::studies::RunCurves;
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::seeded::Stream;
-use crate::study::{mean_std, MeanStd};
+use crate::study::{mean_std, Family, MeanStd};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -88,13 +96,15 @@ pub fn resolve_batches(cfg: &LoadedConfig, specs: &[BatchSize], n: usize) -> Res
     Ok(out)
 }
 
-/// Everything a finished run reports (saved as its `result.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Everything a finished run reports (saved as its `result.json`, and one entry of the
+/// summary's `runs`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchRun {
     pub batch_size: usize,
     pub batch_label: String,
     pub seed: u64,
     pub steps: usize,
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_loss: f64,
     pub train_accuracy: Option<f64>,
     pub test_loss: Option<f64>,
@@ -102,20 +112,39 @@ pub struct BatchRun {
     /// Train minus test accuracy for classification, test minus train loss otherwise.
     pub gap: Option<f64>,
     /// ε (as written, e.g. "1e-3") → φ.
+    #[serde(deserialize_with = "nan_values_if_null")]
     pub sharpness: BTreeMap<String, f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub lambda_max: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub trace: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub trace_stderr: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub distance_from_init: f64,
     pub diverged: Option<String>,
     /// The step at which `[train] patience` stopped the run, if it did.
     #[serde(default)]
     pub plateau_at: Option<usize>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub seconds: f64,
-    /// Per-epoch records: epoch, train loss, test loss.
+    /// Per-epoch records: epoch, train loss, test loss (NaN without a test set).
+    #[serde(deserialize_with = "nans_if_null")]
     pub epochs: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
     pub curve_train_loss: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
     pub curve_test_loss: Vec<f64>,
+}
+
+/// A map of numbers, with every `null` read as NaN.
+fn nan_values_if_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
+    Ok(BTreeMap::<String, Option<f64>>::deserialize(d)?
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+        .collect())
 }
 
 pub(super) fn validate(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<()> {
@@ -173,11 +202,196 @@ fn eps_key(e: f64) -> String {
     format!("{e:e}")
 }
 
-/// The summary of this kind, still built by hand (being moved to a typed struct).
-pub type BatchSizeReport = Value;
+/// One batch size's statistics over the seeds (mean ± std of the finite values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchStats {
+    pub batch_label: String,
+    pub batch_size: usize,
+    pub train_loss: MeanStd,
+    pub train_accuracy: MeanStd,
+    pub test_loss: MeanStd,
+    pub test_accuracy: MeanStd,
+    pub gap: MeanStd,
+    pub lambda_max: MeanStd,
+    pub trace: MeanStd,
+    pub distance_from_init: MeanStd,
+    /// `sharpness_<ε>` (ε as in [`BatchRun::sharpness`]) → its statistics.
+    #[serde(flatten)]
+    pub sharpness: BTreeMap<String, MeanStd>,
+}
 
-pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
-    let cfg = &ctx.cfg;
+impl BatchStats {
+    /// The statistics of the runs `rs` (all of one batch size).
+    fn of(batch: &Batch, rs: &[&BatchRun], eps_keys: &[String]) -> BatchStats {
+        let stat = |f: &dyn Fn(&BatchRun) -> f64| mean_std(rs.iter().map(|r| f(r)));
+        let nan = f64::NAN;
+        BatchStats {
+            batch_label: batch.label.clone(),
+            batch_size: batch.size,
+            train_loss: stat(&|r| r.train_loss),
+            train_accuracy: stat(&|r| r.train_accuracy.unwrap_or(nan)),
+            test_loss: stat(&|r| r.test_loss.unwrap_or(nan)),
+            test_accuracy: stat(&|r| r.test_accuracy.unwrap_or(nan)),
+            gap: stat(&|r| r.gap.unwrap_or(nan)),
+            lambda_max: stat(&|r| r.lambda_max),
+            trace: stat(&|r| r.trace),
+            distance_from_init: stat(&|r| r.distance_from_init),
+            sharpness: eps_keys
+                .iter()
+                .map(|k| (sharpness_key(k), stat(&|r| r.sharpness[k])))
+                .collect(),
+        }
+    }
+
+    /// As the figures and the table show it, sharpness in the order of `eps_keys`.
+    fn row<'a>(&'a self, eps_keys: &[String]) -> BatchRow<'a> {
+        let missing = MeanStd {
+            mean: f64::NAN,
+            std: f64::NAN,
+            n: 0,
+        };
+        BatchRow {
+            label: &self.batch_label,
+            size: self.batch_size,
+            train_loss: self.train_loss,
+            test_loss: self.test_loss,
+            train_accuracy: self.train_accuracy,
+            test_accuracy: self.test_accuracy,
+            gap: self.gap,
+            sharpness: eps_keys
+                .iter()
+                .map(|k| *self.sharpness.get(&sharpness_key(k)).unwrap_or(&missing))
+                .collect(),
+            lambda_max: self.lambda_max,
+            trace: self.trace,
+            distance_from_init: self.distance_from_init,
+        }
+    }
+}
+
+/// The key of ε's sharpness statistics in [`BatchStats`].
+fn sharpness_key(eps_key: &str) -> String {
+    format!("sharpness_{eps_key}")
+}
+
+/// Train and test loss and accuracy along (1 − α)·θ_small + α·θ_large, θ of the first
+/// seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interpolation {
+    /// The labels of the smallest and the largest batch size.
+    pub between: [String; 2],
+    pub seed: u64,
+    pub alpha: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
+    pub train_loss: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
+    pub train_accuracy: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
+    pub test_loss: Vec<f64>,
+    #[serde(deserialize_with = "nans_if_null")]
+    pub test_accuracy: Vec<f64>,
+}
+
+/// The 2-D slice around one minimum (`slice_b<label>_train_loss.npy`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinimumSliceReport {
+    /// The batch size's label.
+    pub batch: String,
+    /// The training loss (metric subset) at the minimum itself, measured at
+    /// `center_loss_at` = (δ, η) = (0, 0).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub center_loss: f64,
+    pub center_loss_at: [f64; 2],
+    /// The largest training loss on the grid.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub max_loss: f64,
+}
+
+/// How sharpness is maximised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SharpnessMethod {
+    #[serde(rename = "projected gradient ascent")]
+    ProjectedGradientAscent,
+}
+
+/// The sharpness settings of the study.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharpnessReport {
+    pub epsilons: Vec<f64>,
+    pub method: SharpnessMethod,
+    pub iterations: usize,
+    pub subspace: Option<usize>,
+}
+
+/// The settings every run shared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StudySettings {
+    /// The training length, as `Epochs(60)` or `Steps(1000)`.
+    pub epochs_or_steps: String,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// Training samples sharpness, curvature and the slices are measured on.
+    pub metric_samples: usize,
+    pub sharpness: SharpnessReport,
+    pub lanczos_steps: usize,
+    pub trace_hvps: usize,
+}
+
+/// `summary.json` of a `batch_size` study.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchSizeReport {
+    pub n_params: usize,
+    pub n_train: usize,
+    /// Every (batch size, seed) run, batch sizes in the config's order, seeds inner.
+    pub runs: Vec<BatchRun>,
+    pub by_batch_size: Vec<BatchStats>,
+    pub interpolation: Interpolation,
+    /// Around the smallest- and the largest-batch minimum (absent with slice_points = 0).
+    pub slices: Option<Vec<MinimumSliceReport>>,
+    pub settings: StudySettings,
+}
+
+impl BatchSizeReport {
+    /// The ε keys of the sharpness, in the config's order.
+    fn eps_keys(&self) -> Vec<String> {
+        self.settings
+            .sharpness
+            .epsilons
+            .iter()
+            .map(|&e| eps_key(e))
+            .collect()
+    }
+}
+
+/// The training loss around both minima on the grid `axis` × `axis` (row j: η = axis[j]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceGrids {
+    pub axis: Vec<f64>,
+    pub small: Vec<f64>,
+    pub large: Vec<f64>,
+}
+
+/// What a batch-size study computed: the report, the slices' grids and what
+/// `report.md` says about the settings.
+pub struct BatchSizeOutput {
+    pub report: BatchSizeReport,
+    pub slices: Option<SliceGrids>,
+    pub note: StudyNote,
+}
+
+/// The training set, the sample subset and the settings every run shares.
+struct Study<S> {
+    setup: Setup<S>,
+    batches: Vec<Batch>,
+    base_plan: TrainPlan,
+    /// The metric subset, in the run's dtype (sharpness, slices) and in f64 (curvature).
+    metric: Samples<S>,
+    metric64: Samples<f64>,
+    metric_samples: usize,
+}
+
+/// Checks the config, loads the data and draws the metric subset.
+fn prepare<S: Scalar>(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<Study<S>> {
     let model = cfg.model()?;
     validate(cfg, bc)?;
     let train_cfg = cfg.train()?;
@@ -193,8 +407,6 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
     let mut base_plan = cfg.train_plan(train_cfg, n)?;
     base_plan.record_every = 0;
     base_plan.snapshot_every = 0;
-    let mlp = &setup.mlp;
-    let p = mlp.n_params();
 
     // The sample subset for sharpness, curvature and the slices, the same for every run.
     let m = bc.metric_samples.unwrap_or(METRIC_SAMPLES).min(n);
@@ -207,11 +419,25 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
     // In the run's dtype for sharpness, in f64 for curvature; only the subset is copied.
     let subset = crate::data::split::select(&setup.split.train, &idx);
     let origin = cfg.file.display().to_string();
-    let k = mlp.layout.output_width();
-    let metric = Samples::<S>::new(&subset, mlp.loss, k, &origin)?;
-    let metric64 = Samples::<f64>::new(&subset, mlp.loss, k, &origin)?;
+    let (loss, k) = (setup.mlp.loss, setup.mlp.layout.output_width());
+    Ok(Study {
+        metric: Samples::<S>::new(&subset, loss, k, &origin)?,
+        metric64: Samples::<f64>::new(&subset, loss, k, &origin)?,
+        setup,
+        batches,
+        base_plan,
+        metric_samples: m,
+    })
+}
 
-    let names: Vec<String> = batches
+/// Trains and measures every (batch size, seed) run not finished in the family yet.
+fn train_runs<S: Scalar>(
+    ctx: &Context,
+    bc: &BatchStudyConfig,
+    study: &Study<S>,
+) -> Result<(Vec<BatchRun>, Family)> {
+    let names: Vec<String> = study
+        .batches
         .iter()
         .flat_map(|b| {
             bc.seeds
@@ -219,179 +445,219 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<Value> {
                 .map(move |s| format!("b{}_s{s}", b.label.replace('%', "pct")))
         })
         .collect();
-    let (family, dir) = ctx.open_family(names)?;
+    let (family, _) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = bc.seeds.len();
-    let runs: Vec<BatchRun> = family.run(&progress, |i, run_dir| {
-        let batch = &batches[i / n_seeds];
-        let seed = bc.seeds[i % n_seeds];
+    let n = study.setup.train.n;
+    let runs = family.run(&progress, |i, run_dir| {
+        let batch = &study.batches[i / n_seeds];
         let plan = TrainPlan {
             batch_size: (batch.size < n).then_some(batch.size),
-            ..base_plan.clone()
+            ..study.base_plan.clone()
         };
         one_run(
-            cfg,
-            &setup,
+            &ctx.cfg,
+            study,
             &plan,
             batch,
-            seed,
+            bc.seeds[i % n_seeds],
             bc,
-            (&metric, &metric64),
             run_dir,
         )
     })?;
     progress.finish();
+    Ok((runs, family))
+}
 
-    let summary_runs: Vec<Value> = runs
-        .iter()
-        .map(|r| {
-            json!({
-                "batch_size": r.batch_size,
-                "batch_label": r.batch_label,
-                "seed": r.seed,
-                "steps": r.steps,
-                "train_loss": num(r.train_loss),
-                "train_accuracy": r.train_accuracy.map(num),
-                "test_loss": r.test_loss.map(num),
-                "test_accuracy": r.test_accuracy.map(num),
-                "gap": r.gap.map(num),
-                "sharpness": r.sharpness.iter().map(|(k, v)| (k.clone(), num(*v))).collect::<serde_json::Map<_, _>>(),
-                "lambda_max": num(r.lambda_max),
-                "trace": num(r.trace),
-                "trace_stderr": num(r.trace_stderr),
-                "distance_from_init": num(r.distance_from_init),
-                "diverged": r.diverged,
-                "plateau_at": r.plateau_at,
-                "seconds": num(r.seconds),
-            })
-        })
-        .collect();
+pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<BatchSizeOutput> {
+    let cfg = &ctx.cfg;
+    let study = prepare::<S>(cfg, bc)?;
+    let (runs, family) = train_runs(ctx, bc, &study)?;
+    let batches = &study.batches;
     let eps_keys: Vec<String> = bc.epsilons.iter().map(|&e| eps_key(e)).collect();
-    let by_batch: Vec<(String, usize, BTreeMap<String, MeanStd>)> = batches
+    let by_batch_size = batches
         .iter()
         .map(|b| {
             let rs: Vec<&BatchRun> = runs.iter().filter(|r| r.batch_size == b.size).collect();
-            let mut stats = BTreeMap::new();
-            let mut put = |k: &str, f: &dyn Fn(&BatchRun) -> f64| {
-                stats.insert(k.to_string(), mean_std(rs.iter().map(|r| f(r))));
-            };
-            put("train_loss", &|r| r.train_loss);
-            put("train_accuracy", &|r| r.train_accuracy.unwrap_or(f64::NAN));
-            put("test_loss", &|r| r.test_loss.unwrap_or(f64::NAN));
-            put("test_accuracy", &|r| r.test_accuracy.unwrap_or(f64::NAN));
-            put("gap", &|r| r.gap.unwrap_or(f64::NAN));
-            put("lambda_max", &|r| r.lambda_max);
-            put("trace", &|r| r.trace);
-            put("distance_from_init", &|r| r.distance_from_init);
-            for k in &eps_keys {
-                let key = format!("sharpness_{k}");
-                stats.insert(key, mean_std(rs.iter().map(|r| r.sharpness[k])));
-            }
-            (b.label.clone(), b.size, stats)
+            BatchStats::of(b, &rs, &eps_keys)
         })
         .collect();
 
     // Smallest- and largest-batch minima of the first seed.
-    let first = bc.seeds[0];
+    let mlp = &study.setup.mlp;
     let small_i = (0..batches.len()).min_by_key(|&v| batches[v].size).unwrap();
     let large_i = (0..batches.len()).max_by_key(|&v| batches[v].size).unwrap();
     let load = |v: usize| -> Result<Vec<f64>> {
-        weights::load::<f64>(
-            &family.run_dir(v * n_seeds).join("model.safetensors"),
-            &mlp.layout,
-        )
+        let dir = family.run_dir(v * bc.seeds.len());
+        weights::load::<f64>(&dir.join("model.safetensors"), &mlp.layout)
     };
-    let (theta_small, theta_large) = (load(small_i)?, load(large_i)?);
-    let evaluator = Evaluator::new(mlp, &setup.train, setup.test.as_ref());
-    let interpolation = interpolate(&evaluator, &theta_small, &theta_large, bc);
-    draw_interpolation(
-        &dir,
-        &interpolation,
-        &batches[small_i].label,
-        &batches[large_i].label,
-    )?;
-    let slices = if bc.slice_points >= 2 {
-        Some(draw_slices(
-            &dir,
-            &Evaluator::new(mlp, &metric, None),
-            mlp,
-            [
-                (&batches[small_i].label, &theta_small),
-                (&batches[large_i].label, &theta_large),
-            ],
+    let minima = [
+        (&batches[small_i].label, load(small_i)?),
+        (&batches[large_i].label, load(large_i)?),
+    ];
+    let evaluator = Evaluator::new(mlp, &study.setup.train, study.setup.test.as_ref());
+    let interpolation = interpolate(&evaluator, &minima, bc);
+    let slices = match bc.slice_points {
+        0 => None,
+        _ => Some(slice_minima(
+            &Evaluator::new(mlp, &study.metric, None),
+            &minima,
             bc,
             cfg.config.seed,
-        )?)
-    } else {
-        None
+        )?),
     };
-    draw_study(&dir, &runs, &batches, &by_batch, &eps_keys, n)?;
-    write_report(
-        &dir,
-        cfg,
-        &batches,
-        &by_batch,
-        &eps_keys,
-        slices.is_some(),
-        first,
-    )?;
+    let base = &study.base_plan;
+    let report = BatchSizeReport {
+        n_params: mlp.n_params(),
+        n_train: study.setup.train.n,
+        runs,
+        by_batch_size,
+        interpolation,
+        slices: slices.as_ref().map(|(s, _)| s.clone()),
+        settings: StudySettings {
+            epochs_or_steps: format!("{:?}", base.length),
+            optimizer: base.optimizer,
+            lr: base.lr,
+            metric_samples: study.metric_samples,
+            sharpness: SharpnessReport {
+                epsilons: bc.epsilons.clone(),
+                method: SharpnessMethod::ProjectedGradientAscent,
+                iterations: bc.sharpness_iterations,
+                subspace: bc.sharpness_subspace,
+            },
+            lanczos_steps: bc.lanczos_steps,
+            trace_hvps: bc.trace_hvps,
+        },
+    };
+    Ok(BatchSizeOutput {
+        report,
+        slices: slices.map(|(_, grids)| grids),
+        note: study_note(cfg, bc)?,
+    })
+}
 
-    let by_batch_json: Vec<Value> = by_batch
+/// What `report.md` says about the settings, from the config.
+fn study_note(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<StudyNote> {
+    let t = cfg.train()?;
+    Ok(StudyNote {
+        name: cfg.config.name.clone().unwrap_or_else(|| "unnamed".into()),
+        optimizer: format!("{:?}", t.optimizer),
+        lr: t.lr,
+        length: match (t.epochs, t.steps) {
+            (Some(e), _) => format!("{e} epochs"),
+            (_, Some(s)) => format!("{s} steps"),
+            _ => String::new(),
+        },
+        seeds: bc.seeds.clone(),
+    })
+}
+
+/// The file of the slice around the minimum of batch size `label`.
+fn slice_file(label: &str) -> String {
+    format!("slice_b{}_train_loss.npy", label.replace('%', "pct"))
+}
+
+/// Saves the slices' grids, draws every figure and writes `report.md`.
+pub fn write(out: &BatchSizeOutput, dir: &RunDir) -> Result<()> {
+    let r = &out.report;
+    if let (Some(grids), Some(slices)) = (&out.slices, &r.slices) {
+        let k = grids.axis.len();
+        for (s, z) in slices.iter().zip([&grids.small, &grids.large]) {
+            dir.write_npy(&slice_file(&s.batch), z, &[k, k])?;
+        }
+        dir.write_npy("slice_axis.npy", &grids.axis, &[k])?;
+    }
+    draw(r, out.slices.as_ref(), dir)?;
+    let eps_keys = r.eps_keys();
+    let rows: Vec<BatchRow> = r.by_batch_size.iter().map(|b| b.row(&eps_keys)).collect();
+    let md = report_markdown(&out.note, &rows, &eps_keys, r.slices.is_some());
+    dir.write_text("report.md", &md)?;
+    Ok(())
+}
+
+/// Redraws the figures from the report and the slices' saved grids.
+pub fn redraw(report: &BatchSizeReport, dir: &RunDir) -> Result<()> {
+    let grids = match &report.slices {
+        Some(slices) => {
+            let (axis, _) = dir.read_npy("slice_axis.npy", &[None])?;
+            let k = Some(axis.len());
+            let read = |i: usize| -> Result<Vec<f64>> {
+                let batch = &slices.get(i).ok_or_else(|| {
+                    Error::Invalid("the summary's slices name fewer than two minima".into())
+                })?;
+                Ok(dir.read_npy(&slice_file(&batch.batch), &[k, k])?.0)
+            };
+            let (small, large) = (read(0)?, read(1)?);
+            Some(SliceGrids { axis, small, large })
+        }
+        None => None,
+    };
+    draw(report, grids.as_ref(), dir)
+}
+
+/// The figures of a study: parametric plot, slices, effects and training curves.
+fn draw(r: &BatchSizeReport, slices: Option<&SliceGrids>, dir: &RunDir) -> Result<()> {
+    let it = &r.interpolation;
+    draw_parametric(
+        dir,
+        &Parametric {
+            alpha: &it.alpha,
+            train_loss: &it.train_loss,
+            train_accuracy: &it.train_accuracy,
+            test_loss: &it.test_loss,
+            test_accuracy: &it.test_accuracy,
+            small: &it.between[0],
+            large: &it.between[1],
+        },
+    )?;
+    if let Some(g) = slices {
+        draw_slices(
+            dir,
+            &g.axis,
+            [
+                MinimumSlice {
+                    batch: &it.between[0],
+                    train_loss: &g.small,
+                },
+                MinimumSlice {
+                    batch: &it.between[1],
+                    train_loss: &g.large,
+                },
+            ],
+        )?;
+    }
+    let eps_keys = r.eps_keys();
+    let rows: Vec<BatchRow> = r.by_batch_size.iter().map(|b| b.row(&eps_keys)).collect();
+    draw_effects(dir, &rows, &eps_keys, r.n_train)?;
+    let groups: Vec<(&str, RunCurves)> = r
+        .by_batch_size
         .iter()
-        .map(|(label, size, stats)| {
-            let mut v = json!({ "batch_label": label, "batch_size": size });
-            for (k, s) in stats {
-                v[k] = json!({ "mean": num(s.mean), "std": num(s.std), "n": s.n });
-            }
-            v
+        .map(|b| {
+            let curves = r
+                .runs
+                .iter()
+                .filter(|run| run.batch_size == b.batch_size)
+                .map(|run| (&run.epochs[..], &run.curve_train_loss[..]))
+                .collect();
+            (b.batch_label.as_str(), curves)
         })
         .collect();
-    Ok(json!({
-        "n_params": p,
-        "n_train": n,
-        "runs": summary_runs,
-        "by_batch_size": by_batch_json,
-        "interpolation": {
-            "between": [batches[small_i].label, batches[large_i].label],
-            "seed": first,
-            "alpha": interpolation.alpha,
-            "train_loss": interpolation.values[0],
-            "train_accuracy": interpolation.values[1],
-            "test_loss": interpolation.values[2],
-            "test_accuracy": interpolation.values[3],
-        },
-        "slices": slices,
-        "settings": {
-            "epochs_or_steps": format!("{:?}", base_plan.length),
-            "optimizer": format!("{:?}", base_plan.optimizer).to_lowercase(),
-            "lr": base_plan.lr,
-            "metric_samples": m,
-            "sharpness": {
-                "epsilons": bc.epsilons,
-                "method": "projected gradient ascent",
-                "iterations": bc.sharpness_iterations,
-                "subspace": bc.sharpness_subspace,
-            },
-            "lanczos_steps": bc.lanczos_steps,
-            "trace_hvps": bc.trace_hvps,
-        },
-    }))
+    draw_training_curves(dir, &groups)
 }
 
 /// Train one (batch size, seed) run and measure it; saves `model.safetensors` (f64) in
 /// its folder.
-#[allow(clippy::too_many_arguments)]
 fn one_run<S: Scalar>(
     cfg: &LoadedConfig,
-    setup: &super::setup::Setup<S>,
+    study: &Study<S>,
     plan: &TrainPlan,
     batch: &Batch,
     seed: u64,
     bc: &BatchStudyConfig,
-    (metric, metric64): (&Samples<S>, &Samples<f64>),
     run_dir: &Path,
 ) -> Result<BatchRun> {
     let t0 = std::time::Instant::now();
+    let (setup, metric, metric64) = (&study.setup, &study.metric, &study.metric64);
     let mlp = &setup.mlp;
     let model = cfg.model()?;
     let (init, theta, traj) = train_seed(
@@ -470,17 +736,11 @@ fn one_run<S: Scalar>(
     })
 }
 
-/// Train/test loss and accuracy along (1 − α)·θ_small + α·θ_large.
-pub(super) struct Interpolation {
-    pub alpha: Vec<f64>,
-    /// train loss, train accuracy, test loss, test accuracy.
-    pub values: [Vec<f64>; 4],
-}
-
+/// Train and test loss and accuracy along (1 − α)·θ_small + α·θ_large over the
+/// config's α range, θ from the first seed's `minima` (label, weights).
 fn interpolate<S: Scalar>(
     ev: &Evaluator<S>,
-    small: &[f64],
-    large: &[f64],
+    minima: &[(&String, Vec<f64>); 2],
     bc: &BatchStudyConfig,
 ) -> Interpolation {
     let [a0, a1] = bc.alpha_range;
@@ -488,18 +748,70 @@ fn interpolate<S: Scalar>(
     let alpha: Vec<f64> = (0..k)
         .map(|i| a0 + (a1 - a0) * i as f64 / (k - 1) as f64)
         .collect();
+    let [(small_label, small), (large_label, large)] = minima;
     let dx: Vec<f64> = large.iter().zip(small).map(|(l, s)| l - s).collect();
     let plane = Plane {
         center: small,
         dx: &dx,
         dy: None,
     };
-    let vals: Vec<[f64; 4]> = alpha
+    let vals: Vec<_> = alpha
         .par_iter()
         .map(|&a| ev.measure(&plane, a, 0.0))
         .collect();
     Interpolation {
-        values: std::array::from_fn(|j| vals.iter().map(|v| v[j]).collect()),
+        between: [small_label.to_string(), large_label.to_string()],
+        seed: bc.seeds[0],
+        train_loss: column(&vals, Metric::TrainLoss),
+        train_accuracy: column(&vals, Metric::TrainAccuracy),
+        test_loss: column(&vals, Metric::TestLoss),
+        test_accuracy: column(&vals, Metric::TestAccuracy),
         alpha,
     }
+}
+
+/// 2-D filter-normalised slices around the two `minima` through the slice engine: the
+/// same two Gaussian directions (biases ignored) normalised to each minimum, over
+/// [−slice_range, slice_range]², measured by `ev` (the metric subset). Each slice's
+/// center loss is measured at the minimum itself.
+fn slice_minima<S: Scalar>(
+    ev: &Evaluator<S>,
+    minima: &[(&String, Vec<f64>); 2],
+    bc: &BatchStudyConfig,
+    seed: u64,
+) -> Result<(Vec<MinimumSliceReport>, SliceGrids)> {
+    let layout = &ev.mlp.layout;
+    let p = layout.n_params();
+    let r = bc.slice_range;
+    let axis = Axis {
+        range: [-r, r],
+        points: bc.slice_points,
+    }
+    .coords();
+    let mut g = rng(seed, Stream::BatchSlice);
+    let raw = [gaussian(p, &mut g), gaussian(p, &mut g)];
+    let mut reports = Vec::with_capacity(2);
+    let mut grids = Vec::with_capacity(2);
+    for (label, center) in minima {
+        let [dx, dy] = raw
+            .clone()
+            .map(|d| normalized(d, center, layout, Normalization::Filter, Ignore::Bias));
+        let plane = Plane {
+            center,
+            dx: &dx,
+            dy: Some(&dy),
+        };
+        let planes = std::slice::from_ref(&plane);
+        let values = slice_values(ev, planes, &axis, Some(&axis), None, &Progress::hidden())?;
+        let z = column(&values, Metric::TrainLoss);
+        reports.push(MinimumSliceReport {
+            batch: label.to_string(),
+            center_loss: ev.measure(&plane, 0.0, 0.0).train_loss,
+            center_loss_at: [0.0, 0.0],
+            max_loss: z.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+        });
+        grids.push(z);
+    }
+    let [small, large] = <[Vec<f64>; 2]>::try_from(grids).expect("two minima");
+    Ok((reports, SliceGrids { axis, small, large }))
 }

@@ -1,57 +1,49 @@
-//! Figures and `report.md` of a batch-size study (kind `batch_size`): the parametric
-//! plot between the smallest- and largest-batch minima, the two 2-D slices on one colour
-//! scale, sharpness / test performance / gap against batch size, every run's training
-//! curve, and the markdown report that puts the table and the figures together.
+//! Figures and `report.md` of a batch-size study (kind `batch_size`), drawn from plain
+//! data: the parametric plot between the smallest- and largest-batch minima, the two
+//! 2-D slices on one colour scale, sharpness / test performance / gap against batch
+//! size, every run's training curve, and the markdown report that puts the table and
+//! the figures together.
 
-use super::batch_size::{Batch, BatchRun, Interpolation};
-use super::num;
-use super::setup::rng;
-use crate::config::{BatchStudyConfig, LoadedConfig};
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
-use crate::landscape::directions::{normalize, Ignore, Normalization};
-use crate::landscape::grid::{Evaluator, Plane};
-use crate::linalg::gaussian;
-use crate::nn::Mlp;
 use crate::plot::studies::{grouped_curves, mean_std_panels, MeanStd as Band, RunCurves};
 use crate::plot::{heatmap_pair, slice_1d, Curve1d, Slice1d, Surface, SurfaceStyle};
-use crate::scalar::Scalar;
-use crate::seeded::Stream;
 use crate::study::MeanStd;
-use rayon::prelude::*;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
-pub(super) fn draw_interpolation(
-    dir: &RunDir,
-    it: &Interpolation,
-    small: &str,
-    large: &str,
-) -> Result<()> {
-    let acc = |j: usize| {
-        it.values[j]
-            .iter()
-            .any(|v| v.is_finite())
-            .then_some(&it.values[j][..])
-    };
+
+/// Train and test loss and accuracy along (1 − α)·θ_small + α·θ_large.
+pub struct Parametric<'a> {
+    pub alpha: &'a [f64],
+    pub train_loss: &'a [f64],
+    pub train_accuracy: &'a [f64],
+    pub test_loss: &'a [f64],
+    pub test_accuracy: &'a [f64],
+    /// The labels of the smallest and the largest batch size.
+    pub small: &'a str,
+    pub large: &'a str,
+}
+
+/// `parametric.png`: the losses (log axis) and, for classification, the accuracies.
+pub fn draw_parametric<'a>(dir: &RunDir, it: &Parametric<'a>) -> Result<()> {
+    let acc = |v: &'a [f64]| -> Option<&'a [f64]> { v.iter().any(|x| x.is_finite()).then_some(v) };
     let curves = [
         Curve1d {
             label: "train",
-            loss: &it.values[0],
-            accuracy: acc(1),
+            loss: it.train_loss,
+            accuracy: acc(it.train_accuracy),
             dashed: false,
         },
         Curve1d {
             label: "test",
-            loss: &it.values[2],
-            accuracy: acc(3),
+            loss: it.test_loss,
+            accuracy: acc(it.test_accuracy),
             dashed: true,
         },
     ];
     slice_1d(
         &dir.path("parametric.png"),
-        &format!("(1 − α)·θ(batch {small}) + α·θ(batch {large})"),
+        &format!("(1 − α)·θ(batch {}) + α·θ(batch {})", it.small, it.large),
         &Slice1d {
-            x: &it.alpha,
+            x: it.alpha,
             curves: &curves,
             x_label: "α",
             log: true,
@@ -59,67 +51,16 @@ pub(super) fn draw_interpolation(
     )
 }
 
-/// 2-D filter-normalised slices (the same two Gaussian directions, normalised to each
-/// center) around the two minima, measured on the metric subset and drawn on one colour
-/// scale; returns the center and largest loss of each.
-pub(super) fn draw_slices<S: Scalar>(
-    dir: &RunDir,
-    ev: &Evaluator<S>,
-    mlp: &Mlp,
-    centers: [(&String, &Vec<f64>); 2],
-    bc: &BatchStudyConfig,
-    seed: u64,
-) -> Result<Value> {
-    let p = mlp.n_params();
-    let k = bc.slice_points;
-    let r = bc.slice_range;
-    let axis: Vec<f64> = (0..k)
-        .map(|i| -r + 2.0 * r * i as f64 / (k - 1) as f64)
-        .collect();
-    let mut g = rng(seed, Stream::BatchSlice);
-    let raw = [gaussian(p, &mut g), gaussian(p, &mut g)];
-    let mut grids: Vec<Vec<f64>> = Vec::new();
-    let mut info = Vec::new();
-    for (label, center) in centers {
-        let dirs: Vec<Vec<f64>> = raw
-            .iter()
-            .map(|d| {
-                let mut d = d.clone();
-                normalize(
-                    &mut d,
-                    center,
-                    &mlp.layout,
-                    Normalization::Filter,
-                    Ignore::Bias,
-                );
-                d
-            })
-            .collect();
-        let plane = Plane {
-            center,
-            dx: &dirs[0],
-            dy: Some(&dirs[1]),
-        };
-        let coords: Vec<(f64, f64)> = axis
-            .iter()
-            .flat_map(|&b| axis.iter().map(move |&a| (a, b)))
-            .collect();
-        let z: Vec<f64> = coords
-            .par_iter()
-            .map(|&(a, b)| ev.measure(&plane, a, b)[0])
-            .collect();
-        let stem = format!("slice_b{}", label.replace('%', "pct"));
-        dir.write_npy(&format!("{stem}_train_loss.npy"), &z, &[k, k])?;
-        let mid = z[(k / 2) * k + k / 2];
-        info.push(json!({
-            "batch": label,
-            "center_loss": num(mid),
-            "max_loss": num(z.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
-        }));
-        grids.push(z);
-    }
-    dir.write_npy("slice_axis.npy", &axis, &[k])?;
+/// The training loss on the grid `axis` × `axis` around one minimum (row j is
+/// η = axis[j]).
+pub struct MinimumSlice<'a> {
+    /// The batch size's label.
+    pub batch: &'a str,
+    pub train_loss: &'a [f64],
+}
 
+/// `slices.png`: the slices around the two minima side by side, on one colour scale.
+pub fn draw_slices(dir: &RunDir, axis: &[f64], pair: [MinimumSlice; 2]) -> Result<()> {
     let style = SurfaceStyle {
         log: true,
         z_label: "train loss".into(),
@@ -127,64 +68,66 @@ pub(super) fn draw_slices<S: Scalar>(
         y_label: "η (filter-normalised)".into(),
         ..SurfaceStyle::default()
     };
+    let [left, right] = pair.map(|s| {
+        (
+            format!("batch {}", s.batch),
+            Surface {
+                x: axis,
+                y: axis,
+                z: s.train_loss,
+            },
+        )
+    });
     heatmap_pair(
         &dir.path("slices.png"),
         "Training loss around the minima (same directions, same colour scale)",
-        (
-            &format!("batch {}", centers[0].0),
-            &Surface {
-                x: &axis,
-                y: &axis,
-                z: &grids[0],
-            },
-        ),
-        (
-            &format!("batch {}", centers[1].0),
-            &Surface {
-                x: &axis,
-                y: &axis,
-                z: &grids[1],
-            },
-        ),
+        (&left.0, &left.1),
+        (&right.0, &right.1),
         &style,
-    )?;
-    Ok(json!(info))
+    )
 }
 
-/// Sharpness, test accuracy and gap against batch size; every run's training curve.
-pub(super) fn draw_study(
-    dir: &RunDir,
-    runs: &[BatchRun],
-    batches: &[Batch],
-    by_batch: &[(String, usize, BTreeMap<String, MeanStd>)],
-    eps_keys: &[String],
-    n: usize,
-) -> Result<()> {
-    let x: Vec<f64> = by_batch.iter().map(|b| b.1 as f64).collect();
-    let ticks: Vec<(f64, String)> = by_batch
+/// One batch size's numbers over the seeds, as the figures and the table show them.
+pub struct BatchRow<'a> {
+    /// As written in the config ("256", "10%", "full"), and samples per step.
+    pub label: &'a str,
+    pub size: usize,
+    pub train_loss: MeanStd,
+    pub test_loss: MeanStd,
+    pub train_accuracy: MeanStd,
+    pub test_accuracy: MeanStd,
+    pub gap: MeanStd,
+    /// ε-sharpness, one per ε of the study (in its order).
+    pub sharpness: Vec<MeanStd>,
+    pub lambda_max: MeanStd,
+    pub trace: MeanStd,
+    pub distance_from_init: MeanStd,
+}
+
+/// `batch_size_effects.png`: sharpness (one series per ε, named by `eps_keys`), test
+/// accuracy (test loss for regression) and the generalisation gap against batch size,
+/// on a log axis ticked with the labels (`n` marks the full batch).
+pub fn draw_effects(dir: &RunDir, rows: &[BatchRow], eps_keys: &[String], n: usize) -> Result<()> {
+    let x: Vec<f64> = rows.iter().map(|b| b.size as f64).collect();
+    let ticks: Vec<(f64, String)> = rows
         .iter()
-        .map(|(label, size, _)| {
-            (
-                *size as f64,
-                if *size == n {
-                    format!("{label} (n)")
-                } else {
-                    label.clone()
-                },
-            )
+        .map(|b| {
+            let label = match b.size == n {
+                true => format!("{} (n)", b.label),
+                false => b.label.to_string(),
+            };
+            (b.size as f64, label)
         })
         .collect();
-    let col = |k: &str| -> (Vec<f64>, Vec<f64>) {
-        by_batch
-            .iter()
-            .map(|b| b.2.get(k).map_or((f64::NAN, f64::NAN), |s| (s.mean, s.std)))
-            .unzip()
+    let col = |f: &dyn Fn(&BatchRow) -> MeanStd| -> (Vec<f64>, Vec<f64>) {
+        rows.iter().map(|b| (f(b).mean, f(b).std)).unzip()
     };
     let sharp: Vec<(String, Vec<f64>, Vec<f64>)> = eps_keys
         .iter()
-        .map(|k| {
-            let (m, s) = col(&format!("sharpness_{k}"));
-            (format!("ε = {k}"), m, s)
+        .enumerate()
+        .map(|(k, eps)| {
+            let (m, s) = col(&|b| b.sharpness[k]);
+            (format!("ε = {eps}"), m, s)
         })
         .collect();
     let sharp_series: Vec<Band> = sharp
@@ -196,13 +139,13 @@ pub(super) fn draw_study(
             std: s,
         })
         .collect();
-    let (acc_m, acc_s) = col("test_accuracy");
-    let (gap_m, gap_s) = col("gap");
+    let (acc_m, acc_s) = col(&|b| b.test_accuracy);
+    let (gap_m, gap_s) = col(&|b| b.gap);
     let classification = acc_m.iter().any(|v| v.is_finite());
     let (perf_label, perf_m, perf_s) = if classification {
         ("test accuracy", acc_m, acc_s)
     } else {
-        let (m, s) = col("test_loss");
+        let (m, s) = col(&|b| b.test_loss);
         ("test loss", m, s)
     };
     let perf = [Band {
@@ -233,19 +176,17 @@ pub(super) fn draw_study(
         ],
         true,
         Some(&ticks),
-    )?;
-    let groups: Vec<(String, RunCurves)> = batches
+    )
+}
+
+/// `training_curves.png`: the training loss of every run against epochs, one group (and
+/// colour) per batch size, labelled `batch <label>`.
+pub fn draw_training_curves(dir: &RunDir, groups: &[(&str, RunCurves)]) -> Result<()> {
+    let labelled: Vec<(String, RunCurves)> = groups
         .iter()
-        .map(|b| {
-            let curves = runs
-                .iter()
-                .filter(|r| r.batch_size == b.size)
-                .map(|r| (&r.epochs[..], &r.curve_train_loss[..]))
-                .collect();
-            (format!("batch {}", b.label), curves)
-        })
+        .map(|(label, curves)| (format!("batch {label}"), curves.clone()))
         .collect();
-    let groups_ref: Vec<(&str, RunCurves)> = groups
+    let refs: Vec<(&str, RunCurves)> = labelled
         .iter()
         .map(|(l, c)| (l.as_str(), c.clone()))
         .collect();
@@ -254,36 +195,34 @@ pub(super) fn draw_study(
         "Training loss of every run",
         "epoch",
         "training loss",
-        &groups_ref,
+        &refs,
         true,
     )
 }
 
-/// `report.md`: the settings, the table by batch size and the figures.
-pub(super) fn write_report(
-    dir: &RunDir,
-    cfg: &LoadedConfig,
-    batches: &[Batch],
-    by_batch: &[(String, usize, BTreeMap<String, MeanStd>)],
+/// What `report.md` says about how the study was run.
+pub struct StudyNote {
+    /// The config's name ("unnamed" without one).
+    pub name: String,
+    /// The optimizer as the config names its kind (`Adam`, `Sgd` ...).
+    pub optimizer: String,
+    pub lr: f64,
+    /// "60 epochs" or "1000 steps".
+    pub length: String,
+    pub seeds: Vec<u64>,
+}
+
+/// `report.md`: the settings, the table by batch size and the figures (the slices when
+/// `slices`).
+pub fn report_markdown(
+    note: &StudyNote,
+    rows: &[BatchRow],
     eps_keys: &[String],
     slices: bool,
-    first_seed: u64,
-) -> Result<()> {
-    let t = cfg.train()?;
+) -> String {
     let mut md = format!(
-        "# Batch-size study: {}\n\nOptimizer {:?}, lr {}, {} per run; seeds {:?}. Mean ± std over seeds.\n\n",
-        cfg.config.name.as_deref().unwrap_or("unnamed"),
-        t.optimizer,
-        t.lr,
-        match (t.epochs, t.steps) {
-            (Some(e), _) => format!("{e} epochs"),
-            (_, Some(s)) => format!("{s} steps"),
-            _ => String::new(),
-        },
-        match &cfg.config.experiment {
-            crate::config::ExperimentConfig::BatchSize(b) => b.seeds.clone(),
-            _ => vec![],
-        }
+        "# Batch-size study: {}\n\nOptimizer {}, lr {}, {} per run; seeds {:?}. Mean ± std over seeds.\n\n",
+        note.name, note.optimizer, note.lr, note.length, note.seeds
     );
     let mut header = vec![
         "batch",
@@ -304,37 +243,34 @@ pub(super) fn write_report(
         header.join(" | "),
         "---|".repeat(header.len())
     );
-    let cell = |s: Option<&MeanStd>| match s {
-        Some(s) if s.mean.is_finite() => format!("{:.4} ± {:.4}", s.mean, s.std),
-        _ => "–".into(),
+    let cell = |s: &MeanStd| match s.mean.is_finite() {
+        true => format!("{:.4} ± {:.4}", s.mean, s.std),
+        false => "–".into(),
     };
-    for (b, (_, _, st)) in batches.iter().zip(by_batch) {
+    for b in rows {
         let mut row = vec![format!("{} ({})", b.label, b.size)];
-        for k in [
-            "train_loss",
-            "test_loss",
-            "train_accuracy",
-            "test_accuracy",
-            "gap",
+        for s in [
+            &b.train_loss,
+            &b.test_loss,
+            &b.train_accuracy,
+            &b.test_accuracy,
+            &b.gap,
         ] {
-            row.push(cell(st.get(k)));
+            row.push(cell(s));
         }
-        for k in eps_keys {
-            row.push(cell(st.get(&format!("sharpness_{k}"))));
-        }
-        for k in ["lambda_max", "trace", "distance_from_init"] {
-            row.push(cell(st.get(k)));
+        row.extend(b.sharpness.iter().map(cell));
+        for s in [&b.lambda_max, &b.trace, &b.distance_from_init] {
+            row.push(cell(s));
         }
         md += &format!("| {} |\n", row.join(" | "));
     }
-    md += &format!(
-        "\n## Parametric plot (seed {first_seed})\n\n![parametric](parametric.png)\n\n## Against batch size\n\n![effects](batch_size_effects.png)\n\n"
-    );
+    let first_seed = note.seeds.first().copied().unwrap_or_default();
+    md += &format!("\n## Parametric plot (seed {first_seed})\n\n");
+    md += "![parametric](parametric.png)\n\n## Against batch size\n\n![effects](batch_size_effects.png)\n\n";
     if slices {
         md +=
             "## Slices around the smallest- and largest-batch minima\n\n![slices](slices.png)\n\n";
     }
     md += "## Training curves\n\n![curves](training_curves.png)\n";
-    dir.write_text("report.md", &md)?;
-    Ok(())
+    md
 }

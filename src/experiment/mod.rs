@@ -110,7 +110,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             Report::Train(out.report)
         }
         ExperimentConfig::Evaluate {} => Report::Evaluate(evaluate::run::<S>(ctx)?),
-        ExperimentConfig::Slice(sc) => Report::Slice(slice::run::<S>(ctx, sc, ctx.fresh)?),
+        ExperimentConfig::Slice(sc) => {
+            let out = slice::run::<S>(ctx, sc)?;
+            slice::write(&out, &ctx.create_dir()?)?;
+            Report::Slice(out.report)
+        }
         ExperimentConfig::Hessian(hc) => {
             let out = hessian::run::<S>(ctx, hc)?;
             hessian::write(&out, &ctx.create_dir()?)?;
@@ -121,7 +125,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             saddles::write(&out, &ctx.create_dir()?)?;
             Report::Saddles(out.report)
         }
-        ExperimentConfig::BatchSize(bc) => Report::BatchSize(batch_size::run::<S>(ctx, bc)?),
+        ExperimentConfig::BatchSize(bc) => {
+            let out = batch_size::run::<S>(ctx, bc)?;
+            batch_size::write(&out, &ctx.create_dir()?)?;
+            Report::BatchSize(out.report)
+        }
         ExperimentConfig::WidthSweep(wc) => {
             let out = width_sweep::run::<S>(ctx, wc)?;
             width_sweep::write(&out, &ctx.create_dir()?)?;
@@ -136,8 +144,8 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
 }
 
 /// Redraws the figures of the run in `run_dir` from its `summary.json` and saved
-/// arrays, recomputing nothing; `style` restyles slice figures.
-pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
+/// arrays, recomputing nothing; `restyle` restyles slice figures.
+pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
     let kind = Summary::read(run_dir)?.kind();
     // Held while redrawing: a run still writing this folder is not drawn over.
     let _claim = Claim::take_existing(run_dir, kind)?;
@@ -147,18 +155,11 @@ pub fn plot(run_dir: &Path, style: &slice_figures::Style) -> Result<()> {
         Report::Train(r) => train::redraw(r, &dir, &summary.name),
         Report::Hessian(r) => hessian::redraw(r, &dir),
         Report::Saddles(r) => saddles::redraw(r, &dir),
-        Report::Slice(_) => slice_figures::draw(
-            &dir,
-            &serde_json::to_value(&summary).map_err(|e| Error::output(summary::SUMMARY_FILE, e))?,
-            style,
-        ),
+        Report::Slice(r) => slice::redraw(r, &dir, restyle),
+        Report::BatchSize(r) => batch_size::redraw(r, &dir),
         Report::Evaluate(_) => Ok(()),
         Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
-        Report::BatchSize(_) => Err(Error::Invalid(format!(
-            "{}: `losscape plot` cannot yet redraw a run of kind {kind}",
-            run_dir.display()
-        ))),
     }
 }
 

@@ -9,34 +9,146 @@
 //! the directions are saved before the sweep starts (`center.safetensors`,
 //! `dir_x.npy`, `dir_y.npy`, `path.npy` for PCA), so a resumed run reads them back
 //! instead of training again, and the log holds every finished grid point.
+//!
+//! [`run`] computes the [`SliceReport`] and the value grids (writing only that resumable
+//! state); [`write`] saves the grids (`<metric>.npy`, `x.npy`, `y.npy`, the VTK surface,
+//! the curvature map) and draws the figures ([`super::slice_figures`]); [`redraw`] draws
+//! them again from the saved arrays.
 
-use super::setup::{build, center_kind, rng, train_center};
-use super::{num, resolved_config, Context};
+use super::setup::{build, center_kind, rng, train_center, Setup};
+use super::slice_figures::{self, AxisLabels, Restyle, SliceData, Style};
+use super::{resolved_config, Context};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
 use crate::error::{Error, Result};
 use crate::io::hash::{fnv1a64, fnv1a64_extend};
 use crate::io::npy;
 use crate::io::run_dir::RunDir;
+use crate::json_num::{nan_if_null, nans_if_null};
 use crate::landscape::directions::{self as dirs, Ignore, Normalization};
-use crate::landscape::grid::{Evaluator, Plane, N_VALUES, VALUE_NAMES};
+use crate::landscape::grid::{
+    column, grid_points, slice_values, Evaluator, Metric, Plane, PointValues, SweepLog, N_VALUES,
+};
+use crate::landscape::pca::pca_directions;
 use crate::landscape::store::GridStore;
 use crate::landscape::Axis;
-use crate::linalg::{cosine, gaussian};
-use crate::nn::weights;
+use crate::linalg::gaussian;
+use crate::nn::{weights, Layout};
+use crate::optim::TrainPlan;
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::seeded::Stream;
-use serde_json::{json, Value};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::Path;
 
 /// The sweep log's file name inside the run folder.
 pub const LOG: &str = "sweep.log";
+/// The center and training note of a new sweep's folder.
+const CENTER: &str = "center.safetensors";
+const TRAINING: &str = "training.json";
+/// Lanczos steps of `directions = "hessian"`.
+const HESSIAN_STEPS: usize = 300;
 
-/// Directions as resolved for this run: one (dx, dy) pair per repeat.
-struct Directions {
-    x: Vec<Vec<f64>>,
-    y: Option<Vec<f64>>,
-    pca: Option<dirs::Pca>,
+/// How the center was trained (`training` in the summary, `training.json` in the folder).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingNote {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub final_train_loss: f64,
+    pub steps: usize,
+}
+
+/// The Hessian's extreme eigenvalues at the center (`directions = "hessian"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HessianEigenvalues {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub max: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub min: f64,
+    /// Residuals ‖Hv − λv‖ of the top and the bottom pair.
+    #[serde(deserialize_with = "nans_if_null")]
+    pub residuals: Vec<f64>,
+    pub lanczos_steps: usize,
+}
+
+/// The curvature map's settings and largest |λmin/λmax|.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurvatureSummary {
+    pub lanczos_steps: usize,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub max_ratio: f64,
+}
+
+/// `summary.json` of a `slice` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SliceReport {
+    pub directions: DirectionKind,
+    /// The normalisation and ignored parameters in effect (defaults resolved).
+    pub normalization: Normalization,
+    pub ignore: Ignore,
+    pub center: Center,
+    /// Train loss, train accuracy and test loss at the center (0, 0).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub center_loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub center_accuracy: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub center_test_loss: f64,
+    /// The smallest finite train loss on the grid, and where: [a] or [a, b] (null when
+    /// none is finite).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub min_loss: f64,
+    pub min_at: Option<Vec<f64>>,
+    /// cos∠(d_x, d_y) of a 2-D slice.
+    pub cosine_xy: Option<f64>,
+    pub hessian_eigenvalues: Option<HessianEigenvalues>,
+    /// PCA: the share of the path's variance along d_x and d_y, and how much of the path
+    /// the plane misses.
+    pub explained_variance: Option<Vec<f64>>,
+    pub projection_error: Option<f64>,
+    /// Grid points (all lines), the shape of every `<metric>.npy` ((ny, nx) for 2-D,
+    /// (repeat, nx) for repeated 1-D, (nx) otherwise), and the number of lines.
+    pub points: usize,
+    pub grid: Vec<usize>,
+    pub repeat: usize,
+    /// Points read back from the sweep log of an interrupted run.
+    pub resumed_points: usize,
+    pub sweep_seconds: f64,
+    pub ms_per_point: f64,
+    pub n_params: usize,
+    pub n_train: usize,
+    pub n_test: Option<usize>,
+    pub training: Option<TrainingNote>,
+    /// The config's figure style.
+    pub log: bool,
+    pub levels: usize,
+    /// Present when the curvature map was computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curvature: Option<CurvatureSummary>,
+    /// The value grids saved as `<metric>.npy` (no test metrics without a test set, no
+    /// accuracies for regression).
+    pub metrics: Vec<Metric>,
+}
+
+impl SliceReport {
+    /// A 2-D slice (a y axis); else one or `repeat` lines.
+    pub fn two_d(&self) -> bool {
+        self.grid.len() == 2 && self.repeat == 1
+    }
+}
+
+/// λmax and λmin of the Hessian at every grid point, and |λmin/λmax|, in grid order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurvatureMap {
+    pub lambda_max: Vec<f64>,
+    pub lambda_min: Vec<f64>,
+    pub ratio: Vec<f64>,
+}
+
+/// What a slice run computed: the report, the grids behind the figures, and the
+/// curvature map when asked for.
+pub struct SliceOutput {
+    pub report: SliceReport,
+    pub data: SliceData,
+    pub curvature: Option<CurvatureMap>,
 }
 
 fn check_axis(cfg: &LoadedConfig, name: &str, a: &Axis) -> Result<()> {
@@ -62,6 +174,45 @@ pub(super) fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> 
     if let Some(y) = &sc.y {
         check_axis(cfg, "y", y)?;
     }
+    validate_direction_inputs(cfg, sc, center)?;
+    let two_d = sc.y.is_some();
+    if !two_d {
+        if sc.dir_y.is_some() || sc.model_y.is_some() {
+            return Err(cfg.err(
+                "experiment.y",
+                "dir_y/model_y given but no y axis: add y = { range = [..], points = N }",
+            ));
+        }
+        if sc.orthogonalize {
+            return Err(cfg.err("experiment.orthogonalize", "needs a 2-D slice (a y axis)"));
+        }
+    }
+    if sc.repeat == 0 {
+        return Err(cfg.err("experiment.repeat", "must be at least 1"));
+    }
+    if sc.repeat > 1 && (two_d || sc.directions != DirectionKind::Random) {
+        return Err(cfg.err(
+            "experiment.repeat",
+            "repeated directions are for 1-D slices with directions = \"random\"",
+        ));
+    }
+    if sc.curvature && !two_d {
+        return Err(cfg.err("experiment.curvature", "needs a 2-D slice (a y axis)"));
+    }
+    if sc.curvature && sc.curvature_steps < 2 {
+        return Err(cfg.err(
+            "experiment.curvature_steps",
+            "needs at least 2 Lanczos steps",
+        ));
+    }
+    if sc.levels < 2 {
+        return Err(cfg.err("experiment.levels", "needs at least 2 contour levels"));
+    }
+    Ok(())
+}
+
+/// The files and models each kind of directions needs, and no others.
+fn validate_direction_inputs(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> Result<()> {
     let two_d = sc.y.is_some();
     let need = |field: &str, v: &Option<String>, why: &str| match v {
         Some(_) => Ok(()),
@@ -124,41 +275,10 @@ pub(super) fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> 
         unused("model_x", &sc.model_x)?;
         unused("model_y", &sc.model_y)?;
     }
-    if !two_d {
-        if sc.dir_y.is_some() || sc.model_y.is_some() {
-            return Err(cfg.err(
-                "experiment.y",
-                "dir_y/model_y given but no y axis: add y = { range = [..], points = N }",
-            ));
-        }
-        if sc.orthogonalize {
-            return Err(cfg.err("experiment.orthogonalize", "needs a 2-D slice (a y axis)"));
-        }
-    }
-    if sc.repeat == 0 {
-        return Err(cfg.err("experiment.repeat", "must be at least 1"));
-    }
-    if sc.repeat > 1 && (two_d || sc.directions != DirectionKind::Random) {
-        return Err(cfg.err(
-            "experiment.repeat",
-            "repeated directions are for 1-D slices with directions = \"random\"",
-        ));
-    }
-    if sc.curvature && !two_d {
-        return Err(cfg.err("experiment.curvature", "needs a 2-D slice (a y axis)"));
-    }
-    if sc.curvature && sc.curvature_steps < 2 {
-        return Err(cfg.err(
-            "experiment.curvature_steps",
-            "needs at least 2 Lanczos steps",
-        ));
-    }
-    if sc.levels < 2 {
-        return Err(cfg.err("experiment.levels", "needs at least 2 contour levels"));
-    }
     Ok(())
 }
 
+/// The name of a kind of directions, as in the config.
 fn kind_name(k: DirectionKind) -> &'static str {
     match k {
         DirectionKind::Random => "random",
@@ -169,15 +289,37 @@ fn kind_name(k: DirectionKind) -> &'static str {
     }
 }
 
-/// The summary of this kind, still built by hand (being moved to a typed struct).
-pub type SliceReport = Value;
+/// What the sweep is built from, all checked and loaded before any write.
+struct Prepared<S> {
+    center_kind: Center,
+    setup: Setup<S>,
+    /// How to train the center (center = trained).
+    plan: Option<TrainPlan>,
+    normalization: Normalization,
+    ignore: Ignore,
+    /// The direction inputs: `dir_x`, `dir_y` (.npy), then `model_x`, `model_y`.
+    loaded: Vec<Vec<f64>>,
+    /// FNV-1a of the resolved config, the effective settings and the inputs.
+    config_fingerprint: String,
+    x: Vec<f64>,
+    y: Option<Vec<f64>>,
+    /// Grid points over all lines.
+    n_points: usize,
+}
 
-pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Value> {
-    let cfg = &ctx.cfg;
+impl<S> Prepared<S> {
+    fn layout(&self) -> &Layout {
+        &self.setup.mlp.layout
+    }
+}
+
+/// Checks the config, loads the data, the starting weights and every direction input,
+/// resolves the default normalisation, and fingerprints all of it.
+fn prepare<S: Scalar>(cfg: &LoadedConfig, sc: &SliceConfig) -> Result<Prepared<S>> {
     let model = cfg.model()?;
     let center_kind = center_kind(cfg, model, sc.center)?;
     validate(cfg, sc, center_kind)?;
-    let mut setup = build::<S>(cfg, model, center_kind == Center::Trained)?;
+    let setup = build::<S>(cfg, model, center_kind == Center::Trained)?;
     let plan = match center_kind {
         Center::Trained => Some(cfg.train_plan(cfg.train()?, setup.train.n)?),
         _ => None,
@@ -188,7 +330,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
             "pca needs parameter snapshots; set snapshot_every ≥ 1",
         ));
     }
-    let layout = setup.mlp.layout.clone();
+    let layout = &setup.mlp.layout;
     let p = layout.n_params();
 
     // Effective settings (defaults resolved), part of the sweep's fingerprint.
@@ -209,282 +351,167 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig, fresh: bool) -> Result<Va
     fingerprint = fnv1a64_extend(fingerprint, settings.as_bytes());
     let mut loaded: Vec<Vec<f64>> = Vec::new();
     for f in [&sc.dir_x, &sc.dir_y].into_iter().flatten() {
-        let path = cfg.resolve(f);
-        loaded.push(dirs::load_npy_direction(&path, p)?);
+        loaded.push(dirs::load_npy_direction(&cfg.resolve(f), p)?);
     }
     for f in [&sc.model_x, &sc.model_y].into_iter().flatten() {
-        loaded.push(weights::load::<f64>(&cfg.resolve(f), &layout)?);
+        loaded.push(weights::load::<f64>(&cfg.resolve(f), layout)?);
     }
     for v in &loaded {
         fingerprint = fnv1a64_extend(fingerprint, &<f64 as Scalar>::to_le_bytes_vec(v));
     }
-    let config_fingerprint = format!("{fingerprint:016x}");
+    let x = sc.x.coords();
+    let y = sc.y.as_ref().map(|y| y.coords());
+    let n_points = x.len() * y.as_ref().map_or(1, |c| c.len()) * sc.repeat;
+    Ok(Prepared {
+        center_kind,
+        setup,
+        plan,
+        normalization,
+        ignore,
+        loaded,
+        config_fingerprint: format!("{fingerprint:016x}"),
+        x,
+        y,
+        n_points,
+    })
+}
 
-    let coords_x = sc.x.coords();
-    let coords_y = sc.y.as_ref().map(|y| y.coords());
-    let ny = coords_y.as_ref().map_or(1, |c| c.len());
-    let n_lines = sc.repeat;
-    let n_points = coords_x.len() * ny * n_lines;
+/// The directions of this run: one d_x per line (repeat), d_y for a 2-D slice, and the
+/// projected training path for PCA.
+struct Directions {
+    x: Vec<Vec<f64>>,
+    y: Option<Vec<f64>>,
+    pca: Option<PcaPath>,
+}
 
-    // A sweep log in the folder must belong to this config: checked before any work.
-    // Its fingerprint is "<config>-<saved files>": the second half is the checksum of
-    // the center, the training note and the directions saved when the sweep started,
-    // so a resumed sweep never mixes points of other directions.
+/// What `pca.json` holds: the share of variance along d_x and d_y and the path's
+/// distance from the plane ([`crate::landscape::pca::Pca`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct PcaNote {
+    #[serde(deserialize_with = "nans_if_null")]
+    explained_variance_ratio: Vec<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
+    projection_error: f64,
+}
+
+/// The training path projected on the PCA plane (`path.npy`) and its [`PcaNote`].
+struct PcaPath {
+    note: PcaNote,
+    coords: Vec<(f64, f64)>,
+}
+
+/// The Hessian's extreme eigenpairs at the center (f64, Lanczos).
+struct HessianExtremes {
+    eigenvalues: HessianEigenvalues,
+    top: Vec<f64>,
+    bottom: Vec<f64>,
+}
+
+/// The center, its training note and the directions: read back from the folder of an
+/// interrupted sweep of this config, or computed (training the center if need be).
+struct Start {
+    center: Vec<f64>,
+    training: Option<TrainingNote>,
+    directions: Directions,
+    hessian: Option<HessianExtremes>,
+    /// Read back from an interrupted sweep.
+    resuming: bool,
+}
+
+/// A sweep log in the folder must belong to this config: checked before any work. Its
+/// fingerprint is "<config>-<saved files>": the second half is the checksum of the
+/// center, the training note and the directions saved when the sweep started, so a
+/// resumed sweep never mixes points of other directions. Then the center and the
+/// directions are read back or computed, with every check on them made before the
+/// folder is claimed.
+fn start<S: Scalar>(ctx: &Context, sc: &SliceConfig, prep: &mut Prepared<S>) -> Result<Start> {
+    let cfg = &ctx.cfg;
     let log_path = ctx.out.join(LOG);
-    let logged = if fresh {
+    let logged = if ctx.fresh {
         None
     } else {
         GridStore::logged_fingerprint(&log_path)?
     };
     if let Some(logged) = &logged {
-        if logged.split('-').next() != Some(config_fingerprint.as_str()) {
+        if logged.split('-').next() != Some(prep.config_fingerprint.as_str()) {
             // Opening it reports the mismatch, naming the folder and --fresh.
-            GridStore::open(&log_path, &config_fingerprint, n_points, N_VALUES, false)?;
+            GridStore::open(
+                &log_path,
+                &prep.config_fingerprint,
+                prep.n_points,
+                N_VALUES,
+                false,
+            )?;
         }
     }
-    let two_d = coords_y.is_some();
-    let is_pca = sc.directions == DirectionKind::Pca;
     let saved = match &logged {
-        Some(_) => read_saved(&RunDir::at(&ctx.out), &layout, n_lines, two_d, is_pca)?,
+        Some(_) => read_saved(
+            &RunDir::at(&ctx.out),
+            prep.layout(),
+            sc.repeat,
+            prep.y.is_some(),
+            sc.directions == DirectionKind::Pca,
+        )?,
         None => None,
     };
     let (center, training, snapshots, saved_directions) = match saved {
         Some(s) => (s.center, s.training, Vec::new(), Some(s.directions)),
         None => {
-            // A new sweep: the center and the directions are computed (and every check
-            // on them made) before the folder is claimed.
-            let mut training = Value::Null;
+            let mut training = None;
             let mut snapshots: Vec<Vec<f64>> = Vec::new();
-            if let Some(plan) = &plan {
-                let traj = train_center(cfg, &mut setup, plan, ctx.quiet)?;
-                training =
-                    json!({ "steps": traj.steps, "final_train_loss": num(traj.last().train_loss) });
+            if let Some(plan) = &prep.plan {
+                let traj = train_center(cfg, &mut prep.setup, plan, ctx.quiet)?;
+                training = Some(TrainingNote {
+                    final_train_loss: traj.last().train_loss,
+                    steps: traj.steps,
+                });
                 snapshots = traj
                     .snapshots
                     .iter()
                     .map(|s| s.theta.iter().map(|v| v.f64()).collect())
                     .collect();
             }
-            let center: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
+            let center: Vec<f64> = prep.setup.theta.iter().map(|v| v.f64()).collect();
             (center, training, snapshots, None)
         }
     };
-    let eig = if sc.directions == DirectionKind::Hessian {
-        Some(hessian_extremes(cfg, &setup, &center)?)
-    } else {
-        None
+    let hessian = match sc.directions {
+        DirectionKind::Hessian => Some(hessian_extremes(cfg, &prep.setup, &center)?),
+        _ => None,
     };
     let resuming = saved_directions.is_some();
     let directions = match saved_directions {
         Some(d) => d,
-        None => make_directions(
-            cfg,
-            eig.as_ref(),
-            sc,
-            &center,
-            &snapshots,
-            &loaded,
-            &layout,
-            normalization,
-            ignore,
-        )?,
+        None => make_directions(cfg, sc, prep, hessian.as_ref(), &center, &snapshots)?,
     };
-    let dir = ctx.create_dir()?;
-    if !resuming {
-        dir.save_weights::<f64>(CENTER, &layout, &center)?;
-        dir.write_json(TRAINING, &training)?;
-        save_directions(&dir, &directions, p)?;
-    }
-    if let Some(e) = &eig {
-        dir.write_json(
-            "hessian.json",
-            &json!({ "lambda_max": e.lambda_max, "lambda_min": e.lambda_min, "residuals": e.residuals, "lanczos_steps": e.steps }),
-        )?;
-    }
-    let fingerprint = format!(
-        "{config_fingerprint}-{:016x}",
-        saved_checksum(&center, &training, &directions)
-    );
-    let cosine_xy = directions.y.as_ref().map(|y| cosine(&directions.x[0], y));
-
-    // The sweep.
-    let (mut store, done) = GridStore::open(&log_path, &fingerprint, n_points, N_VALUES, !resuming)
-        .map_err(|e| {
-            if resuming {
-                Error::data(
-                    &log_path,
-                    None,
-                    format!(
-                        "the center or the directions saved in {} changed since this sweep \
-                         started (their checksum differs from the log's); rerun with --fresh",
-                        ctx.out.display()
-                    ),
-                )
-            } else {
-                e
-            }
-        })?;
-    let resumed = done.iter().filter(|d| d.is_some()).count();
-    let planes: Vec<Plane> = directions
-        .x
-        .iter()
-        .map(|dx| Plane {
-            center: &center,
-            dx,
-            dy: directions.y.as_deref(),
-        })
-        .collect();
-    let mut coords = Vec::with_capacity(n_points);
-    for line in 0..n_lines {
-        for j in 0..ny {
-            for &a in &coords_x {
-                coords.push((line, a, coords_y.as_ref().map_or(0.0, |c| c[j])));
-            }
-        }
-    }
-    let eval = Evaluator::new(&setup.mlp, &setup.train, setup.test.as_ref());
-    let progress = Progress::new(n_points as u64, "slice", ctx.quiet);
-    let t0 = std::time::Instant::now();
-    let values = eval.sweep(&planes, &coords, done, &mut store, &progress)?;
-    let sweep_seconds = t0.elapsed().as_secs_f64();
-    progress.finish();
-    let center_values = eval.measure(&planes[0], 0.0, 0.0);
-
-    // Arrays: (ny, nx) for 2-D, (repeat, nx) for 1-D.
-    let nx = coords_x.len();
-    let shape: Vec<usize> = if coords_y.is_some() {
-        vec![ny, nx]
-    } else if n_lines > 1 {
-        vec![n_lines, nx]
-    } else {
-        vec![nx]
-    };
-    let has_test = setup.test.is_some();
-    let has_acc = setup.train.has_labels();
-    for (k, name) in VALUE_NAMES.iter().enumerate() {
-        let is_test = k >= 2;
-        let is_acc = k % 2 == 1;
-        if (is_test && !has_test) || (is_acc && !has_acc) {
-            continue;
-        }
-        let col: Vec<f64> = values.iter().map(|v| v[k]).collect();
-        dir.write_npy(&format!("{name}.npy"), &col, &shape)?;
-    }
-    dir.write_npy("x.npy", &coords_x, &[nx])?;
-    if let Some(cy) = &coords_y {
-        dir.write_npy("y.npy", cy, &[ny])?;
-        let z: Vec<f64> = values.iter().map(|v| v[0]).collect();
-        let mut scalars: Vec<(String, Vec<f64>)> = Vec::new();
-        for (k, name) in VALUE_NAMES.iter().enumerate() {
-            if (k >= 2 && !has_test) || (k % 2 == 1 && !has_acc) {
-                continue;
-            }
-            scalars.push((name.to_string(), values.iter().map(|v| v[k]).collect()));
-        }
-        let refs: Vec<(&str, &[f64])> = scalars
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_slice()))
-            .collect();
-        dir.write_text(
-            "train_loss.vtp",
-            &crate::io::vtp::surface_vtp(&coords_x, cy, &z, &refs),
-        )?;
-    }
-
-    // Summary numbers.
-    let train_loss: Vec<f64> = values.iter().map(|v| v[0]).collect();
-    let (mut min_loss, mut min_at) = (f64::NAN, Value::Null);
-    for (i, &l) in train_loss.iter().enumerate() {
-        if l.is_finite() && (min_loss.is_nan() || l < min_loss) {
-            min_loss = l;
-            let (_, a, b) = coords[i];
-            min_at = if coords_y.is_some() {
-                json!([a, b])
-            } else {
-                json!([a])
-            };
-        }
-    }
-    let summary = json!({
-        "directions": kind_name(sc.directions),
-        "normalization": format!("{normalization:?}").to_lowercase(),
-        "ignore": format!("{ignore:?}").to_lowercase(),
-        "center": format!("{center_kind:?}").to_lowercase(),
-        "center_loss": num(center_values[0]),
-        "center_accuracy": num(center_values[1]),
-        "center_test_loss": num(center_values[2]),
-        "min_loss": num(min_loss),
-        "min_at": min_at,
-        "cosine_xy": cosine_xy.map(num),
-        "hessian_eigenvalues": eig.as_ref().map(|e| json!({ "max": num(e.lambda_max), "min": num(e.lambda_min), "residuals": e.residuals, "lanczos_steps": e.steps })),
-        "explained_variance": directions.pca.as_ref().map(|p| p.explained_variance_ratio.to_vec()),
-        "projection_error": directions.pca.as_ref().map(|p| num(p.projection_error)),
-        "points": n_points,
-        "grid": shape,
-        "repeat": n_lines,
-        "resumed_points": resumed,
-        "sweep_seconds": sweep_seconds,
-        "ms_per_point": if n_points > resumed { sweep_seconds * 1e3 / (n_points - resumed) as f64 } else { 0.0 },
-        "n_params": p,
-        "n_train": setup.train.n,
-        "n_test": setup.test.as_ref().map(|t| t.n),
-        "training": training,
-        "log": sc.log,
-        "levels": sc.levels,
-    });
-    let mut summary = summary;
-    if sc.curvature {
-        let planes_ref = &planes[0];
-        let ratio = curvature_map(
-            cfg,
-            &setup,
-            planes_ref,
-            &coords,
-            sc.curvature_steps,
-            &dir,
-            &shape,
-            ctx.quiet,
-        )?;
-        summary["curvature"] = json!({
-            "lanczos_steps": sc.curvature_steps.min(p),
-            "max_ratio": num(ratio.iter().cloned().filter(|v| v.is_finite()).fold(f64::NAN, f64::max)),
-        });
-    }
-    super::slice_figures::draw(
-        &dir,
-        &summary,
-        &super::slice_figures::Style {
-            log: sc.log,
-            levels: sc.levels,
-            vmin: None,
-            vmax: None,
-        },
-    )?;
-    Ok(summary)
+    Ok(Start {
+        center,
+        training,
+        directions,
+        hessian,
+        resuming,
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn make_directions(
+/// The directions of a new sweep, normalised, y orthogonalised on request; an error
+/// naming `experiment.directions` when one is zero.
+fn make_directions<S>(
     cfg: &LoadedConfig,
-    eig: Option<&HessianExtremes>,
     sc: &SliceConfig,
+    prep: &Prepared<S>,
+    hessian: Option<&HessianExtremes>,
     center: &[f64],
     snapshots: &[Vec<f64>],
-    loaded: &[Vec<f64>],
-    layout: &crate::nn::Layout,
-    normalization: Normalization,
-    ignore: Ignore,
 ) -> Result<Directions> {
     let p = center.len();
     let two_d = sc.y.is_some();
-    let norm = |mut d: Vec<f64>| {
-        dirs::normalize(&mut d, center, layout, normalization, ignore);
-        d
-    };
+    let loaded = &prep.loaded;
+    let norm =
+        |d: Vec<f64>| dirs::normalized(d, center, prep.layout(), prep.normalization, prep.ignore);
     let mut pca = None;
     let (x, mut y): (Vec<Vec<f64>>, Option<Vec<f64>>) = match sc.directions {
         DirectionKind::Random => {
-            let draw = |k: u64| gaussian(p, &mut rng(cfg.config.seed, Stream::SliceDirection(k)));
+            let draw = |s: u64| gaussian(p, &mut rng(cfg.config.seed, Stream::SliceDirection(s)));
             let xs = (0..sc.repeat as u64).map(|r| norm(draw(2 * r))).collect();
             (xs, two_d.then(|| norm(draw(1))))
         }
@@ -493,19 +520,14 @@ fn make_directions(
             two_d.then(|| norm(loaded[1].clone())),
         ),
         DirectionKind::Models => {
-            let diff = |m: &Vec<f64>| {
-                m.iter()
-                    .zip(center)
-                    .map(|(a, c)| a - c)
-                    .collect::<Vec<f64>>()
-            };
+            let diff = |m: &Vec<f64>| m.iter().zip(center).map(|(a, c)| a - c).collect();
             (
                 vec![norm(diff(&loaded[0]))],
                 two_d.then(|| norm(diff(&loaded[1]))),
             )
         }
         DirectionKind::Hessian => {
-            let e = eig.expect("computed for directions = hessian");
+            let e = hessian.expect("computed for directions = hessian");
             (
                 vec![norm(e.top.clone())],
                 two_d.then(|| norm(e.bottom.clone())),
@@ -513,13 +535,19 @@ fn make_directions(
         }
         DirectionKind::Pca => {
             let refs: Vec<&[f64]> = snapshots.iter().map(|s| s.as_slice()).collect();
-            let pc = dirs::pca_directions(&refs, center)
+            let pc = pca_directions(&refs, center)
                 .map_err(|e| cfg.err("experiment.directions", format!("pca: {e}")))?;
             let out = (
                 vec![norm(pc.dir_x.clone())],
                 two_d.then(|| norm(pc.dir_y.clone())),
             );
-            pca = Some(pc);
+            pca = Some(PcaPath {
+                note: PcaNote {
+                    explained_variance_ratio: pc.explained_variance_ratio.to_vec(),
+                    projection_error: pc.projection_error,
+                },
+                coords: pc.coords,
+            });
             out
         }
     };
@@ -540,7 +568,18 @@ fn make_directions(
     Ok(Directions { x, y, pca })
 }
 
-fn save_directions(dir: &RunDir, d: &Directions, p: usize) -> Result<()> {
+/// `value` as JSON text, keys sorted (as every version of this file wrote it).
+fn json_value<T: Serialize>(value: &T, file: &str) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::output(file, e))
+}
+
+/// Saves what a new sweep starts from: the center, the training note and the
+/// directions (with the PCA path), so that a resumed run reads them back.
+fn save_start(dir: &RunDir, start: &Start, layout: &Layout) -> Result<()> {
+    dir.save_weights::<f64>(CENTER, layout, &start.center)?;
+    dir.write_json(TRAINING, &json_value(&start.training, TRAINING)?)?;
+    let d = &start.directions;
+    let p = layout.n_params();
     let flat: Vec<f64> = d.x.concat();
     let shape = if d.x.len() > 1 {
         vec![d.x.len(), p]
@@ -554,35 +593,19 @@ fn save_directions(dir: &RunDir, d: &Directions, p: usize) -> Result<()> {
     if let Some(pca) = &d.pca {
         let path: Vec<f64> = pca.coords.iter().flat_map(|&(a, b)| [a, b]).collect();
         dir.write_npy("path.npy", &path, &[pca.coords.len(), 2])?;
-        let meta = json!({
-            "explained_variance_ratio": pca.explained_variance_ratio.to_vec(),
-            "projection_error": pca.projection_error,
-        });
-        dir.write_json("pca.json", &meta)?;
+        dir.write_json("pca.json", &json_value(&pca.note, "pca.json")?)?;
     }
     Ok(())
 }
 
-/// What a sweep saves before its first point, so that a resumed run reads it back
-/// instead of training again: the center, the training note and the directions.
-struct Saved {
-    center: Vec<f64>,
-    training: Value,
-    directions: Directions,
-}
-
-/// The center and training note of a new sweep's folder.
-const CENTER: &str = "center.safetensors";
-const TRAINING: &str = "training.json";
-
 /// What an interrupted sweep saved in `dir`, or None when any of it is missing.
 fn read_saved(
     dir: &RunDir,
-    layout: &crate::nn::Layout,
+    layout: &Layout,
     lines: usize,
     two_d: bool,
     pca: bool,
-) -> Result<Option<Saved>> {
+) -> Result<Option<Start>> {
     let mut needed = vec![CENTER, TRAINING, "dir_x.npy"];
     if two_d {
         needed.push("dir_y.npy");
@@ -593,37 +616,25 @@ fn read_saved(
     if !needed.iter().all(|f| dir.path(f).is_file()) {
         return Ok(None);
     }
-    let center = weights::load::<f64>(&dir.path(CENTER), layout)?;
-    let training = read_json(&dir.path(TRAINING))?;
-    let directions = read_directions(dir, layout.n_params(), lines, two_d, pca)?;
-    Ok(Some(Saved {
-        center,
-        training,
-        directions,
+    Ok(Some(Start {
+        center: weights::load::<f64>(&dir.path(CENTER), layout)?,
+        training: read_json(&dir.path(TRAINING))?,
+        directions: read_directions(dir, layout.n_params(), lines, two_d, pca)?,
+        hessian: None,
+        resuming: true,
     }))
 }
 
 /// A small JSON file of our own in the run folder.
-fn read_json(path: &Path) -> Result<Value> {
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = crate::io::read::read_input_text(path, crate::io::read::CONFIG_LIMIT)?;
-    serde_json::from_str(&text).map_err(|e| Error::data(path, None, format!("not JSON: {e}")))
-}
-
-/// Checksum of what a sweep saved before its first point (FNV-1a of the values' bytes
-/// and the training note's text), recorded in the sweep log's fingerprint.
-fn saved_checksum(center: &[f64], training: &Value, d: &Directions) -> u64 {
-    let mut bytes = <f64 as Scalar>::to_le_bytes_vec(center);
-    bytes.extend_from_slice(training.to_string().as_bytes());
-    for v in d.x.iter().chain(d.y.iter()) {
-        bytes.extend(<f64 as Scalar>::to_le_bytes_vec(v));
-    }
-    if let Some(pca) = &d.pca {
-        for &(a, b) in &pca.coords {
-            bytes.extend(a.to_le_bytes());
-            bytes.extend(b.to_le_bytes());
-        }
-    }
-    fnv1a64(&bytes)
+    serde_json::from_str(&text).map_err(|e| {
+        Error::data(
+            path,
+            None,
+            format!("not what this sweep saved: {e}; rerun with --fresh"),
+        )
+    })
 }
 
 /// Directions saved by an interrupted run of the same config.
@@ -650,18 +661,9 @@ fn read_directions(
     };
     let pca = if pca {
         let (path, _) = npy::read(&dir.path("path.npy"))?;
-        let meta = read_json(&dir.path("pca.json"))?;
-        let ev = |i: usize| {
-            meta["explained_variance_ratio"][i]
-                .as_f64()
-                .unwrap_or(f64::NAN)
-        };
-        Some(dirs::Pca {
-            dir_x: Vec::new(),
-            dir_y: Vec::new(),
-            explained_variance_ratio: [ev(0), ev(1)],
+        Some(PcaPath {
+            note: read_json(&dir.path("pca.json"))?,
             coords: path.chunks(2).map(|c| (c[0], c[1])).collect(),
-            projection_error: meta["projection_error"].as_f64().unwrap_or(f64::NAN),
         })
     } else {
         None
@@ -669,24 +671,367 @@ fn read_directions(
     Ok(Directions { x, y, pca })
 }
 
-/// λmax and λmin of the training loss's Hessian at every grid point (f64, Lanczos with
-/// `steps` steps from a start vector seeded per point), written as `lambda_max.npy`,
-/// `lambda_min.npy` and `curvature_ratio.npy` (|λmin/λmax|). Returns the ratios.
-#[allow(clippy::too_many_arguments)]
+/// Checksum of what a sweep saved before its first point (FNV-1a of the values' bytes
+/// and the training note's JSON text, keys sorted), recorded in the sweep log's
+/// fingerprint.
+fn saved_checksum(start: &Start) -> Result<u64> {
+    let d = &start.directions;
+    let mut bytes = <f64 as Scalar>::to_le_bytes_vec(&start.center);
+    let training = json_value(&start.training, TRAINING)?.to_string();
+    bytes.extend_from_slice(training.as_bytes());
+    for v in d.x.iter().chain(d.y.iter()) {
+        bytes.extend(<f64 as Scalar>::to_le_bytes_vec(v));
+    }
+    if let Some(pca) = &d.pca {
+        for &(a, b) in &pca.coords {
+            bytes.extend(a.to_le_bytes());
+            bytes.extend(b.to_le_bytes());
+        }
+    }
+    Ok(fnv1a64(&bytes))
+}
+
+/// The grid's values, resuming from the sweep log, and how many points the log held.
+struct Swept {
+    values: Vec<PointValues>,
+    resumed: usize,
+    seconds: f64,
+}
+
+/// Opens the sweep log (fresh for a new sweep; checked against the saved files' checksum
+/// when resuming) and measures every point it does not hold yet.
+fn sweep<S: Scalar>(
+    ctx: &Context,
+    prep: &Prepared<S>,
+    start: &Start,
+    planes: &[Plane],
+    eval: &Evaluator<S>,
+) -> Result<Swept> {
+    let log_path = ctx.out.join(LOG);
+    let fingerprint = format!(
+        "{}-{:016x}",
+        prep.config_fingerprint,
+        saved_checksum(start)?
+    );
+    let (mut store, done) = GridStore::open(
+        &log_path,
+        &fingerprint,
+        prep.n_points,
+        N_VALUES,
+        !start.resuming,
+    )
+    .map_err(|e| {
+        if start.resuming {
+            Error::data(
+                &log_path,
+                None,
+                format!(
+                    "the center or the directions saved in {} changed since this sweep \
+                     started (their checksum differs from the log's); rerun with --fresh",
+                    ctx.out.display()
+                ),
+            )
+        } else {
+            e
+        }
+    })?;
+    let resumed = done.iter().filter(|d| d.is_some()).count();
+    let progress = Progress::new(prep.n_points as u64, "slice", ctx.quiet);
+    let t0 = std::time::Instant::now();
+    let log = SweepLog {
+        store: &mut store,
+        done,
+    };
+    let values = slice_values(
+        eval,
+        planes,
+        &prep.x,
+        prep.y.as_deref(),
+        Some(log),
+        &progress,
+    )?;
+    let seconds = t0.elapsed().as_secs_f64();
+    progress.finish();
+    Ok(Swept {
+        values,
+        resumed,
+        seconds,
+    })
+}
+
+pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig) -> Result<SliceOutput> {
+    let cfg = &ctx.cfg;
+    let mut prep = prepare::<S>(cfg, sc)?;
+    let start = start(ctx, sc, &mut prep)?;
+    let dir = ctx.create_dir()?;
+    if !start.resuming {
+        save_start(&dir, &start, prep.layout())?;
+    }
+    let d = &start.directions;
+    let planes: Vec<Plane> =
+        d.x.iter()
+            .map(|dx| Plane {
+                center: &start.center,
+                dx,
+                dy: d.y.as_deref(),
+            })
+            .collect();
+    let setup = &prep.setup;
+    let eval = Evaluator::new(&setup.mlp, &setup.train, setup.test.as_ref());
+    let swept = sweep(ctx, &prep, &start, &planes, &eval)?;
+    let at_center = eval.measure(&planes[0], 0.0, 0.0);
+    let curvature = match sc.curvature {
+        true => Some(curvature_map(
+            cfg,
+            &prep,
+            &planes[0],
+            sc.curvature_steps,
+            ctx.quiet,
+        )?),
+        false => None,
+    };
+    let report = report(sc, &prep, &start, &swept, at_center, curvature.as_ref());
+    let data = SliceData {
+        grids: report
+            .metrics
+            .iter()
+            .map(|&m| (m, column(&swept.values, m)))
+            .collect(),
+        x: prep.x,
+        y: prep.y,
+        path: start.directions.pca.as_ref().map(|p| p.coords.clone()),
+        curvature_ratio: curvature.as_ref().map(|c| c.ratio.clone()),
+    };
+    Ok(SliceOutput {
+        report,
+        data,
+        curvature,
+    })
+}
+
+/// The report of a finished sweep.
+fn report<S: Scalar>(
+    sc: &SliceConfig,
+    prep: &Prepared<S>,
+    start: &Start,
+    swept: &Swept,
+    at_center: PointValues,
+    curvature: Option<&CurvatureMap>,
+) -> SliceReport {
+    let setup = &prep.setup;
+    let ny = prep.y.as_ref().map_or(1, |c| c.len());
+    let nx = prep.x.len();
+    let grid = match (&prep.y, sc.repeat) {
+        (Some(_), _) => vec![ny, nx],
+        (None, 1) => vec![nx],
+        (None, lines) => vec![lines, nx],
+    };
+    let coords = grid_points(sc.repeat, &prep.x, prep.y.as_deref());
+    let (mut min_loss, mut min_at) = (f64::NAN, None);
+    for (v, &(_, a, b)) in swept.values.iter().zip(&coords) {
+        let l = v.train_loss;
+        if l.is_finite() && (min_loss.is_nan() || l < min_loss) {
+            min_loss = l;
+            min_at = Some(match prep.y {
+                Some(_) => vec![a, b],
+                None => vec![a],
+            });
+        }
+    }
+    let d = &start.directions;
+    let n = prep.n_points;
+    let measured = n - swept.resumed;
+    SliceReport {
+        directions: sc.directions,
+        normalization: prep.normalization,
+        ignore: prep.ignore,
+        center: prep.center_kind,
+        center_loss: at_center.train_loss,
+        center_accuracy: at_center.train_accuracy,
+        center_test_loss: at_center.test_loss,
+        min_loss,
+        min_at,
+        cosine_xy: d.y.as_ref().map(|y| crate::linalg::cosine(&d.x[0], y)),
+        hessian_eigenvalues: start.hessian.as_ref().map(|h| h.eigenvalues.clone()),
+        explained_variance: d
+            .pca
+            .as_ref()
+            .map(|p| p.note.explained_variance_ratio.clone()),
+        projection_error: d.pca.as_ref().map(|p| p.note.projection_error),
+        points: n,
+        grid,
+        repeat: sc.repeat,
+        resumed_points: swept.resumed,
+        sweep_seconds: swept.seconds,
+        ms_per_point: match measured {
+            0 => 0.0,
+            m => swept.seconds * 1e3 / m as f64,
+        },
+        n_params: setup.mlp.n_params(),
+        n_train: setup.train.n,
+        n_test: setup.test.as_ref().map(|t| t.n),
+        training: start.training.clone(),
+        log: sc.log,
+        levels: sc.levels,
+        curvature: curvature.map(|c| CurvatureSummary {
+            lanczos_steps: sc.curvature_steps.min(setup.mlp.n_params()),
+            max_ratio: c
+                .ratio
+                .iter()
+                .cloned()
+                .filter(|v| v.is_finite())
+                .fold(f64::NAN, f64::max),
+        }),
+        metrics: Metric::available(setup.test.is_some(), setup.train.has_labels()),
+    }
+}
+
+/// `hessian.json` of a run with `directions = "hessian"`.
+#[derive(Serialize)]
+struct HessianFile<'a> {
+    lambda_max: f64,
+    lambda_min: f64,
+    lanczos_steps: usize,
+    residuals: &'a [f64],
+}
+
+/// Saves the value grids (`<metric>.npy`, `x.npy`, `y.npy`), the VTK surface of a 2-D
+/// slice, the curvature map and `hessian.json`, then draws the figures.
+pub fn write(out: &SliceOutput, dir: &RunDir) -> Result<()> {
+    let (r, d) = (&out.report, &out.data);
+    for (m, values) in &d.grids {
+        dir.write_npy(&format!("{}.npy", m.name()), values, &r.grid)?;
+    }
+    dir.write_npy("x.npy", &d.x, &[d.x.len()])?;
+    if let Some(y) = &d.y {
+        dir.write_npy("y.npy", y, &[y.len()])?;
+        let refs: Vec<(&str, &[f64])> = d
+            .grids
+            .iter()
+            .map(|(m, v)| (m.name(), v.as_slice()))
+            .collect();
+        let z = d.grid(Metric::TrainLoss).unwrap_or(&[]);
+        dir.write_text(
+            "train_loss.vtp",
+            &crate::io::vtp::surface_vtp(&d.x, y, z, &refs),
+        )?;
+    }
+    if let Some(h) = &r.hessian_eigenvalues {
+        let file = HessianFile {
+            lambda_max: h.max,
+            lambda_min: h.min,
+            lanczos_steps: h.lanczos_steps,
+            residuals: &h.residuals,
+        };
+        dir.write_json("hessian.json", &json_value(&file, "hessian.json")?)?;
+    }
+    if let Some(c) = &out.curvature {
+        dir.write_npy("lambda_max.npy", &c.lambda_max, &r.grid)?;
+        dir.write_npy("lambda_min.npy", &c.lambda_min, &r.grid)?;
+        dir.write_npy("curvature_ratio.npy", &c.ratio, &r.grid)?;
+    }
+    slice_figures::draw(dir, d, &axis_labels(r), &Style::of_run(r.log, r.levels))
+}
+
+/// Redraws the figures of a finished run from its saved grids, with the run's style
+/// changed by `restyle` (the `losscape plot` flags).
+pub fn redraw(report: &SliceReport, dir: &RunDir, restyle: &Restyle) -> Result<()> {
+    let grid: Vec<Option<usize>> = report.grid.iter().map(|&n| Some(n)).collect();
+    let two_d = report.two_d();
+    let nx = report.grid.last().copied();
+    let (x, _) = dir.read_npy("x.npy", &[nx])?;
+    let y = match two_d {
+        true => Some(dir.read_npy("y.npy", &[Some(report.grid[0])])?.0),
+        false => None,
+    };
+    let mut grids = Vec::with_capacity(report.metrics.len());
+    for &m in &report.metrics {
+        grids.push((m, dir.read_npy(&format!("{}.npy", m.name()), &grid)?.0));
+    }
+    let path = match (report.directions, two_d) {
+        (DirectionKind::Pca, true) => {
+            let (flat, _) = dir.read_npy("path.npy", &[None, Some(2)])?;
+            Some(flat.chunks_exact(2).map(|c| (c[0], c[1])).collect())
+        }
+        _ => None,
+    };
+    let curvature_ratio = match &report.curvature {
+        Some(_) => Some(dir.read_npy("curvature_ratio.npy", &grid)?.0),
+        None => None,
+    };
+    let data = SliceData {
+        x,
+        y,
+        grids,
+        path,
+        curvature_ratio,
+    };
+    let style = restyle.over(Style::of_run(report.log, report.levels));
+    slice_figures::draw(dir, &data, &axis_labels(report), &style)
+}
+
+/// Axis labels: what a unit step along each direction means.
+fn axis_labels(r: &SliceReport) -> AxisLabels {
+    let (x, y) = match r.directions {
+        DirectionKind::Pca => {
+            let pct = |i: usize| {
+                r.explained_variance
+                    .as_ref()
+                    .and_then(|v| v.get(i))
+                    .map_or(f64::NAN, |v| v * 100.0)
+            };
+            (
+                format!("PC1 ({:.1} % of variance)", pct(0)),
+                format!("PC2 ({:.1} % of variance)", pct(1)),
+            )
+        }
+        DirectionKind::Models => ("α toward model_x".into(), "β toward model_y".into()),
+        DirectionKind::Hessian => {
+            let (max, min) = r
+                .hessian_eigenvalues
+                .as_ref()
+                .map_or((f64::NAN, f64::NAN), |h| (h.max, h.min));
+            (
+                format!("top eigenvector, λ = {max:.4}"),
+                format!("bottom eigenvector, λ = {min:.4}"),
+            )
+        }
+        DirectionKind::Random | DirectionKind::Files => {
+            let (d, n) = (kind_name(r.directions), normalization_name(r.normalization));
+            (
+                format!("x ({d} direction, {n}-normalised)"),
+                format!("y ({d} direction, {n}-normalised)"),
+            )
+        }
+    };
+    AxisLabels { x, y }
+}
+
+/// The name of a normalisation, as in the config.
+fn normalization_name(n: Normalization) -> &'static str {
+    match n {
+        Normalization::Filter => "filter",
+        Normalization::Layer => "layer",
+        Normalization::Weight => "weight",
+        Normalization::None => "none",
+    }
+}
+
+/// λmax and λmin of the training loss's Hessian at every point of `plane`'s grid (f64,
+/// Lanczos with `steps` steps from a start vector seeded per point), and |λmin/λmax|.
 fn curvature_map<S: Scalar>(
     cfg: &LoadedConfig,
-    setup: &super::setup::Setup<S>,
+    prep: &Prepared<S>,
     plane: &Plane,
-    coords: &[(usize, f64, f64)],
     steps: usize,
-    dir: &RunDir,
-    shape: &[usize],
     quiet: bool,
-) -> Result<Vec<f64>> {
+) -> Result<CurvatureMap> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
     use rayon::prelude::*;
+    let setup = &prep.setup;
     let data = setup.train_f64(cfg)?;
     let p = setup.mlp.n_params();
+    let coords = grid_points(1, &prep.x, prep.y.as_deref());
     let progress = Progress::new(coords.len() as u64, "curvature", quiet);
     let pairs: Vec<(f64, f64)> = coords
         .par_iter()
@@ -708,58 +1053,44 @@ fn curvature_map<S: Scalar>(
         })
         .collect();
     progress.finish();
-    let (lmax, lmin): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
-    let ratio: Vec<f64> = lmax
+    let (lambda_max, lambda_min): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+    let ratio = lambda_max
         .iter()
-        .zip(&lmin)
+        .zip(&lambda_min)
         .map(|(hi, lo)| (lo / hi).abs())
         .collect();
-    dir.write_npy("lambda_max.npy", &lmax, shape)?;
-    dir.write_npy("lambda_min.npy", &lmin, shape)?;
-    dir.write_npy("curvature_ratio.npy", &ratio, shape)?;
-    Ok(ratio)
-}
-
-/// The Hessian's extreme eigenpairs at the center (f64, Lanczos).
-struct HessianExtremes {
-    lambda_max: f64,
-    lambda_min: f64,
-    top: Vec<f64>,
-    bottom: Vec<f64>,
-    residuals: Vec<f64>,
-    steps: usize,
+    Ok(CurvatureMap {
+        lambda_max,
+        lambda_min,
+        ratio,
+    })
 }
 
 /// Lanczos for the largest and the most negative eigenpair of the training loss's
 /// Hessian at `center`, always in f64.
 fn hessian_extremes<S: Scalar>(
     cfg: &LoadedConfig,
-    setup: &super::setup::Setup<S>,
+    setup: &Setup<S>,
     center: &[f64],
 ) -> Result<HessianExtremes> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
     let data = setup.train_f64(cfg)?;
     let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
     let op = ObjectiveHessian::new(&obj, center);
-    let steps = 300;
     let (top, bottom) = extreme_pairs(
         &op,
-        steps,
+        HESSIAN_STEPS,
         1e-8,
         &mut rng(cfg.config.seed, Stream::SliceHessian),
     );
-    let e = HessianExtremes {
-        lambda_max: top.value,
-        lambda_min: bottom.value,
+    Ok(HessianExtremes {
+        eigenvalues: HessianEigenvalues {
+            max: top.value,
+            min: bottom.value,
+            residuals: vec![top.residual, bottom.residual],
+            lanczos_steps: HESSIAN_STEPS.min(center.len()),
+        },
         top: top.vector,
         bottom: bottom.vector,
-        residuals: vec![top.residual, bottom.residual],
-        steps: steps.min(center.len()),
-    };
-    Ok(e)
-}
-
-/// Whether `path` holds a slice run (for `losscape plot`).
-pub fn is_slice_run(path: &Path) -> bool {
-    path.join("summary.json").exists() && path.join("x.npy").exists()
+    })
 }

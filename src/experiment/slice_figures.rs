@@ -1,20 +1,20 @@
-//! The figures of a slice run, drawn only from what the run saved (`x.npy`, `y.npy`,
-//! `<metric>.npy`, `path.npy`, `summary.json`), so `losscape plot RUN_DIR` can redraw
-//! them with another style without recomputing anything.
+//! The figures of a slice run, drawn from plain data ([`SliceData`]: the axes, the value
+//! grids, the PCA path, the curvature ratios) that the run saves as `x.npy`, `y.npy`,
+//! `<metric>.npy`, `path.npy` and `curvature_ratio.npy`, so `losscape plot RUN_DIR` can
+//! redraw them with another [`Style`] without recomputing anything.
 //!
 //! 2-D: contour lines with labelled levels, a filled heatmap and a 3-D surface of each
 //! loss; heatmaps of the accuracies; the PCA path over the contours. 1-D: loss and
 //! accuracy on twin axes, one colour per direction.
 
 use crate::error::{Error, Result};
-use crate::io::npy;
 use crate::io::run_dir::RunDir;
+use crate::landscape::grid::Metric;
 use crate::plot::surface::{
     contour_plot, heatmap, slice_1d, surface_3d, Curve1d, Overlay, Slice1d, Surface, SurfaceStyle,
 };
-use serde_json::Value;
 
-/// Restyling options (`losscape plot` flags; the run uses the config's).
+/// How the figures are drawn: log colour scale, contour levels, colour range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Style {
     pub log: bool,
@@ -23,80 +23,111 @@ pub struct Style {
     pub vmax: Option<f64>,
 }
 
-fn read(dir: &RunDir, name: &str) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
-    let path = dir.path(name);
-    if path.exists() {
-        npy::read(&path).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-/// Axis labels: what a unit step along each direction means.
-fn axis_labels(summary: &Value) -> (String, String) {
-    let pct = |i: usize| summary["explained_variance"][i].as_f64().map(|v| v * 100.0);
-    match summary["directions"].as_str() {
-        Some("pca") => (
-            format!("PC1 ({:.1} % of variance)", pct(0).unwrap_or(f64::NAN)),
-            format!("PC2 ({:.1} % of variance)", pct(1).unwrap_or(f64::NAN)),
-        ),
-        Some("models") => ("α toward model_x".into(), "β toward model_y".into()),
-        Some("hessian") => {
-            let l = |k: &str| {
-                summary["hessian_eigenvalues"][k]
-                    .as_f64()
-                    .unwrap_or(f64::NAN)
-            };
-            (
-                format!("top eigenvector, λ = {:.4}", l("max")),
-                format!("bottom eigenvector, λ = {:.4}", l("min")),
-            )
+impl Style {
+    /// The style of the run's config (`log`, `levels`), full colour range.
+    pub fn of_run(log: bool, levels: usize) -> Style {
+        Style {
+            log,
+            levels,
+            vmin: None,
+            vmax: None,
         }
-        Some(d) => {
-            let n = summary["normalization"].as_str().unwrap_or("none");
-            (
-                format!("x ({d} direction, {n}-normalised)"),
-                format!("y ({d} direction, {n}-normalised)"),
-            )
+    }
+}
+
+/// Restyling options (the `losscape plot` flags): what is given replaces the run's own
+/// style, what is not keeps it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Restyle {
+    pub log: Option<bool>,
+    pub levels: Option<usize>,
+    pub vmin: Option<f64>,
+    pub vmax: Option<f64>,
+}
+
+impl Restyle {
+    /// `run` with these options applied.
+    pub fn over(&self, run: Style) -> Style {
+        Style {
+            log: self.log.unwrap_or(run.log),
+            levels: self.levels.unwrap_or(run.levels),
+            vmin: self.vmin.or(run.vmin),
+            vmax: self.vmax.or(run.vmax),
         }
-        None => ("x".into(), "y".into()),
     }
 }
 
-/// Draw every figure of the slice run in `dir`.
-pub fn draw(dir: &RunDir, summary: &Value, style: &Style) -> Result<()> {
-    let x = read(dir, "x.npy")?
-        .ok_or_else(|| Error::data(dir.path("x.npy"), None, "missing: not a slice run folder"))?
-        .0;
-    let (xl, yl) = axis_labels(summary);
-    match read(dir, "y.npy")? {
-        Some((y, _)) => draw_2d(dir, &x, &y, &xl, &yl, style),
-        None => draw_1d(dir, &x, &xl, style),
+/// What the figures of a slice show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceData {
+    /// The x coordinates, and the y coordinates of a 2-D slice.
+    pub x: Vec<f64>,
+    pub y: Option<Vec<f64>>,
+    /// Each measured metric over the grid: (ny, nx) row-major for 2-D, one line of nx
+    /// per direction for 1-D.
+    pub grids: Vec<(Metric, Vec<f64>)>,
+    /// The training path in the plane (PCA directions).
+    pub path: Option<Vec<(f64, f64)>>,
+    /// |λmin/λmax| of the Hessian over a 2-D grid.
+    pub curvature_ratio: Option<Vec<f64>>,
+}
+
+impl SliceData {
+    /// The grid of metric `m`, if measured.
+    pub fn grid(&self, m: Metric) -> Option<&[f64]> {
+        self.grids
+            .iter()
+            .find(|(g, _)| *g == m)
+            .map(|(_, v)| v.as_slice())
     }
 }
 
-fn draw_2d(dir: &RunDir, x: &[f64], y: &[f64], xl: &str, yl: &str, style: &Style) -> Result<()> {
-    let path =
-        read(dir, "path.npy")?.map(|(v, _)| v.chunks(2).map(|c| (c[0], c[1])).collect::<Vec<_>>());
-    let overlay = path.as_ref().map(|p| Overlay {
+/// What a unit step along each direction means.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AxisLabels {
+    pub x: String,
+    pub y: String,
+}
+
+/// Draws every figure of the slice `data` into `dir`.
+pub fn draw(dir: &RunDir, data: &SliceData, labels: &AxisLabels, style: &Style) -> Result<()> {
+    match &data.y {
+        Some(y) => draw_2d(dir, data, y, labels, style),
+        None => draw_1d(dir, data, &labels.x, style),
+    }
+}
+
+fn draw_2d(
+    dir: &RunDir,
+    data: &SliceData,
+    y: &[f64],
+    labels: &AxisLabels,
+    style: &Style,
+) -> Result<()> {
+    let x = &data.x[..];
+    let overlay = data.path.as_ref().map(|p| Overlay {
         points: p,
         label: "training path",
     });
-    for (name, label) in [("train_loss", "train loss"), ("test_loss", "test loss")] {
-        let Some((z, _)) = read(dir, &format!("{name}.npy"))? else {
+    let axes = |z_label: &str| SurfaceStyle {
+        x_label: labels.x.clone(),
+        y_label: labels.y.clone(),
+        z_label: z_label.to_string(),
+        ..SurfaceStyle::default()
+    };
+    for m in [Metric::TrainLoss, Metric::TestLoss] {
+        let Some(z) = data.grid(m) else {
             continue;
         };
-        check_len(dir, name, z.len(), x.len() * y.len())?;
-        let s = Surface { x, y, z: &z };
+        let (name, label) = (m.name(), m.label());
+        check_len(name, z.len(), x.len() * y.len())?;
+        let s = Surface { x, y, z };
         let st = SurfaceStyle {
             log: style.log,
             levels: style.levels,
             vmin: style.vmin,
             vmax: style.vmax,
-            x_label: xl.to_string(),
-            y_label: yl.to_string(),
-            z_label: label.to_string(),
-            ..SurfaceStyle::default()
+            ..axes(label)
         };
         contour_plot(
             &dir.path(&format!("{name}_contour.png")),
@@ -119,48 +150,40 @@ fn draw_2d(dir: &RunDir, x: &[f64], y: &[f64], xl: &str, yl: &str, style: &Style
             &st,
         )?;
     }
-    for (name, label) in [
-        ("train_accuracy", "train accuracy"),
-        ("test_accuracy", "test accuracy"),
-    ] {
-        let Some((z, _)) = read(dir, &format!("{name}.npy"))? else {
+    for m in [Metric::TrainAccuracy, Metric::TestAccuracy] {
+        let Some(z) = data.grid(m) else {
             continue;
         };
-        check_len(dir, name, z.len(), x.len() * y.len())?;
+        let (name, label) = (m.name(), m.label());
+        check_len(name, z.len(), x.len() * y.len())?;
         let st = SurfaceStyle {
             log: false,
             levels: style.levels,
             vmin: Some(0.0),
             vmax: Some(1.0),
-            x_label: xl.to_string(),
-            y_label: yl.to_string(),
-            z_label: label.to_string(),
-            ..SurfaceStyle::default()
+            ..axes(label)
         };
         heatmap(
             &dir.path(&format!("{name}_heatmap.png")),
             &format!("{label}: heatmap"),
-            &Surface { x, y, z: &z },
+            &Surface { x, y, z },
             &st,
             overlay.as_ref(),
         )?;
     }
-    if let Some((z, _)) = read(dir, "curvature_ratio.npy")? {
-        check_len(dir, "curvature_ratio", z.len(), x.len() * y.len())?;
+    if let Some(z) = &data.curvature_ratio {
+        check_len("curvature_ratio", z.len(), x.len() * y.len())?;
         let st = SurfaceStyle {
             log: false,
             levels: style.levels,
             vmin: Some(0.0),
             vmax: None,
-            x_label: xl.to_string(),
-            y_label: yl.to_string(),
-            z_label: "|λmin / λmax|".to_string(),
-            ..SurfaceStyle::default()
+            ..axes("|λmin / λmax|")
         };
         heatmap(
             &dir.path("curvature_ratio_heatmap.png"),
             "|λmin / λmax| of the Hessian (large: strongly non-convex)",
-            &Surface { x, y, z: &z },
+            &Surface { x, y, z },
             &st,
             overlay.as_ref(),
         )?;
@@ -168,21 +191,19 @@ fn draw_2d(dir: &RunDir, x: &[f64], y: &[f64], xl: &str, yl: &str, style: &Style
     Ok(())
 }
 
-fn draw_1d(dir: &RunDir, x: &[f64], xl: &str, style: &Style) -> Result<()> {
-    let train = read(dir, "train_loss.npy")?
-        .ok_or_else(|| Error::data(dir.path("train_loss.npy"), None, "missing"))?
-        .0;
-    let lines = train.len() / x.len().max(1);
-    check_len(dir, "train_loss", train.len(), lines * x.len())?;
-    let get = |name: &str| -> Result<Option<Vec<f64>>> {
-        Ok(read(dir, &format!("{name}.npy"))?.map(|v| v.0))
-    };
-    let (train_acc, test, test_acc) = (
-        get("train_accuracy")?,
-        get("test_loss")?,
-        get("test_accuracy")?,
-    );
+fn draw_1d(dir: &RunDir, data: &SliceData, x_label: &str, style: &Style) -> Result<()> {
+    let x = &data.x[..];
     let nx = x.len();
+    let train = data
+        .grid(Metric::TrainLoss)
+        .ok_or_else(|| Error::Invalid("a slice without its train loss has no figure".into()))?;
+    let lines = train.len() / nx.max(1);
+    check_len("train_loss", train.len(), lines * nx)?;
+    let (train_acc, test, test_acc) = (
+        data.grid(Metric::TrainAccuracy),
+        data.grid(Metric::TestLoss),
+        data.grid(Metric::TestAccuracy),
+    );
     let mut labels = Vec::new();
     for r in 0..lines {
         let tag = if lines > 1 {
@@ -198,16 +219,16 @@ fn draw_1d(dir: &RunDir, x: &[f64], xl: &str, style: &Style) -> Result<()> {
         curves.push(Curve1d {
             label: tl,
             loss: &train[range.clone()],
-            accuracy: train_acc.as_ref().map(|v| &v[range.clone()]),
+            accuracy: train_acc.map(|v| &v[range.clone()]),
             dashed: false,
         });
         // With many directions the figure shows the training set only (one colour per
         // direction stays readable); the test arrays are saved all the same.
-        if let Some(t) = test.as_ref().filter(|_| lines == 1) {
+        if let Some(t) = test.filter(|_| lines == 1) {
             curves.push(Curve1d {
                 label: el,
                 loss: &t[range.clone()],
-                accuracy: test_acc.as_ref().map(|v| &v[range.clone()]),
+                accuracy: test_acc.map(|v| &v[range.clone()]),
                 dashed: true,
             });
         }
@@ -223,20 +244,19 @@ fn draw_1d(dir: &RunDir, x: &[f64], xl: &str, style: &Style) -> Result<()> {
         &Slice1d {
             x,
             curves: &curves,
-            x_label: xl,
+            x_label,
             log: style.log,
         },
     )
 }
 
-fn check_len(dir: &RunDir, name: &str, got: usize, want: usize) -> Result<()> {
+/// The grid `name` holds `got` values where the axes need `want`.
+fn check_len(name: &str, got: usize, want: usize) -> Result<()> {
     if got == want {
         Ok(())
     } else {
-        Err(Error::data(
-            dir.path(&format!("{name}.npy")),
-            None,
-            format!("holds {got} values but the axes need {want}"),
-        ))
+        Err(Error::Invalid(format!(
+            "the slice's {name} grid holds {got} values but its axes need {want}"
+        )))
     }
 }

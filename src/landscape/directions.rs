@@ -7,7 +7,7 @@
 //! - [`load_npy_direction`]: a `.npy` array (e.g. saved from PyTorch's
 //!   `parameters_to_vector`);
 //! - [`model_direction`]: θ_other − θ_center from a second weights file;
-//! - [`pca_directions`]: the top two principal directions of an optimisation path.
+//! - [`crate::landscape::pca`]: the top two principal directions of an optimisation path.
 //!
 //! [`normalize`] rescales a direction to the scale of θ (filter, layer or weight-wise);
 //! [`orthogonalize`] makes the second direction of a 2-D slice orthogonal to the first.
@@ -16,9 +16,7 @@ use crate::error::{quote, Error, Result};
 use crate::io::npy;
 use crate::linalg::{axpy, dot, norm, scale};
 use crate::nn::layout::Layout;
-use crate::nn::matmul;
 use crate::nn::weights;
-use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -108,6 +106,18 @@ pub fn normalize(
             (Ignore::None, Normalization::None) => {}
         }
     }
+}
+
+/// `d` after [`normalize`], taken and handed back.
+pub fn normalized(
+    mut d: Vec<f64>,
+    theta: &[f64],
+    layout: &Layout,
+    norm: Normalization,
+    ignore: Ignore,
+) -> Vec<f64> {
+    normalize(&mut d, theta, layout, norm, ignore);
+    d
 }
 
 /// d ← d · ‖t‖ / ‖d‖; a zero `d` becomes (stays) exactly zero.
@@ -213,289 +223,6 @@ pub fn model_direction(path: &Path, layout: &Layout, center: &[f64]) -> Result<V
     let mut d: Vec<f64> = weights::load::<f64>(path, layout)?;
     d.iter_mut().zip(center).for_each(|(x, &c)| *x -= c);
     Ok(d)
-}
-
-/// The top two principal directions of an optimisation path (see [`pca_directions`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pca {
-    /// First principal direction, unit norm.
-    pub dir_x: Vec<f64>,
-    /// Second principal direction, unit norm, orthogonal to `dir_x`.
-    pub dir_y: Vec<f64>,
-    /// Share of the path's (centred) variance along `dir_x` and `dir_y`:
-    /// λ_k / Σ_j λ_j (sklearn's `explained_variance_ratio_[:2]`).
-    pub explained_variance_ratio: [f64; 2],
-    /// Each snapshot's (θ_i − θ_final) projected on the unit directions:
-    /// ((θ_i − θ_f)ᵀ dir_x, (θ_i − θ_f)ᵀ dir_y), not centred (loss-landscape's
-    /// `project_trajectory(..., proj_method='cos')`). The final model sits at (0, 0).
-    pub coords: Vec<(f64, f64)>,
-    /// How much of the path the plane misses: √(Σ_i ‖r_i‖²) / √(Σ_i ‖θ_i − θ_f‖²) with
-    /// r_i = (θ_i − θ_f) − x_i dir_x − y_i dir_y. 0 for a path inside the plane.
-    pub projection_error: f64,
-}
-
-/// λ_2 / λ_1 at or below which the path counts as one-dimensional (σ_2/σ_1 ≤ 1e-5).
-const RANK_TOL: f64 = 1e-10;
-/// Inner dimension of one block of the Gram/covariance accumulation.
-const BLOCK: usize = 1 << 16;
-
-/// PCA of an optimisation path, as loss-landscape's `plot_trajectory.py` /
-/// `projection.setup_PCA_directions` (Li et al. 2018, §7).
-///
-/// The data matrix M (n × P) has rows m_i = θ_i − θ_final for the n `snapshots`
-/// (loss-landscape includes the final model itself, epochs `start..=max`, giving a zero
-/// row; pass it too to match). As `sklearn.decomposition.PCA(n_components=2).fit(M)`:
-/// the columns are centred, M_c = M − 1 m̄ᵀ (so M_c's rows are θ_i − θ̄, independent of
-/// θ_final); `dir_x`, `dir_y` are the top two right singular vectors of M_c, with
-/// sklearn's (≥ 1.5) sign rule: the entry of largest magnitude of each is positive;
-/// the explained variance ratios are σ_k² / Σ_j σ_j².
-///
-/// Computation: for n ≤ P, through the n × n Gram matrix G = M_c M_cᵀ (eigenpairs
-/// (λ_k, v_k) by nalgebra's `SymmetricEigen`, direction = M_cᵀ v_k normalised), in
-/// O(n² P) time and O(n² + P) memory beyond the snapshots; for P < n, through the P × P
-/// covariance M_cᵀ M_c instead. Blocks are summed in a fixed order, single-threaded:
-/// the result does not depend on the thread count.
-///
-/// The coordinates and the projection error use the uncentred rows m_i (see [`Pca`]).
-///
-/// Errors ([`Error::Invalid`]): fewer than 3 snapshots, a snapshot whose length is not
-/// `final_theta.len()`, a non-finite value, or a path of rank < 2 after centring
-/// (λ_2 ≤ 1e-10 λ_1: all snapshots on one line, or all equal).
-pub fn pca_directions(snapshots: &[&[f64]], final_theta: &[f64]) -> Result<Pca> {
-    let n = snapshots.len();
-    let p = final_theta.len();
-    if n < 3 {
-        return Err(Error::Invalid(format!(
-            "PCA directions need at least 3 snapshots of the optimisation path, got {n} \
-             (record more often: lower `record_every` or `snapshot_every`)"
-        )));
-    }
-    if let Some((i, s)) = snapshots.iter().enumerate().find(|(_, s)| s.len() != p) {
-        return Err(Error::Invalid(format!(
-            "PCA directions: snapshot {i} has {} values but the final weights have {p}",
-            s.len()
-        )));
-    }
-    if let Some(k) = final_theta.iter().position(|x| !x.is_finite()) {
-        return Err(Error::Invalid(format!(
-            "PCA directions: the final weights' entry {k} is {}",
-            final_theta[k]
-        )));
-    }
-    for (i, s) in snapshots.iter().enumerate() {
-        if let Some(k) = s.iter().position(|x| !x.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "PCA directions: snapshot {i} has entry {k} = {} (did training diverge?)",
-                s[k]
-            )));
-        }
-    }
-
-    let ([l1, l2], total, [mut dx, mut dy]) = if n <= p {
-        pca_by_gram(snapshots, final_theta)
-    } else {
-        pca_by_covariance(snapshots, final_theta)
-    };
-    if l1 <= 0.0 || total <= 0.0 {
-        return Err(Error::Invalid(
-            "PCA directions: the optimisation path does not move (all snapshots are equal), \
-             so it spans no plane"
-                .into(),
-        ));
-    }
-    if l2 <= RANK_TOL * l1 {
-        return Err(Error::Invalid(format!(
-            "PCA directions: the optimisation path is (numerically) one-dimensional: the second \
-             principal variance is {:.3e} of the first, so there is no second direction; \
-             use a random or model direction for y",
-            (l2 / l1).max(0.0)
-        )));
-    }
-
-    // Unit norm, sklearn's sign rule, and exact orthogonality.
-    normalize_unit(&mut dx);
-    flip_sign(&mut dx);
-    orthogonalize(&mut dy, &dx);
-    normalize_unit(&mut dy);
-    flip_sign(&mut dy);
-
-    let mut coords = Vec::with_capacity(n);
-    let (mut res2, mut tot2) = (0.0, 0.0);
-    let mut m = vec![0.0; p];
-    for s in snapshots {
-        m.iter_mut()
-            .zip(s.iter().zip(final_theta))
-            .for_each(|(mk, (&sk, &fk))| *mk = sk - fk);
-        let (x, y) = (dot(&m, &dx), dot(&m, &dy));
-        coords.push((x, y));
-        tot2 += dot(&m, &m);
-        res2 += m
-            .iter()
-            .zip(dx.iter().zip(&dy))
-            .map(|(&mk, (&a, &b))| {
-                let r = mk - x * a - y * b;
-                r * r
-            })
-            .sum::<f64>();
-    }
-    let projection_error = if tot2 > 0.0 {
-        (res2 / tot2).sqrt()
-    } else {
-        0.0
-    };
-    Ok(Pca {
-        dir_x: dx,
-        dir_y: dy,
-        explained_variance_ratio: [l1 / total, l2 / total],
-        coords,
-        projection_error,
-    })
-}
-
-/// ([λ_1, λ_2], Σλ, [two directions, not yet normalised]) through G = M_c M_cᵀ (n × n).
-fn pca_by_gram(snapshots: &[&[f64]], f: &[f64]) -> ([f64; 2], f64, [Vec<f64>; 2]) {
-    let (n, p) = (snapshots.len(), f.len());
-    let width = (BLOCK / n).max(64).min(p);
-    let mut c = vec![0.0; n * width];
-    let mut g = vec![0.0; n * n];
-    let mut k0 = 0;
-    while k0 < p {
-        let b = width.min(p - k0);
-        centred_block(snapshots, f, k0, b, &mut c);
-        matmul::mm_nt(
-            n,
-            n,
-            b,
-            &c[..n * b],
-            &c[..n * b],
-            &mut g,
-            true,
-            matmul::Split::Whole,
-        );
-        k0 += b;
-    }
-    let (lambda, total, v) = top_two(DMatrix::from_row_slice(n, n, &g));
-    // direction_k = M_cᵀ v_k, block by block (the centred rows are rebuilt, not stored).
-    let mut dirs = [vec![0.0; p], vec![0.0; p]];
-    let mut k0 = 0;
-    while k0 < p {
-        let b = width.min(p - k0);
-        centred_block(snapshots, f, k0, b, &mut c);
-        for (dir, vk) in dirs.iter_mut().zip(&v) {
-            let out = &mut dir[k0..k0 + b];
-            for (i, &w) in vk.iter().enumerate() {
-                out.iter_mut()
-                    .zip(&c[i * b..(i + 1) * b])
-                    .for_each(|(o, &x)| *o += w * x);
-            }
-        }
-        k0 += b;
-    }
-    (lambda, total, dirs)
-}
-
-/// Columns k0..k0+b of M_c into `c` as an n × b row-major block: (θ_i − θ_f) − mean_i.
-fn centred_block(snapshots: &[&[f64]], f: &[f64], k0: usize, b: usize, c: &mut [f64]) {
-    let n = snapshots.len();
-    let fk = &f[k0..k0 + b];
-    for (i, s) in snapshots.iter().enumerate() {
-        c[i * b..(i + 1) * b]
-            .iter_mut()
-            .zip(s[k0..k0 + b].iter().zip(fk))
-            .for_each(|(o, (&x, &y))| *o = x - y);
-    }
-    let mut mean = vec![0.0; b];
-    for i in 0..n {
-        mean.iter_mut()
-            .zip(&c[i * b..(i + 1) * b])
-            .for_each(|(m, &x)| *m += x);
-    }
-    let inv = 1.0 / n as f64;
-    mean.iter_mut().for_each(|m| *m *= inv);
-    for i in 0..n {
-        c[i * b..(i + 1) * b]
-            .iter_mut()
-            .zip(&mean)
-            .for_each(|(x, &m)| *x -= m);
-    }
-}
-
-/// The same through the covariance M_cᵀ M_c (P × P), for paths with more snapshots than
-/// parameters.
-fn pca_by_covariance(snapshots: &[&[f64]], f: &[f64]) -> ([f64; 2], f64, [Vec<f64>; 2]) {
-    let (n, p) = (snapshots.len(), f.len());
-    let mut mean = vec![0.0; p];
-    for s in snapshots {
-        mean.iter_mut()
-            .zip(s.iter().zip(f))
-            .for_each(|(m, (&x, &y))| *m += x - y);
-    }
-    let inv = 1.0 / n as f64;
-    mean.iter_mut().for_each(|m| *m *= inv);
-    let rows = (BLOCK / p).max(64).min(n);
-    let mut c = vec![0.0; rows * p];
-    let mut cov = vec![0.0; p * p];
-    for group in snapshots.chunks(rows) {
-        for (i, s) in group.iter().enumerate() {
-            c[i * p..(i + 1) * p]
-                .iter_mut()
-                .zip(s.iter().zip(f).zip(&mean))
-                .for_each(|(o, ((&x, &y), &m))| *o = (x - y) - m);
-        }
-        let b = group.len();
-        matmul::mm_tn(
-            p,
-            p,
-            b,
-            &c[..b * p],
-            &c[..b * p],
-            &mut cov,
-            true,
-            matmul::Split::Whole,
-        );
-    }
-    let (lambda, total, [v1, v2]) = top_two(DMatrix::from_row_slice(p, p, &cov));
-    (lambda, total, [v1, v2])
-}
-
-/// The two largest eigenvalues (clamped at 0), the trace, and their eigenvectors.
-fn top_two(mut a: DMatrix<f64>) -> ([f64; 2], f64, [Vec<f64>; 2]) {
-    // The product is symmetric up to rounding in the kernel; make it exactly so.
-    let at = a.transpose();
-    a += at;
-    a *= 0.5;
-    let total = a.trace();
-    let eig = SymmetricEigen::new(a);
-    let mut order: Vec<usize> = (0..eig.eigenvalues.len()).collect();
-    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-    let lambda = |r: usize| order.get(r).map_or(0.0, |&i| eig.eigenvalues[i].max(0.0));
-    let vector = |r: usize| {
-        order.get(r).map_or_else(Vec::new, |&i| {
-            eig.eigenvectors.column(i).iter().copied().collect()
-        })
-    };
-    ([lambda(0), lambda(1)], total, [vector(0), vector(1)])
-}
-
-fn normalize_unit(v: &mut [f64]) {
-    let n = norm(v);
-    if n > 0.0 {
-        v.iter_mut().for_each(|x| *x /= n);
-    }
-}
-
-/// sklearn's `svd_flip(..., u_based_decision=False)`: the largest-magnitude entry (the
-/// first one on ties) becomes positive.
-fn flip_sign(v: &mut [f64]) {
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if x.abs() > v[best].abs() {
-            best = i;
-        }
-    }
-    if v.get(best).is_some_and(|&x| x < 0.0) {
-        v.iter_mut().for_each(|x| *x = -*x);
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Evaluating a 1-D or 2-D grid of parameter vectors θ(a, b) = θ₀ + a·d_x + b·d_y.
 //!
 //! Every grid point is measured on the training set and, when there is one, the test
-//! set: [train loss, train accuracy, test loss, test accuracy] (NaN where undefined or
-//! not finite). Points run in parallel (rayon), in batches whose results are appended
-//! to the resumable [`GridStore`] in index order; each point's numbers come from the
-//! thread-count-independent chunked evaluation, so they are bit-identical however the
+//! set ([`PointValues`]: train loss, train accuracy, test loss, test accuracy; NaN where
+//! undefined or not finite). [`slice_values`] is the slice engine: given the planes
+//! (a center and its directions), the axes and the data, it measures every grid point in
+//! parallel (rayon), in batches whose results are appended to a resumable
+//! [`GridStore`] in index order when the caller keeps one. Each point's numbers come from
+//! the thread-count-independent chunked evaluation, so they are bit-identical however the
 //! sweep is scheduled, interrupted or resumed.
 
 use crate::error::Result;
@@ -16,13 +18,115 @@ use crate::objective::Objective;
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
-/// Values stored per grid point.
-pub const N_VALUES: usize = 4;
-/// Names of the stored values, in order.
-pub const VALUE_NAMES: [&str; N_VALUES] =
-    ["train_loss", "train_accuracy", "test_loss", "test_accuracy"];
+/// One of the numbers measured at a grid point; its name is the `<metric>.npy` a slice
+/// saves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    TrainLoss,
+    TrainAccuracy,
+    TestLoss,
+    TestAccuracy,
+}
+
+impl Metric {
+    /// Every metric, in the order a [`GridStore`] record holds them.
+    pub const ALL: [Metric; 4] = [
+        Metric::TrainLoss,
+        Metric::TrainAccuracy,
+        Metric::TestLoss,
+        Metric::TestAccuracy,
+    ];
+
+    /// The name of its array (`train_loss` ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::TrainLoss => "train_loss",
+            Metric::TrainAccuracy => "train_accuracy",
+            Metric::TestLoss => "test_loss",
+            Metric::TestAccuracy => "test_accuracy",
+        }
+    }
+
+    /// The name in a figure (`train loss` ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::TrainLoss => "train loss",
+            Metric::TrainAccuracy => "train accuracy",
+            Metric::TestLoss => "test loss",
+            Metric::TestAccuracy => "test accuracy",
+        }
+    }
+
+    /// Measured on the test set.
+    pub fn is_test(self) -> bool {
+        matches!(self, Metric::TestLoss | Metric::TestAccuracy)
+    }
+
+    /// An accuracy (classification only), not a loss.
+    pub fn is_accuracy(self) -> bool {
+        matches!(self, Metric::TrainAccuracy | Metric::TestAccuracy)
+    }
+
+    /// The metrics that exist for data with (`test`) or without a test set and with
+    /// (`labels`) or without class labels, in [`Metric::ALL`] order.
+    pub fn available(test: bool, labels: bool) -> Vec<Metric> {
+        Metric::ALL
+            .into_iter()
+            .filter(|m| (test || !m.is_test()) && (labels || !m.is_accuracy()))
+            .collect()
+    }
+}
+
+/// Values stored per grid point (one per [`Metric`]).
+pub const N_VALUES: usize = Metric::ALL.len();
+
+/// What is measured at one grid point; NaN where undefined (no test set, no labels) or
+/// not finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PointValues {
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub test_loss: f64,
+    pub test_accuracy: f64,
+}
+
+impl PointValues {
+    pub fn get(&self, m: Metric) -> f64 {
+        match m {
+            Metric::TrainLoss => self.train_loss,
+            Metric::TrainAccuracy => self.train_accuracy,
+            Metric::TestLoss => self.test_loss,
+            Metric::TestAccuracy => self.test_accuracy,
+        }
+    }
+
+    /// The values in [`Metric::ALL`] order, as a [`GridStore`] record holds them.
+    pub fn to_array(&self) -> [f64; N_VALUES] {
+        Metric::ALL.map(|m| self.get(m))
+    }
+
+    /// Reads back [`PointValues::to_array`]; None unless `v` holds [`N_VALUES`] numbers.
+    pub fn from_slice(v: &[f64]) -> Option<PointValues> {
+        match *v {
+            [train_loss, train_accuracy, test_loss, test_accuracy] => Some(PointValues {
+                train_loss,
+                train_accuracy,
+                test_loss,
+                test_accuracy,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The column of metric `m` of `values`.
+pub fn column(values: &[PointValues], m: Metric) -> Vec<f64> {
+    values.iter().map(|v| v.get(m)).collect()
+}
 
 /// The plane θ(a, b) = center + a·dx + b·dy (dy absent for 1-D slices).
 pub struct Plane<'a> {
@@ -82,8 +186,8 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         }
     }
 
-    /// The stored values at θ(a, b).
-    pub fn measure(&self, plane: &Plane, a: f64, b: f64) -> [f64; N_VALUES] {
+    /// The values at θ(a, b).
+    pub fn measure(&self, plane: &Plane, a: f64, b: f64) -> PointValues {
         let mut w = self.free.lock().unwrap().pop().unwrap_or_else(|| Worker {
             theta: vec![S::zero(); self.mlp.n_params()],
             train: ChunkPool::new(self.mlp).sequential(),
@@ -93,29 +197,39 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         let tr = w.train.eval(self.mlp, self.train, &w.theta);
         let te: Option<Eval> = self.test.map(|t| w.test.eval(self.mlp, t, &w.theta));
         self.free.lock().unwrap().push(w);
-        [
-            finite_or_nan(tr.loss),
-            tr.accuracy.unwrap_or(f64::NAN),
-            te.map_or(f64::NAN, |e| finite_or_nan(e.loss)),
-            te.and_then(|e| e.accuracy).unwrap_or(f64::NAN),
-        ]
+        PointValues {
+            train_loss: finite_or_nan(tr.loss),
+            train_accuracy: tr.accuracy.unwrap_or(f64::NAN),
+            test_loss: te.map_or(f64::NAN, |e| finite_or_nan(e.loss)),
+            test_accuracy: te.and_then(|e| e.accuracy).unwrap_or(f64::NAN),
+        }
     }
 
-    /// Measure every point not yet in `done`, appending results to `store` as they
-    /// finish; returns all values in point order. Point i is (plane index, a, b).
+    /// Measure every point not yet done, appending results to the log's store (when
+    /// there is one) as they finish; returns all values in point order. Point i is
+    /// (plane index, a, b).
     pub fn sweep(
         &self,
         planes: &[Plane],
         coords: &[(usize, f64, f64)],
-        mut done: Vec<Option<Vec<f64>>>,
-        store: &mut GridStore,
+        log: Option<SweepLog>,
         progress: &Progress,
-    ) -> Result<Vec<[f64; N_VALUES]>> {
-        let pending: Vec<usize> = (0..coords.len()).filter(|&i| done[i].is_none()).collect();
+    ) -> Result<Vec<PointValues>> {
+        let (mut store, mut values): (Option<&mut GridStore>, Vec<Option<PointValues>>) = match log
+        {
+            Some(SweepLog { store, done }) => (
+                Some(store),
+                done.iter()
+                    .map(|d| d.as_deref().and_then(PointValues::from_slice))
+                    .collect(),
+            ),
+            None => (None, vec![None; coords.len()]),
+        };
+        let pending: Vec<usize> = (0..coords.len()).filter(|&i| values[i].is_none()).collect();
         progress.inc((coords.len() - pending.len()) as u64);
         let batch = (4 * rayon::current_num_threads()).max(64);
         for ids in pending.chunks(batch) {
-            let vals: Vec<[f64; N_VALUES]> = ids
+            let vals: Vec<PointValues> = ids
                 .par_iter()
                 .map(|&i| {
                     let (p, a, b) = coords[i];
@@ -123,20 +237,60 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
                 })
                 .collect();
             for (&i, v) in ids.iter().zip(&vals) {
-                store.append(i, v)?;
-                done[i] = Some(v.to_vec());
+                if let Some(store) = store.as_deref_mut() {
+                    store.append(i, &v.to_array())?;
+                }
+                values[i] = Some(*v);
             }
             progress.inc(ids.len() as u64);
         }
-        store.flush()?;
-        Ok(done
+        if let Some(store) = store {
+            store.flush()?;
+        }
+        Ok(values
             .into_iter()
-            .map(|v| {
-                let v = v.expect("every point measured");
-                std::array::from_fn(|k| v[k])
-            })
+            .map(|v| v.expect("every point measured"))
             .collect())
     }
+}
+
+/// The resumable log of a sweep: its store and the values it already holds, by point
+/// (from [`GridStore::open`]).
+pub struct SweepLog<'s> {
+    pub store: &'s mut GridStore,
+    pub done: Vec<Option<Vec<f64>>>,
+}
+
+/// The points of the grid `x` × `y` (`y` absent: a 1-D slice) on each of `n_planes`
+/// planes, as (plane index, a, b): plane-major, then y, then x (row j of a plane is
+/// `y[j]`). This is the order of a slice's arrays and of its sweep log.
+pub fn grid_points(n_planes: usize, x: &[f64], y: Option<&[f64]>) -> Vec<(usize, f64, f64)> {
+    let ys = y.unwrap_or(&[0.0]);
+    let mut coords = Vec::with_capacity(n_planes * ys.len() * x.len());
+    for plane in 0..n_planes {
+        for &b in ys {
+            for &a in x {
+                coords.push((plane, a, b));
+            }
+        }
+    }
+    coords
+}
+
+/// The slice engine: the values at every point of the grid `x` × `y` (`y` absent: 1-D)
+/// through each of `planes` (a center and its directions), in [`grid_points`] order,
+/// measured by `eval` (the model and its data). With a `log`, points it already holds are
+/// not measured again and new ones are appended to it.
+pub fn slice_values<S: Scalar>(
+    eval: &Evaluator<S>,
+    planes: &[Plane],
+    x: &[f64],
+    y: Option<&[f64]>,
+    log: Option<SweepLog>,
+    progress: &Progress,
+) -> Result<Vec<PointValues>> {
+    let coords = grid_points(planes.len(), x, y);
+    eval.sweep(planes, &coords, log, progress)
 }
 
 /// f(θ₀ + a·dx + b·dy) of any [`Objective`] on the grid `xs` × `ys` (row j is ys[j]),

@@ -1,17 +1,17 @@
 //! Loss-landscape slices (Li et al. 2018, "Visualizing the Loss Landscape of Neural
-//! Nets"): directions in parameter space, 1-D and 2-D grids of θ + a·d_x + b·d_y
-//! evaluated in parallel, and a resumable on-disk store for long sweeps.
+//! Nets"): directions in parameter space ([`directions`], [`pca`] of a training path),
+//! 1-D and 2-D grids of θ + a·d_x + b·d_y evaluated in parallel ([`grid`]), and a
+//! resumable on-disk store for long sweeps ([`store`]).
 //!
 //! A 1-D slice θ + a·d through a small net along a filter-normalised random direction:
 //!
 //! ```
-//! use losscape::data::{samples::Samples, synthetic};
-//! use losscape::landscape::directions::{
-//!     norm, normalize, random_direction, Ignore, Normalization,
-//! };
+//! use losscape::data::synthetic;
+//! use losscape::landscape::directions::{normalize, Ignore, Normalization};
+//! use losscape::linalg::{gaussian, norm};
 //! use losscape::landscape::grid::{Evaluator, Plane};
 //! use losscape::landscape::Axis;
-//! use losscape::nn::{Activation, Init, Loss, Mlp};
+//! use losscape::nn::{Activation, Init, Loss, Mlp, Samples};
 //! use losscape::objective::MlpObjective;
 //! use rand::SeedableRng;
 //!
@@ -21,7 +21,7 @@
 //! let theta: Vec<f64> = Init::Xavier.theta(&mlp.layout, &mut rng);
 //!
 //! // Each neuron's incoming weights of d get the norm of θ's; biases are left out.
-//! let mut d = random_direction(mlp.n_params(), &mut rng);
+//! let mut d = gaussian(mlp.n_params(), &mut rng);
 //! normalize(&mut d, &theta, &mlp.layout, Normalization::Filter, Ignore::Bias);
 //! let row = mlp.layout.layer(0).row(1);
 //! assert!((norm(&d[row.clone()]) - norm(&theta[row])).abs() < 1e-12);
@@ -44,6 +44,7 @@
 
 pub mod directions;
 pub mod grid;
+pub mod pca;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
