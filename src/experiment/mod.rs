@@ -35,7 +35,6 @@ use crate::error::{Error, Result};
 use crate::io::lock::{self, Claim};
 use crate::io::run_dir::RunDir;
 use crate::scalar::Scalar;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -161,21 +160,4 @@ pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
         Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
     }
-}
-
-/// Adds the fields of the JSON object `extra` to the object `into`.
-pub fn merge(into: &mut Value, extra: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (into, extra) {
-        a.extend(b);
-    }
-}
-
-/// `x` as a JSON number, or null when it is not finite (JSON has no NaN).
-pub fn num(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-}
-
-/// An optional number as JSON.
-pub fn opt_num(x: Option<f64>) -> Value {
-    x.map_or(Value::Null, num)
 }
