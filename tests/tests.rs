@@ -9,6 +9,7 @@ mod hessian;
 mod hostile_input;
 mod output_safety;
 mod parsers;
+mod plot_check;
 mod saddles;
 mod sizes;
 mod slice;

@@ -124,7 +124,7 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
         ExperimentConfig::Xor(xc) => {
             let out = xor::run::<S>(ctx, xc)?;
             xor::write(&out, &ctx.create_dir()?, &ctx.cfg.name())?;
-            Report::Xor(out.report)
+            Report::Xor(Box::new(out.report))
         }
     })
 }

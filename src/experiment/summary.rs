@@ -18,7 +18,8 @@ use std::path::Path;
 pub enum Report {
     Train(TrainReport),
     Evaluate(EvaluateReport),
-    Xor(XorReport),
+    /// Boxed: by far the largest report.
+    Xor(Box<XorReport>),
     Slice(SliceReport),
     Hessian(HessianReport),
     Saddles(SaddlesReport),

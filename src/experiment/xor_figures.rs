@@ -124,7 +124,7 @@ impl XorFigures {
             let i = r[0];
             if !(i >= 0.0 && i < n as f64 && i.fract() == 0.0) {
                 return Err(Error::data(
-                    &dir.path(CURVES_FILE),
+                    dir.path(CURVES_FILE),
                     Some(line + 2),
                     format!(
                         "curve {i} is not one of the {n} curves of summary.json (trained.loss_curves)"
