@@ -2,7 +2,9 @@
 //! templates run as printed, results do not depend on the thread count, and trained
 //! weights evaluate to the loss the training run reported.
 
-use crate::common::{f, losscape, run_ok, write};
+use crate::common::{f, losscape, npy, run_ok, write};
+use crate::plot_check::{assert_plot_redraws, run_typed};
+use losscape::experiment::Report;
 
 const SPIRALS: &str = r#"
 name = "spirals-small"
@@ -140,6 +142,108 @@ fn xor_experiment_reports_the_lecture_facts() {
     ] {
         assert!(dir.path().join("xor").join(file).exists(), "{file}");
     }
+}
+
+/// A small xor run: 6 seeds, a 5-point weight grid, 30×30 region grids.
+const TINY_XOR: &str = r#"
+name = "x"
+seed = 3
+dtype = "f64"
+[train]
+optimizer = "gd"
+lr = 0.5
+epochs = 400
+record_every = 50
+[experiment]
+kind = "xor"
+seeds = 6
+grid = 5
+resolution = 30
+perceptron_epochs = 50
+"#;
+
+#[test]
+fn xor_report_matches_its_files_and_plot_redraws_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    let summary = run_typed(&write(dir.path(), "x.toml", TINY_XOR), &out);
+    let Report::Xor(r) = &summary.report else {
+        panic!("not an xor report: {summary:?}")
+    };
+    assert_eq!(r.single_neuron.best_correct, 3);
+    assert_eq!(r.single_neuron.grid.weights_tried, 125);
+    assert_eq!(r.single_neuron.perceptron.epochs, 50);
+    // The truth table spans [0, 1]²; the region grid pads it by max(10 %, 0.25).
+    let regions = &r.formula_network.regions;
+    assert_eq!(
+        (regions.x_range, regions.y_range),
+        ((-0.25, 1.25), (-0.25, 1.25))
+    );
+    assert_eq!((regions.resolution, regions.n_classes), (30, None));
+    assert_eq!(
+        npy(&out.join("formula_network_regions_grid.npy")).len(),
+        900
+    );
+
+    // The seed table holds seeds 3..9; the report's counts, mean and drawn seeds are
+    // recomputed from it.
+    let rows: Vec<Vec<f64>> = std::fs::read_to_string(out.join("trained_seeds.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let seeds: Vec<f64> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(seeds, [3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+    let solved: Vec<&Vec<f64>> = rows.iter().filter(|r| r[1] == 1.0).collect();
+    let t = &r.trained;
+    assert_eq!(
+        (t.seeds, t.solved, t.stalled),
+        (6, solved.len(), 6 - solved.len())
+    );
+    let mean = solved.iter().map(|r| r[2]).sum::<f64>() / solved.len() as f64;
+    assert_eq!(
+        t.mean_final_loss_solved,
+        (!solved.is_empty()).then_some(mean)
+    );
+    let drawn: Vec<(u64, bool)> = t.loss_curves.iter().map(|c| (c.seed, c.solved)).collect();
+    let want: Vec<(u64, bool)> = rows
+        .iter()
+        .filter(|r| r[1] == 1.0)
+        .take(4)
+        .chain(rows.iter().filter(|r| r[1] == 0.0).take(4))
+        .map(|r| (r[0] as u64, r[1] == 1.0))
+        .collect();
+    assert_eq!(drawn, want);
+    let shown = t.regions.as_ref().unwrap();
+    let first = rows.iter().find(|r| r[1] == 1.0).unwrap_or(&rows[0]);
+    assert_eq!(
+        (shown.seed, shown.solved),
+        (first[0] as u64, first[1] == 1.0)
+    );
+
+    let figures = assert_plot_redraws(&out);
+    assert_eq!(
+        figures,
+        [
+            "final_loss_histogram.png",
+            "formula_network_regions.png",
+            "trained_loss_curves.png",
+            "trained_regions.png"
+        ]
+    );
+    // A curves table naming a curve the summary does not list is refused, by file and line.
+    let curves = out.join("trained_loss_curves.csv");
+    let text = std::fs::read_to_string(&curves).unwrap();
+    std::fs::write(&curves, text.replacen("\n0.0,", "\n9.0,", 1)).unwrap();
+    let o = losscape(&["plot", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("trained_loss_curves.csv") && err.contains("line 2"),
+        "{err}"
+    );
+    assert!(err.contains("trained.loss_curves"), "{err}");
 }
 
 #[test]

@@ -5,7 +5,10 @@
 //! the runs), that an interrupted study recomputes only its missing runs with the same
 //! results, and that the thread count changes nothing.
 
-use crate::common::{f, run_ok, write};
+use crate::common::{f, npy, run_ok, write};
+use crate::plot_check::{assert_plot_redraws, run_typed};
+use losscape::experiment::Report;
+use losscape::nn::{weights, Activation, Loss, Mlp};
 use serde_json::Value;
 use std::path::Path;
 
@@ -187,4 +190,88 @@ seeds = [0, 1]
     for file in ["fits.png", "approx_error.png", "loss_vs_width.png"] {
         assert!(d.join("out").join(file).exists(), "{file}");
     }
+}
+
+#[test]
+fn width_sweep_fits_come_from_the_saved_weights_and_plot_redraws_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = write(
+        d,
+        "w.toml",
+        r#"
+name = "w"
+seed = 0
+dtype = "f64"
+[data]
+source = "sine"
+n = 40
+noise = 0.0
+test_fraction = 0.25
+[model]
+layers = [1, 3, 1]
+activation = "tanh"
+loss = "mse"
+init = "xavier"
+[train]
+optimizer = "adam"
+lr = 0.02
+batch_size = "full"
+epochs = 30
+[experiment]
+kind = "width_sweep"
+widths = [1, 2, 4, 8, 16, 32]
+seeds = [5, 6]
+"#,
+    );
+    let out = d.join("out");
+    let summary = run_typed(&cfg, &out);
+    let Report::WidthSweep(r) = &summary.report else {
+        panic!("not a width sweep: {summary:?}")
+    };
+    // Per-width means and sample stds over the two seeds, recomputed from the runs.
+    for (k, b) in r.by_width.iter().enumerate() {
+        let pair = [r.runs[2 * k].train_loss, r.runs[2 * k + 1].train_loss];
+        assert_eq!(b.width, r.runs[2 * k].width);
+        assert!((b.train_loss.mean - (pair[0] + pair[1]) / 2.0).abs() < 1e-15);
+        assert!((b.train_loss.std - (pair[0] - pair[1]).abs() / 2f64.sqrt()).abs() < 1e-15);
+        assert_eq!((b.train_loss.n, b.test_accuracy.n), (2, 0));
+        assert!(b.test_accuracy.mean.is_nan());
+    }
+    // Five of six widths are drawn, evenly spread (indices 0, 1, 2, 3, 5), seed 5's.
+    let fits = r.fits.as_ref().unwrap();
+    assert_eq!((fits.seed, fits.widths.clone()), (5, vec![1, 2, 4, 8, 32]));
+    // The 30 training points sorted by x, and each curve the saved net's output: y =
+    // b₂ + Σⱼ w₂ⱼ tanh(w₁ⱼ x + b₁ⱼ), evaluated here by hand.
+    let data = npy(&out.join("fits_data.npy"));
+    let xs: Vec<f64> = data.chunks(2).map(|p| p[0]).collect();
+    assert_eq!(xs.len(), 30);
+    assert!(xs.windows(2).all(|w| w[0] <= w[1]));
+    let x = npy(&out.join("fits_x.npy"));
+    let y = npy(&out.join("fits_y.npy"));
+    assert_eq!((x.len(), y.len()), (400, 5 * 400));
+    // 400 evenly spaced x over the data's range (the last one up to rounding).
+    assert_eq!(x[0], xs[0]);
+    assert!((x[399] - xs[29]).abs() < 1e-12);
+    for (c, &h) in fits.widths.iter().enumerate() {
+        let mlp = Mlp::new(&[1, h, 1], Activation::Tanh, Loss::Mse);
+        let file = out.join(format!("runs/w{h}_s5/model.safetensors"));
+        let t: Vec<f64> = weights::load(&file, &mlp.layout).unwrap();
+        let (w1, b1, w2, b2) = (&t[..h], &t[h..2 * h], &t[2 * h..3 * h], t[3 * h]);
+        for (i, &xi) in x.iter().enumerate() {
+            let want = b2
+                + (0..h)
+                    .map(|j| w2[j] * (w1[j] * xi + b1[j]).tanh())
+                    .sum::<f64>();
+            assert!((y[c * 400 + i] - want).abs() < 1e-12, "width {h}, x {xi}");
+        }
+    }
+    let figures = assert_plot_redraws(&out);
+    assert_eq!(
+        figures,
+        ["approx_error.png", "fits.png", "loss_vs_width.png"]
+    );
+    // The redraw needs neither the nets nor the data.
+    std::fs::remove_dir_all(out.join("runs")).unwrap();
+    assert_plot_redraws(&out);
 }

@@ -10,6 +10,7 @@ mod hessian;
 mod hostile_input;
 mod output_safety;
 mod parsers;
+mod plot_check;
 mod relocatable;
 mod saddles;
 mod sizes;

@@ -58,11 +58,10 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
         fresh: opts.fresh,
         claim: Mutex::new(None),
     };
-    // An existing folder is claimed at once: a resumed run reads it under the lock, and
-    // a folder of another run is refused before any work.
-    if std::fs::symlink_metadata(&ctx.out).is_ok() {
-        ctx.claim()?;
-    }
+    // The plan passed: the folder is claimed before any work, so a second run into it
+    // is refused at once, and a resumed run reads it under the lock. A run that fails
+    // from here on takes back what it added (the folder too, if it made it).
+    ctx.claim()?;
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
         let report = match ctx.cfg.config.dtype {

@@ -21,6 +21,7 @@ use std::path::Path;
 pub enum Report {
     Train(TrainReport),
     Evaluate(EvaluateReport),
+    /// Boxed: by far the largest report.
     Xor(XorReport),
     Slice(SliceReport),
     Hessian(HessianReport),

@@ -48,4 +48,13 @@ mod tests {
         assert_eq!((one.mean, one.std, one.n), (3.0, 0.0, 1));
         assert!(mean_std([f64::NAN]).mean.is_nan());
     }
+
+    #[test]
+    fn nan_survives_a_json_round_trip() {
+        let none = mean_std([f64::NAN]);
+        let json = serde_json::to_string(&none).unwrap();
+        assert_eq!(json, r#"{"mean":null,"std":null,"n":0}"#);
+        let back: MeanStd = serde_json::from_str(&json).unwrap();
+        assert!(back.mean.is_nan() && back.std.is_nan() && back.n == 0);
+    }
 }

@@ -1,0 +1,62 @@
+//! Checks shared by the tests of kinds that `losscape plot` redraws: every figure comes
+//! back byte-identical from the run's saved files, and summary.json is exactly the
+//! typed [`Summary`] the run printed.
+
+use crate::common::{losscape, run};
+use losscape::experiment::Summary;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The PNG files of a folder, by name.
+fn pngs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Deletes every figure of the run in `dir`, runs `losscape plot dir`, and asserts that
+/// the same figures come back byte for byte; returns their names.
+pub fn assert_plot_redraws(dir: &Path) -> Vec<String> {
+    let before = pngs(dir);
+    assert!(!before.is_empty(), "no figures in {}", dir.display());
+    for name in before.keys() {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    let o = losscape(&["plot", dir.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "plot failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let after = pngs(dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &before {
+        assert!(after[name] == *bytes, "{name} redrawn differently");
+    }
+    before.into_keys().collect()
+}
+
+/// Runs a config that must succeed; returns the typed summary printed on stdout, after
+/// checking that it serialises back to exactly the summary.json written.
+pub fn run_typed(config: &Path, out: &Path) -> Summary {
+    let o = run(config, out, &[]);
+    assert!(
+        o.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed: Summary = serde_json::from_slice(&o.stdout).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(serde_json::to_value(&printed).unwrap(), written);
+    printed
+}
