@@ -13,6 +13,7 @@
 
 use crate::common::{f, npy, run_ok, write};
 use crate::hessian::{c, zero_net_data, T, X};
+use crate::plot_check::{assert_plot_redraws, run_typed};
 use serde_json::Value;
 
 fn zero_net_config(d: &std::path::Path, extra: &str) -> std::path::PathBuf {
@@ -149,19 +150,6 @@ fn the_xor_plateau_is_a_saddle_visit_and_threads_do_not_change_results() {
     assert_eq!(s["track"], s2["track"]);
 }
 
-/// Every PNG in `dir`, by file name, with its bytes.
-fn pngs(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect()
-}
-
 /// A short XOR run with tracking (its plateau is a saddle visit; the searches find
 /// degenerate points and a saddle), measured exactly or (`exact = false`) by Lanczos and
 /// stochastic Lanczos quadrature.
@@ -200,7 +188,7 @@ max_iter = 40
 #[test]
 fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
     use losscape::critical::PointClass;
-    use losscape::experiment::{Report, Summary};
+    use losscape::experiment::Report;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for (name, hessian, figures) in [
@@ -212,13 +200,8 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
         ),
     ] {
         let out = d.join(name);
-        let ran = crate::common::run(&tiny_tracked_config(d, name, hessian), &out, &[]);
-        assert!(
-            ran.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ran.stderr)
-        );
-        let before = pngs(&out);
+        let summary = run_typed(&tiny_tracked_config(d, name, hessian), &out);
+        let drawn = assert_plot_redraws(&out);
         for f in [
             "loss_vs_index.png",
             "search_convergence.png",
@@ -227,31 +210,8 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
         .iter()
         .chain(figures)
         {
-            assert!(
-                before.contains_key(*f),
-                "{name}: no {f} in {:?}",
-                before.keys()
-            );
+            assert!(drawn.iter().any(|d| d == f), "{name}: no {f} in {drawn:?}");
         }
-        for f in before.keys() {
-            std::fs::remove_file(out.join(f)).unwrap();
-        }
-        let o = crate::common::losscape(&["plot", out.to_str().unwrap()]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let after = pngs(&out);
-        assert_eq!(
-            before.keys().collect::<Vec<_>>(),
-            after.keys().collect::<Vec<_>>(),
-            "{name}"
-        );
-        for (f, bytes) in &before {
-            assert!(after[f] == *bytes, "{name}: {f} redrawn differently");
-        }
-
-        // summary.json reads back as the typed report, and writes out as the CLI printed it.
-        let printed: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
-        let summary = Summary::read(&out).unwrap();
-        assert_eq!(serde_json::to_value(&summary).unwrap(), printed, "{name}");
         let Report::Saddles(r) = &summary.report else {
             panic!("{name}: kind {}", summary.kind());
         };
@@ -264,7 +224,8 @@ fn plot_redraws_every_figure_byte_identical_and_the_summary_reads_back() {
                 .filter(|p| p.spectrum.classification == class)
                 .count();
             assert_eq!(r.counts.get(class), n, "{name}: {class}");
-            assert_eq!(printed["counts"][class.name()], n);
+            let written = serde_json::to_value(r.counts).unwrap();
+            assert_eq!(written[class.name()], n);
         }
         let saved: Vec<&String> = r.critical_points.iter().flat_map(|p| &p.weights).collect();
         assert_eq!(saved.len(), r.converged);
