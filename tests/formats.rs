@@ -46,7 +46,7 @@ struct Bundled {
 /// Row counts are `zcat FILE | wc -l` (or `wc -l FILE`) less the header line, every line
 /// being non-blank (`grep -cv '^\s*$'` gives the same count); columns are `head -1 | awk
 /// -F, '{print NF}'`; the sums are
-/// `zcat FILE | awk -F, 'NR>1{for(i=1;i<=NF;i++) s+=($i<0?-$i:$i)} END{printf "%.17g", s}'`;
+/// `zcat FILE | awk -F, 'NR>1{for(i=1;i<=NF;i++) s+=($i<0?-$i:$i)} END{printf "%.17g", s}'`
 /// (written here to the shortest digits that give the same f64, and compared to 1e-12
 /// relative: the reader sums in another order); the first and last rows are `sed -n 2p`
 /// and `tail -1` of the text.

@@ -692,7 +692,7 @@ mod tests {
     #[test]
     fn read_header_counts_bytes_and_caps_the_header() {
         let dir = TempDir::new().unwrap();
-        // BOM (3 bytes) + blank line (1) + "a;\"b\nc\";y\n" (11): 15 bytes up to the rows.
+        // BOM (3 bytes) + blank line (1) + "a;\"b\nc\";y\n" (10): 14 bytes up to the rows.
         let p = write(&dir, "h.csv", "\u{feff}\na;\"b\nc\";y\n1;2;0\n");
         let (h, bytes) = read_header(&p, b';', &["y"], 100).unwrap();
         assert_eq!(
@@ -704,12 +704,12 @@ mod tests {
                 targets: vec![2],
             }
         );
-        assert_eq!(bytes, 15);
-        let e = read_header(&p, b';', &["y"], 14).unwrap_err();
+        assert_eq!(bytes, 14);
+        let e = read_header(&p, b';', &["y"], 13).unwrap_err();
         assert_eq!(
             e.to_string(),
             format!(
-                "{}, line 2: the header line is longer than 14 bytes",
+                "{}, line 2: the header line is longer than 13 bytes",
                 p.display()
             )
         );
