@@ -10,7 +10,8 @@
 //! product (more in `examples/`):
 //!
 //! ```
-//! use losscape::data::{samples::Samples, synthetic};
+//! use losscape::data::synthetic;
+//! use losscape::nn::Samples;
 //! use losscape::nn::{Activation, Init, Loss, Mlp};
 //! use losscape::objective::{MlpObjective, Objective};
 //! use rand::SeedableRng;

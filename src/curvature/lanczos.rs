@@ -163,7 +163,7 @@ const BREAKDOWN: f64 = 1e-10;
 /// The Hessian of a quadratic with a chosen spectrum, seen only through HVPs:
 ///
 /// ```
-/// use losscape::curvature::{lanczos, ObjectiveHessian};
+/// use losscape::curvature::{lanczos, Counted, ObjectiveHessian};
 /// use losscape::objective::toys::Quadratic;
 /// use rand::SeedableRng;
 ///
@@ -171,7 +171,8 @@ const BREAKDOWN: f64 = 1e-10;
 /// spectrum[..3].copy_from_slice(&[9.0, 5.0, -1.5]);
 /// let toy = Quadratic::new(&spectrum, 1);
 /// let theta = vec![0.0; 50];
-/// let hessian = ObjectiveHessian::new(&toy, &theta);
+/// let exact = ObjectiveHessian::new(&toy, &theta);
+/// let hessian = Counted::new(&exact);
 /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
 /// // The two largest eigenvalues and the smallest, to a relative residual of 1e-8.
 /// let found = lanczos(&hessian, 2, 1, 50, 1e-8, &mut rng);

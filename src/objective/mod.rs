@@ -26,7 +26,8 @@ pub trait Objective<S: Scalar>: Sync {
 /// The exact HVP against a central difference of gradients, on the XOR truth table:
 ///
 /// ```
-/// use losscape::data::{samples::Samples, synthetic};
+/// use losscape::data::synthetic;
+/// use losscape::nn::Samples;
 /// use losscape::nn::{Activation, Loss, Mlp};
 /// use losscape::objective::{MlpObjective, Objective};
 ///
