@@ -1,8 +1,11 @@
 //! The `slice` experiment end to end: closed-form surfaces, the center cell, thread
 //! independence, resumption after an interruption (simulated and by SIGKILL),
-//! refusing to mix configs, redrawing, and bad input.
+//! refusing to mix configs, redrawing byte-identical figures from the saved arrays, the
+//! typed report, and bad input.
 
 use crate::common::{losscape, npy, run, run_ok, write};
+use losscape::experiment::Report;
+use losscape::landscape::grid::Metric;
 use std::process::Command;
 
 /// A 2-D slice of a trained circles net, small enough for tests.
@@ -391,4 +394,95 @@ fn bad_slice_input_is_refused_before_anything_is_written() {
 
 fn read_summary(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Every PNG of `dir` with its bytes.
+fn pngs(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn plot_redraws_every_figure_byte_identical_and_the_summary_is_the_typed_report() {
+    // A 2-D PCA slice with the curvature map: the path overlay, the accuracy heatmaps and
+    // the curvature heatmap all come back from the saved arrays.
+    let text = TRAINED
+        .replace("epochs = 15", "epochs = 15\nsnapshot_every = 1")
+        .replace(
+            "kind = \"slice\"",
+            "kind = \"slice\"\ndirections = \"pca\"\ncurvature = true\ncurvature_steps = 6",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "p.toml", &text);
+    let out = dir.path().join("p");
+    let o = run(&cfg, &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // summary.json is the report the CLI printed, and it reads back as a typed report.
+    let printed: losscape::experiment::Summary = serde_json::from_slice(&o.stdout).unwrap();
+    let saved = losscape::experiment::Summary::read(&out).unwrap();
+    let (Report::Slice(r), Report::Slice(s)) = (&printed.report, &saved.report) else {
+        panic!("not a slice report: {:?}", saved.report.kind());
+    };
+    assert_eq!(r, s);
+    assert_eq!(r.directions, losscape::config::DirectionKind::Pca);
+    assert_eq!(r.grid, vec![7, 9]);
+    assert_eq!(r.points, 63);
+    assert_eq!(r.metrics, Metric::ALL.to_vec());
+    let z = npy(&out.join("train_loss.npy"));
+    assert_eq!(
+        z[2 * 9 + 4],
+        r.center_loss,
+        "x = 0 is index 4, y = 0 index 2"
+    );
+    assert_eq!(npy(&out.join("test_accuracy.npy")).len(), 63);
+    let ratio = npy(&out.join("curvature_ratio.npy"));
+    let max = ratio
+        .iter()
+        .cloned()
+        .filter(|v| v.is_finite())
+        .fold(f64::NAN, f64::max);
+    assert_eq!(r.curvature.as_ref().unwrap().max_ratio, max);
+    let ev = r.explained_variance.as_ref().unwrap();
+    assert!(ev[0] >= ev[1] && ev[0] + ev[1] <= 1.0 + 1e-12, "{ev:?}");
+    assert_eq!(r.training.as_ref().unwrap().steps, 15 * 6);
+
+    let before = pngs(&out);
+    assert_eq!(before.len(), 8 + 1, "{:?}", before.keys());
+    assert!(before.contains_key("curvature_ratio_heatmap.png"));
+    for name in before.keys() {
+        std::fs::remove_file(out.join(name)).unwrap();
+    }
+    // Nothing but summary.json (and config.toml, which claims the folder) and the
+    // arrays behind the figures is needed.
+    for f in ["sweep.log", "center.safetensors", "dir_x.npy", "dir_y.npy"] {
+        std::fs::remove_file(out.join(f)).unwrap();
+    }
+    let redraw = |args: &[&str]| {
+        let mut all = vec!["plot", out.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let o = losscape(&all);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        pngs(&out)
+    };
+    assert_eq!(redraw(&[]), before);
+    // The flags restyle the loss figures (not the accuracies) ...
+    let log = redraw(&["--log", "--levels", "7"]);
+    assert_ne!(
+        log["train_loss_contour.png"],
+        before["train_loss_contour.png"]
+    );
+    assert_eq!(
+        log["train_accuracy_heatmap.png"],
+        before["train_accuracy_heatmap.png"]
+    );
+    // ... and what is not given keeps the run's own style (log = false, 20 levels).
+    assert_eq!(redraw(&["--log=false"]), before);
 }

@@ -3,13 +3,15 @@
 //! Checks exact relations between the numbers a study reports (the parametric plot at
 //! α = 0 and 1 is the two minima's own training loss; gaps and means recomputed from
 //! the runs), that an interrupted study recomputes only its missing runs with the same
-//! results, and that the thread count changes nothing.
+//! results, that the thread count changes nothing, and that `losscape plot` redraws a
+//! batch-size study's figures byte-identical from its summary and arrays.
 
-use crate::common::{f, npy, run_ok, write};
+use crate::common::{f, losscape, npy, run, run_ok, write};
 use crate::plot_check::{assert_plot_redraws, run_typed};
-use losscape::experiment::Report;
+use losscape::experiment::{Report, Summary};
 use losscape::nn::{weights, Activation, Loss, Mlp};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 const BATCH: &str = r#"
@@ -35,7 +37,7 @@ batch_sizes = [4, "50%", "full"]
 seeds = [0, 1]
 alpha_range = [0.0, 1.0]
 alpha_points = 5
-slice_points = 3
+slice_points = 4
 "#;
 
 fn batch_run(d: &Path, out: &str, extra: &[&str]) -> Value {
@@ -46,7 +48,28 @@ fn batch_run(d: &Path, out: &str, extra: &[&str]) -> Value {
 fn batch_size_study_reports_consistent_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let s = batch_run(d, "a", &["--threads", "2"]);
+    let o = run(
+        &write(d, "bs.toml", BATCH),
+        &d.join("a"),
+        &["--threads", "2"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // summary.json is the report the CLI printed, and it reads back as a typed report.
+    let printed: Summary = serde_json::from_slice(&o.stdout).unwrap();
+    let (Report::BatchSize(typed), Report::BatchSize(saved)) = (
+        &printed.report,
+        &Summary::read(&d.join("a")).unwrap().report,
+    ) else {
+        panic!("not a batch-size report");
+    };
+    assert_eq!(typed, saved);
+    assert_eq!(typed.runs.len(), 6);
+    assert_eq!(
+        typed.runs[0].curve_train_loss.len(),
+        typed.runs[0].epochs.len()
+    );
+    assert_eq!(typed.by_batch_size[2].batch_label, "full");
     let runs = s["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 6);
     // 90 training samples: 4, 45 and 90 per step.
@@ -85,9 +108,17 @@ fn batch_size_study_reports_consistent_numbers() {
     assert!((f(&losses[0]) - f(&runs[0]["train_loss"])).abs() <= 1e-12 * f(&losses[0]));
     assert!((f(&losses[4]) - f(&runs[4]["train_loss"])).abs() <= 1e-12 * f(&losses[4]));
     let slices = s["slices"].as_array().unwrap();
-    // The slices are measured on the training set (all 90 samples here).
+    // The slices are measured on the training set (all 90 samples here), and their
+    // center loss at the minimum itself, though no grid point of 4 per axis is there.
     assert!((f(&slices[0]["center_loss"]) - f(&runs[0]["train_loss"])).abs() < 1e-6);
     assert!((f(&slices[1]["center_loss"]) - f(&runs[4]["train_loss"])).abs() < 1e-6);
+    assert_eq!(slices[0]["center_loss_at"], serde_json::json!([0.0, 0.0]));
+    let axis = npy(&d.join("a/slice_axis.npy"));
+    assert_eq!(axis.len(), 4);
+    assert!(axis.iter().all(|&v| v != 0.0), "{axis:?}");
+    let grid = npy(&d.join("a/slice_b4_train_loss.npy"));
+    let max = grid.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(f(&slices[0]["max_loss"]), max);
     for file in [
         "parametric.png",
         "batch_size_effects.png",
@@ -99,6 +130,17 @@ fn batch_size_study_reports_consistent_numbers() {
     }
     let report = std::fs::read_to_string(d.join("a/report.md")).unwrap();
     assert!(report.contains("| full (90) |"), "{report}");
+
+    // `losscape plot` redraws every figure byte-identical from summary.json and the
+    // slices' arrays alone.
+    let figures = pngs(&d.join("a"));
+    assert_eq!(figures.len(), 4);
+    for name in figures.keys() {
+        std::fs::remove_file(d.join("a").join(name)).unwrap();
+    }
+    let o = losscape(&["plot", d.join("a").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(pngs(&d.join("a")), figures);
 
     // Same numbers with one thread.
     let one = batch_run(d, "b", &["--threads", "1"]);
@@ -122,6 +164,19 @@ fn batch_size_study_reports_consistent_numbers() {
         "a finished run was recomputed"
     );
     assert_eq!(strip(&again["runs"]), strip(&s["runs"]));
+}
+
+/// Every PNG of `dir` with its bytes.
+fn pngs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
 }
 
 /// The runs without their wall-clock `seconds`.

@@ -322,6 +322,133 @@ mod tests {
     use crate::objective::toys::{Quadratic, Rosenbrock, Saddle};
 
     #[test]
+    fn grid_points_are_plane_major_then_y_then_x() {
+        let pts = grid_points(2, &[0.0, 1.0, 2.0], Some(&[-1.0, 1.0]));
+        assert_eq!(pts.len(), 12);
+        assert_eq!(
+            &pts[..4],
+            &[
+                (0, 0.0, -1.0),
+                (0, 1.0, -1.0),
+                (0, 2.0, -1.0),
+                (0, 0.0, 1.0)
+            ]
+        );
+        assert_eq!(pts[6], (1, 0.0, -1.0));
+        // 1-D: b = 0 everywhere.
+        assert_eq!(
+            grid_points(1, &[3.0, 4.0], None),
+            vec![(0, 3.0, 0.0), (0, 4.0, 0.0)]
+        );
+    }
+
+    #[test]
+    fn point_values_round_trip_a_store_record_in_metric_order() {
+        let v = PointValues {
+            train_loss: 1.0,
+            train_accuracy: 0.5,
+            test_loss: 2.0,
+            test_accuracy: f64::NAN,
+        };
+        let a = v.to_array();
+        assert_eq!(&a[..3], &[1.0, 0.5, 2.0]);
+        for (m, x) in Metric::ALL.into_iter().zip(a) {
+            assert_eq!(v.get(m).to_bits(), x.to_bits(), "{m:?}");
+        }
+        let back = PointValues::from_slice(&a).unwrap();
+        assert_eq!(back.test_loss, 2.0);
+        assert!(back.test_accuracy.is_nan());
+        assert!(PointValues::from_slice(&a[..3]).is_none());
+        assert_eq!(
+            Metric::available(false, true),
+            vec![Metric::TrainLoss, Metric::TrainAccuracy]
+        );
+        assert_eq!(
+            Metric::available(true, false),
+            vec![Metric::TrainLoss, Metric::TestLoss]
+        );
+        let names: Vec<String> = Metric::ALL
+            .iter()
+            .map(|m| serde_json::to_string(m).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "\"train_loss\"",
+                "\"train_accuracy\"",
+                "\"test_loss\"",
+                "\"test_accuracy\""
+            ]
+        );
+        assert!(Metric::ALL
+            .iter()
+            .zip(&names)
+            .all(|(m, n)| n.contains(m.name())));
+    }
+
+    #[test]
+    fn the_engine_measures_every_point_and_takes_logged_ones_from_the_log() {
+        use crate::data::synthetic::spirals;
+        use crate::nn::{Activation, Loss};
+        let mlp = Mlp::new(&[2, 5, 1], Activation::Tanh, Loss::Bce);
+        let train = Samples::<f64>::new(&spirals(60, 0.1, 1), Loss::Bce, 1, "t").unwrap();
+        let p = mlp.n_params();
+        let center: Vec<f64> = (0..p).map(|i| (i as f64 * 0.37).sin()).collect();
+        let dx: Vec<f64> = (0..p).map(|i| (i as f64 * 0.11).cos()).collect();
+        let dy: Vec<f64> = (0..p).map(|i| (i as f64 * 0.53).sin()).collect();
+        let plane = Plane {
+            center: &center,
+            dx: &dx,
+            dy: Some(&dy),
+        };
+        let (xs, ys) = ([-0.5, 0.0, 0.5], [0.0, 1.0]);
+        let eval = Evaluator::new(&mlp, &train, None);
+        let planes = std::slice::from_ref(&plane);
+        let all = slice_values(&eval, planes, &xs, Some(&ys), None, &Progress::hidden()).unwrap();
+        assert_eq!(all.len(), 6);
+        // Point k is (xs[k % 3], ys[k / 3]): its values are those of θ(a, b) itself.
+        for (k, v) in all.iter().enumerate() {
+            let mut theta = vec![0.0; p];
+            plane.point(xs[k % 3], ys[k / 3], &mut theta);
+            let obj = crate::objective::MlpObjective::new(&mlp, &train);
+            assert!((v.train_loss - obj.loss(&theta)).abs() < 1e-12, "{k}");
+            assert!(v.train_accuracy >= 0.0 && v.test_loss.is_nan());
+        }
+        // With a log: logged points are taken from it (here a marker), the rest are
+        // measured and appended, so a reopened log holds every point.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.log");
+        let (mut store, done) = GridStore::open(&path, "f", 6, N_VALUES, true).unwrap();
+        assert!(done.iter().all(Option::is_none));
+        store.append(4, &[7.0, 0.25, f64::NAN, f64::NAN]).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let (mut store, done) = GridStore::open(&path, "f", 6, N_VALUES, false).unwrap();
+        let log = SweepLog {
+            store: &mut store,
+            done,
+        };
+        let resumed = slice_values(
+            &eval,
+            planes,
+            &xs,
+            Some(&ys),
+            Some(log),
+            &Progress::hidden(),
+        )
+        .unwrap();
+        assert_eq!(resumed[4].train_loss, 7.0);
+        for k in [0, 1, 2, 3, 5] {
+            assert_eq!(resumed[k].train_loss.to_bits(), all[k].train_loss.to_bits());
+        }
+        drop(store);
+        let (_, done) = GridStore::open(&path, "f", 6, N_VALUES, false).unwrap();
+        assert!(done.iter().all(Option::is_some));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(done[0].as_deref().unwrap()), bits(&all[0].to_array()));
+    }
+
+    #[test]
     fn slice_of_a_quadratic_equals_the_closed_form() {
         // f(c + a dx + b dy) = ½ (a² dxᵀAdx + 2ab dxᵀAdy + b² dyᵀAdy) with c = 0.
         let q = Quadratic::new(&[4.0, 1.0, -2.0, 0.5, 3.0], 7);
