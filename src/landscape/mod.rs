@@ -34,7 +34,7 @@
 //! let losses: Vec<f64> = axis
 //!     .coords()
 //!     .iter()
-//!     .map(|&a| eval.measure(&plane, a, 0.0)[0])
+//!     .map(|&a| eval.measure(&plane, a, 0.0).train_loss)
 //!     .collect();
 //! // The middle point is θ itself.
 //! assert_eq!(losses[2], MlpObjective::new(&mlp, &data).eval(&theta).loss);
