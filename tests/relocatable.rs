@@ -52,7 +52,7 @@ impl Copy {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
+        output(&mut self.command(args))
     }
 
     /// Run and require success; stdout as text.
@@ -300,13 +300,12 @@ fn mnist_is_found_in_a_data_folder_or_the_error_says_where_it_looked() {
 
     // $LOSSCAPE_DATA
     let mut c = copy.command(&["run", "mnist.toml", "--dry-run"]);
-    assert_mnist_plans(c.env("LOSSCAPE_DATA", source_data()).output().unwrap());
+    assert_mnist_plans(output(c.env("LOSSCAPE_DATA", source_data())));
     // without XDG_DATA_HOME the platform folder is ~/.local/share/losscape
-    let o = copy
-        .command(&["run", "mnist.toml", "--dry-run"])
-        .env_remove("XDG_DATA_HOME")
-        .output()
-        .unwrap();
+    let o = output(
+        copy.command(&["run", "mnist.toml", "--dry-run"])
+            .env_remove("XDG_DATA_HOME"),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     let local = copy.home.path().join(".local/share/losscape/mnist");
     assert!(err.contains(&local.display().to_string()), "{err}");
@@ -322,4 +321,19 @@ fn mnist_is_found_in_a_data_folder_or_the_error_says_where_it_looked() {
     // data/ beside the binary
     std::os::unix::fs::symlink(source_data(), copy.dir.path().join("data")).unwrap();
     assert_mnist_plans(copy.run(&["run", "mnist.toml", "--dry-run"]));
+}
+
+/// Runs `c` to completion. A copy of the binary that another test thread's fork still
+/// holds open for writing (the fd lives in the child until its exec) cannot be executed
+/// yet (ETXTBSY): that is retried for up to a second.
+fn output(c: &mut Command) -> Output {
+    for _ in 0..50 {
+        match c.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            result => return result.unwrap(),
+        }
+    }
+    c.output().unwrap()
 }
