@@ -1,13 +1,13 @@
 //! The context a kind runs in: the command-line options, the resolved config, and the
-//! run folder, claimed ([`crate::io::lock`]) on the first write so that bad input found
-//! before then leaves no folder behind.
+//! run folder, claimed ([`crate::io::lock`]) once the plan has passed, so that bad
+//! input leaves no folder behind and a second run into a busy folder is refused before
+//! any work.
 
 use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
 use crate::io::lock::{self, Claim};
 use crate::io::run_dir::RunDir;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 /// Command-line overrides of a run.
 #[derive(Clone, Debug, Default)]
@@ -26,35 +26,38 @@ pub struct RunOptions {
     pub max_memory: Option<u64>,
 }
 
-/// Where a kind writes: the run folder, claimed on the first write (or at the start
-/// when it already exists), so that bad input found before then leaves no folder.
+/// Where a kind writes: the run folder, held for the whole run.
 pub struct Context {
     pub cfg: LoadedConfig,
     pub out: PathBuf,
     pub quiet: bool,
     pub fresh: bool,
-    pub(super) claim: Mutex<Option<Claim>>,
+    pub(super) claim: Claim,
 }
 
 impl Context {
-    /// Claim the run folder (see [`crate::io::lock`]) unless already claimed; the first
-    /// claim of a new folder writes the resolved config into it (it names the kind).
-    pub(super) fn claim(&self) -> Result<()> {
-        let mut claim = self.claim.lock().unwrap_or_else(|e| e.into_inner());
-        if claim.is_none() {
-            let c = Claim::take(&self.out, self.cfg.config.experiment.kind())?;
-            *claim = Some(c);
-            let dir = RunDir::at(&self.out);
-            if !dir.path(lock::CONFIG_FILE).exists() {
-                dir.write_text(lock::CONFIG_FILE, &resolved_config(&self.cfg)?)?;
+    /// Claim the run folder `out` for `cfg` (see [`crate::io::lock`]); a new folder
+    /// gets the resolved config at once (it names the kind).
+    pub(super) fn open(cfg: LoadedConfig, out: PathBuf, quiet: bool, fresh: bool) -> Result<Self> {
+        let claim = Claim::take(&out, cfg.config.experiment.kind())?;
+        let dir = RunDir::at(&out);
+        if !dir.path(lock::CONFIG_FILE).exists() {
+            if let Err(e) = dir.write_text(lock::CONFIG_FILE, &resolved_config(&cfg)?) {
+                claim.abandon();
+                return Err(e);
             }
         }
-        Ok(())
+        Ok(Context {
+            cfg,
+            out,
+            quiet,
+            fresh,
+            claim,
+        })
     }
 
-    /// The run folder, claimed.
+    /// The run folder (claimed when the context was opened).
     pub fn create_dir(&self) -> Result<RunDir> {
-        self.claim()?;
         Ok(RunDir::at(&self.out))
     }
 }

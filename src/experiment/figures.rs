@@ -307,23 +307,6 @@ impl RegionGrid {
     }
 }
 
-/// Decision regions of a classifier with 2 inputs, drawn straight to `path` (nothing
-/// saved); nothing for regression data.
-pub fn decision_regions<S: Scalar>(
-    path: &Path,
-    title: &str,
-    mlp: &Mlp,
-    theta: &[S],
-    train: &Dataset,
-    test: Option<&Dataset>,
-    resolution: usize,
-) -> Result<()> {
-    match RegionGrid::compute(mlp, theta, train, test, resolution) {
-        Some(g) => g.draw(path, title),
-        None => Ok(()),
-    }
-}
-
 /// The training points of a regression with one input and one output, sorted by x, and
 /// 400 evenly spaced x over their range (None for classification data).
 pub fn curve_grid(train: &Dataset) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {

@@ -36,7 +36,6 @@ use crate::io::lock::{self, Claim};
 use crate::io::run_dir::RunDir;
 use crate::scalar::Scalar;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// What a finished run left behind.
@@ -51,17 +50,10 @@ pub struct RunOutcome {
 /// run folder.
 pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     let plan = plan::plan(cfg, opts)?;
-    let ctx = Context {
-        cfg: plan.cfg,
-        out: plan.out,
-        quiet: opts.quiet,
-        fresh: opts.fresh,
-        claim: Mutex::new(None),
-    };
     // The plan passed: the folder is claimed before any work, so a second run into it
     // is refused at once, and a resumed run reads it under the lock. A run that fails
     // from here on takes back what it added (the folder too, if it made it).
-    ctx.claim()?;
+    let ctx = Context::open(plan.cfg, plan.out, opts.quiet, opts.fresh)?;
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
         let report = match ctx.cfg.config.dtype {
@@ -92,9 +84,8 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
         None => go(),
     };
     // A failed run takes back what it added; a finished one releases the folder.
-    let claim = ctx.claim.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let (Err(_), Some(claim)) = (&result, claim) {
-        claim.abandon();
+    if result.is_err() {
+        ctx.claim.abandon();
     }
     result
 }
