@@ -87,6 +87,7 @@ pub mod plot;
 pub mod progress;
 pub mod scalar;
 pub mod seeded;
+pub mod simd;
 pub mod study;
 pub mod templates;
 

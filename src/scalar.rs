@@ -116,6 +116,10 @@ pub fn tanh_f32(x: f32) -> f32 {
 
 /// Whether every element is finite, without branching per element: x·0 is 0 for finite
 /// x and NaN for ±∞ and NaN, and sums of lanes of such products vectorise.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
 pub fn all_finite<S: Scalar>(xs: &[S]) -> bool {
     const LANES: usize = 16;
     let mut acc = [S::zero(); LANES];

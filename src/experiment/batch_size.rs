@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
 use crate::json_num::{nan_if_null, nans_if_null};
 use crate::landscape::directions::{normalized, Ignore, Normalization};
+use crate::landscape::first_layer::FirstLayer;
 use crate::landscape::grid::{column, slice_values, Evaluator, Metric, Plane};
 use crate::landscape::Axis;
 use crate::linalg::gaussian;
@@ -41,7 +42,6 @@ use crate::scalar::Scalar;
 use crate::seeded::Stream;
 use crate::study::{mean_std, Family, MeanStd};
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -290,6 +290,10 @@ pub struct Interpolation {
     pub test_loss: Vec<f64>,
     #[serde(deserialize_with = "nans_if_null")]
     pub test_accuracy: Vec<f64>,
+    /// How the line's first-layer pre-activations were formed (`reuse`: Z_a + α·(Z_b −
+    /// Z_a) from products computed once; see [`crate::landscape::first_layer`]).
+    #[serde(default)]
+    pub first_layer: FirstLayer,
 }
 
 /// The 2-D slice around one minimum (`slice_b<label>_train_loss.npy`).
@@ -305,6 +309,9 @@ pub struct MinimumSliceReport {
     /// The largest training loss on the grid.
     #[serde(deserialize_with = "nan_if_null")]
     pub max_loss: f64,
+    /// How the grid's first-layer pre-activations were formed.
+    #[serde(default)]
+    pub first_layer: FirstLayer,
 }
 
 /// How sharpness is maximised.
@@ -496,7 +503,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<BatchSizeO
         (&batches[large_i].label, load(large_i)?),
     ];
     let evaluator = Evaluator::new(mlp, &study.setup.train, study.setup.test.as_ref());
-    let interpolation = interpolate(&evaluator, &minima, bc);
+    let interpolation = interpolate(&evaluator, &minima, bc)?;
     let slices = match bc.slice_points {
         0 => None,
         _ => Some(slice_minima(
@@ -742,7 +749,7 @@ fn interpolate<S: Scalar>(
     ev: &Evaluator<S>,
     minima: &[(&String, Vec<f64>); 2],
     bc: &BatchStudyConfig,
-) -> Interpolation {
+) -> Result<Interpolation> {
     let [a0, a1] = bc.alpha_range;
     let k = bc.alpha_points;
     let alpha: Vec<f64> = (0..k)
@@ -755,11 +762,9 @@ fn interpolate<S: Scalar>(
         dx: &dx,
         dy: None,
     };
-    let vals: Vec<_> = alpha
-        .par_iter()
-        .map(|&a| ev.measure(&plane, a, 0.0))
-        .collect();
-    Interpolation {
+    let line = std::slice::from_ref(&plane);
+    let vals = slice_values(ev, line, &alpha, None, None, &Progress::hidden())?;
+    Ok(Interpolation {
         between: [small_label.to_string(), large_label.to_string()],
         seed: bc.seeds[0],
         train_loss: column(&vals, Metric::TrainLoss),
@@ -767,7 +772,8 @@ fn interpolate<S: Scalar>(
         test_loss: column(&vals, Metric::TestLoss),
         test_accuracy: column(&vals, Metric::TestAccuracy),
         alpha,
-    }
+        first_layer: ev.first_layer(),
+    })
 }
 
 /// 2-D filter-normalised slices around the two `minima` through the slice engine: the
@@ -809,6 +815,7 @@ fn slice_minima<S: Scalar>(
             center_loss: ev.measure(&plane, 0.0, 0.0).train_loss,
             center_loss_at: [0.0, 0.0],
             max_loss: z.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            first_layer: ev.first_layer(),
         });
         grids.push(z);
     }

@@ -19,7 +19,9 @@
 //! - train: decision regions resolution² × (36 + 8·outputs) B (`experiment.resolution`);
 //! - slice: grid points × 640 B (2-D: values, resume log, per-column arrays, the VTK
 //!   text) or × 160 B (1-D) (`experiment.x.points`, `.y.points`, `.repeat`); per thread
-//!   a θ and two chunk pools; Hessian directions and curvature maps as for Lanczos below;
+//!   a θ and two chunk pools; one plane's first-layer products, 3 × (train + test rows)
+//!   × width₁ × S, when the sweep reuses them (`landscape::first_layer`); Hessian
+//!   directions and curvature maps as for Lanczos below;
 //! - Hessian spectra (`experiment.exact`, `.lanczos_steps`, `.trace_hvps`, `.slq_steps`):
 //!   exact = 4 × P² × 8 (H, nalgebra's copy, the eigenvectors, their per-column copy);
 //!   else the largest phase of Lanczos (steps × P × 8 basis), Hutch++ (3 × P × hvps/3 × 8)
@@ -48,6 +50,7 @@ use crate::config::{
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
 use crate::error::{Error, Result};
+use crate::landscape::first_layer::FirstLayer;
 use crate::optim::{Length, OptimizerKind, TrainPlan};
 
 /// One large allocation of a run (or a group of them with one cause).
@@ -689,6 +692,7 @@ impl<'a> Run<'a> {
             false,
             self.scalar,
         );
+        self.add_first_layer(est, self.data.n_train + self.data.n_test);
         if sc.curvature {
             self.add_f64_train(est);
             self.add_workers(est, workers, &[self.data.n_train], true, 8);
@@ -700,6 +704,24 @@ impl<'a> Run<'a> {
             );
         }
         Ok(())
+    }
+
+    /// The first-layer products a sweep keeps for one plane through `rows` rows, when
+    /// it reuses them (see [`FirstLayer::choose`]).
+    fn add_first_layer(&self, est: &mut Estimate, rows: usize) {
+        let layers: Vec<usize> = self.net.widths.iter().map(|&w| w as usize).collect();
+        let s = self.scalar as usize;
+        if FirstLayer::choose(&layers, rows, 2, s) == FirstLayer::Reuse {
+            est.add(
+                "model.layers",
+                format!(
+                    "first-layer products of a plane: 3 × {} rows × {} units × {s} B",
+                    count(n64(rows)),
+                    count(self.net.widths.get(1).copied().unwrap_or(0))
+                ),
+                FirstLayer::cache_bytes(&layers, rows, 2, s),
+            );
+        }
     }
 
     /// `curvature::extreme_pairs` with `budget` steps on `workers` threads: the exact
@@ -926,6 +948,8 @@ impl<'a> Run<'a> {
             false,
             self.scalar,
         );
+        // The interpolation's line through all rows (the slices use the metric subset).
+        self.add_first_layer(&mut after, self.data.n_train + self.data.n_test);
         let phases = [training, measuring, after];
         let peak = phases
             .into_iter()

@@ -26,6 +26,7 @@ use crate::io::hash::{fnv1a64, fnv1a64_extend};
 use crate::io::run_dir::RunDir;
 use crate::json_num::{nan_if_null, nans_if_null};
 use crate::landscape::directions::{self as dirs, Ignore, Normalization};
+use crate::landscape::first_layer::FirstLayer;
 use crate::landscape::grid::{
     column, grid_points, slice_values, Evaluator, Metric, Plane, PointValues, SweepLog, N_VALUES,
 };
@@ -107,6 +108,10 @@ pub struct SliceReport {
     pub resumed_points: usize,
     pub sweep_seconds: f64,
     pub ms_per_point: f64,
+    /// How the grid's first-layer pre-activations were formed: `reuse` (products cached
+    /// per plane) or `direct` (see [`crate::landscape::first_layer`]).
+    #[serde(default)]
+    pub first_layer: FirstLayer,
     pub n_params: usize,
     pub n_train: usize,
     pub n_test: Option<usize>,
@@ -373,6 +378,7 @@ fn prepare<S: Scalar>(cfg: &LoadedConfig, sc: &SliceConfig) -> Result<Prepared<S
 
 /// The grid's values, resuming from the sweep log, and how many points the log held.
 struct Swept {
+    first_layer: FirstLayer,
     values: Vec<PointValues>,
     resumed: usize,
     seconds: f64,
@@ -388,10 +394,12 @@ fn sweep<S: Scalar>(
     eval: &Evaluator<S>,
 ) -> Result<Swept> {
     let log_path = ctx.out.join(LOG);
+    // The path is part of the fingerprint: its rounding differs from the other's.
     let fingerprint = format!(
-        "{}-{:016x}",
+        "{}-{:016x}-{}",
         prep.config_fingerprint,
-        saved_checksum(start)?
+        saved_checksum(start)?,
+        eval.first_layer().name()
     );
     let (mut store, done) = GridStore::open(
         &log_path,
@@ -433,6 +441,7 @@ fn sweep<S: Scalar>(
     let seconds = t0.elapsed().as_secs_f64();
     progress.finish();
     Ok(Swept {
+        first_layer: eval.first_layer(),
         values,
         resumed,
         seconds,
@@ -547,6 +556,7 @@ fn report<S: Scalar>(
             0 => 0.0,
             m => swept.seconds * 1e3 / m as f64,
         },
+        first_layer: swept.first_layer,
         n_params: setup.mlp.n_params(),
         n_train: setup.train.n,
         n_test: setup.test.as_ref().map(|t| t.n),

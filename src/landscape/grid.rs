@@ -7,11 +7,13 @@
 //! parallel (rayon), in batches whose results are appended to a resumable
 //! [`GridStore`] in index order when the caller keeps one. Each point's numbers come from
 //! the thread-count-independent chunked evaluation, so they are bit-identical however the
-//! sweep is scheduled, interrupted or resumed.
+//! sweep is scheduled, interrupted or resumed. A sweep reuses each plane's first-layer
+//! products across its points ([`crate::landscape::first_layer`]) when they fit.
 
 use crate::error::Result;
+use crate::landscape::first_layer::{FirstLayer, PlaneProducts};
 use crate::landscape::store::GridStore;
-use crate::nn::chunked::{ChunkPool, Eval};
+use crate::nn::chunked::ChunkPool;
 use crate::nn::Mlp;
 use crate::nn::Samples;
 use crate::objective::Objective;
@@ -138,16 +140,46 @@ pub struct Plane<'a> {
 impl Plane<'_> {
     /// θ(a, b) rounded to the run's dtype, written into `out`.
     pub fn point<S: Scalar>(&self, a: f64, b: f64, out: &mut [S]) {
-        match self.dy {
-            Some(dy) => {
-                for (((o, &c), &x), &y) in out.iter_mut().zip(self.center).zip(self.dx).zip(dy) {
-                    *o = S::of(c + a * x + b * y);
-                }
+        self.point_from(0, a, b, out)
+    }
+
+    /// Elements `from..` of θ(a, b) written into `out[from..]` (the rest is left as it
+    /// is).
+    pub fn point_from<S: Scalar>(&self, from: usize, a: f64, b: f64, out: &mut [S]) {
+        let dy = self.dy.map(|dy| &dy[from..]);
+        plane_point(
+            &self.center[from..],
+            &self.dx[from..],
+            dy,
+            a,
+            b,
+            &mut out[from..],
+        )
+    }
+}
+
+/// [`Plane::point`]'s loop, compiled per x86-64 level (see `crate::simd`).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn plane_point<S: Scalar>(
+    center: &[f64],
+    dx: &[f64],
+    dy: Option<&[f64]>,
+    a: f64,
+    b: f64,
+    out: &mut [S],
+) {
+    match dy {
+        Some(dy) => {
+            for (((o, &c), &x), &y) in out.iter_mut().zip(center).zip(dx).zip(dy) {
+                *o = S::of(c + a * x + b * y);
             }
-            None => {
-                for ((o, &c), &x) in out.iter_mut().zip(self.center).zip(self.dx) {
-                    *o = S::of(c + a * x);
-                }
+        }
+        None => {
+            for ((o, &c), &x) in out.iter_mut().zip(center).zip(dx) {
+                *o = S::of(c + a * x);
             }
         }
     }
@@ -159,6 +191,9 @@ pub struct Evaluator<'a, S> {
     pub mlp: &'a Mlp,
     pub train: &'a Samples<S>,
     pub test: Option<&'a Samples<S>>,
+    /// How [`Evaluator::sweep`] forms the first layer (single [`Evaluator::measure`]
+    /// calls are always direct).
+    first_layer: FirstLayer,
     free: Mutex<Vec<Worker<S>>>,
 }
 
@@ -166,6 +201,12 @@ struct Worker<S> {
     theta: Vec<S>,
     train: ChunkPool<S>,
     test: ChunkPool<S>,
+}
+
+/// One plane's first-layer products with the training and test sets.
+struct Cached<S> {
+    train: PlaneProducts<S>,
+    test: Option<PlaneProducts<S>>,
 }
 
 fn finite_or_nan(x: f64) -> f64 {
@@ -177,25 +218,67 @@ fn finite_or_nan(x: f64) -> f64 {
 }
 
 impl<'a, S: Scalar> Evaluator<'a, S> {
+    /// An evaluator whose sweeps reuse first-layer products when those of a plane fit
+    /// in [`first_layer::CACHE_LIMIT`] (see [`FirstLayer::choose`]).
     pub fn new(mlp: &'a Mlp, train: &'a Samples<S>, test: Option<&'a Samples<S>>) -> Self {
+        let rows = train.n + test.map_or(0, |t| t.n);
         Evaluator {
             mlp,
             train,
             test,
+            first_layer: FirstLayer::choose(mlp.layout.widths(), rows, 2, S::BYTES),
             free: Mutex::new(Vec::new()),
         }
     }
 
-    /// The values at θ(a, b).
+    /// The same evaluator with its sweeps' first-layer path set.
+    pub fn with_first_layer(mut self, path: FirstLayer) -> Self {
+        self.first_layer = path;
+        self
+    }
+
+    /// How sweeps form the first layer.
+    pub fn first_layer(&self) -> FirstLayer {
+        self.first_layer
+    }
+
+    /// The values at θ(a, b), computed directly.
     pub fn measure(&self, plane: &Plane, a: f64, b: f64) -> PointValues {
+        self.measure_with(plane, None, a, b)
+    }
+
+    /// The values at θ(a, b), the first layer from `cached` when given.
+    fn measure_with(
+        &self,
+        plane: &Plane,
+        cached: Option<&Cached<S>>,
+        a: f64,
+        b: f64,
+    ) -> PointValues {
         let mut w = self.free.lock().unwrap().pop().unwrap_or_else(|| Worker {
             theta: vec![S::zero(); self.mlp.n_params()],
             train: ChunkPool::new(self.mlp).sequential(),
             test: ChunkPool::new(self.mlp).sequential(),
         });
-        plane.point(a, b, &mut w.theta);
-        let tr = w.train.eval(self.mlp, self.train, &w.theta);
-        let te: Option<Eval> = self.test.map(|t| w.test.eval(self.mlp, t, &w.theta));
+        let (tr, te) = match cached {
+            None => {
+                plane.point(a, b, &mut w.theta);
+                let tr = w.train.eval(self.mlp, self.train, &w.theta);
+                (tr, self.test.map(|t| w.test.eval(self.mlp, t, &w.theta)))
+            }
+            Some(c) => {
+                // Layers after the first only: the first comes from the products.
+                plane.point_from(self.mlp.layout.layer(0).bias().end, a, b, &mut w.theta);
+                let (a, b) = (S::of(a), S::of(b));
+                let eval = |pool: &ChunkPool<S>, data: &Samples<S>, z: &PlaneProducts<S>| {
+                    let fill = |start, end, out: &mut [S]| z.fill(a, b, start, end, out);
+                    pool.eval_given_first(self.mlp, data, &w.theta, &fill)
+                };
+                let tr = eval(&w.train, self.train, &c.train);
+                let te = self.test.zip(c.test.as_ref());
+                (tr, te.map(|(t, z)| eval(&w.test, t, z)))
+            }
+        };
         self.free.lock().unwrap().push(w);
         PointValues {
             train_loss: finite_or_nan(tr.loss),
@@ -203,6 +286,14 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
             test_loss: te.map_or(f64::NAN, |e| finite_or_nan(e.loss)),
             test_accuracy: te.and_then(|e| e.accuracy).unwrap_or(f64::NAN),
         }
+    }
+
+    /// The first-layer products of `plane`, when sweeps reuse them.
+    fn cache(&self, plane: &Plane) -> Option<Cached<S>> {
+        (self.first_layer == FirstLayer::Reuse).then(|| Cached {
+            train: PlaneProducts::new(self.mlp, self.train, plane),
+            test: self.test.map(|t| PlaneProducts::new(self.mlp, t, plane)),
+        })
     }
 
     /// Measure every point not yet done, appending results to the log's store (when
@@ -228,21 +319,33 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         let pending: Vec<usize> = (0..coords.len()).filter(|&i| values[i].is_none()).collect();
         progress.inc((coords.len() - pending.len()) as u64);
         let batch = (4 * rayon::current_num_threads()).max(64);
-        for ids in pending.chunks(batch) {
-            let vals: Vec<PointValues> = ids
-                .par_iter()
-                .map(|&i| {
-                    let (p, a, b) = coords[i];
-                    self.measure(&planes[p], a, b)
-                })
+        // Plane by plane, so that one plane's first-layer products are held at a time.
+        for (p, plane) in planes.iter().enumerate() {
+            let on_plane: Vec<usize> = pending
+                .iter()
+                .copied()
+                .filter(|&i| coords[i].0 == p)
                 .collect();
-            for (&i, v) in ids.iter().zip(&vals) {
-                if let Some(store) = store.as_deref_mut() {
-                    store.append(i, &v.to_array())?;
-                }
-                values[i] = Some(*v);
+            if on_plane.is_empty() {
+                continue;
             }
-            progress.inc(ids.len() as u64);
+            let cached = self.cache(plane);
+            for ids in on_plane.chunks(batch) {
+                let vals: Vec<PointValues> = ids
+                    .par_iter()
+                    .map(|&i| {
+                        let (_, a, b) = coords[i];
+                        self.measure_with(plane, cached.as_ref(), a, b)
+                    })
+                    .collect();
+                for (&i, v) in ids.iter().zip(&vals) {
+                    if let Some(store) = store.as_deref_mut() {
+                        store.append(i, &v.to_array())?;
+                    }
+                    values[i] = Some(*v);
+                }
+                progress.inc(ids.len() as u64);
+            }
         }
         if let Some(store) = store {
             store.flush()?;

@@ -43,6 +43,7 @@
 //! ```
 
 pub mod directions;
+pub mod first_layer;
 pub mod grid;
 pub mod pca;
 pub mod store;

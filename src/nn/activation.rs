@@ -5,6 +5,7 @@
 //! cached activation can be reused. `step` has no derivative and is forward-only.
 
 use crate::scalar::Scalar;
+use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -42,15 +43,24 @@ impl Activation {
 
     /// a = f(z), in place.
     pub fn apply<S: Scalar>(self, z: &mut [S]) {
-        match self {
-            Activation::Step => z
-                .iter_mut()
-                .for_each(|v| *v = if *v > S::zero() { S::one() } else { S::zero() }),
-            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = v.sigmoid_act()),
-            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh_act()),
-            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(S::zero())),
-            Activation::Identity => {}
-        }
+        apply_in_place(self, z)
+    }
+
+    /// out ⊙= f'(z), given a = f(z): backprop through the activation.
+    pub fn mul_d1<S: Scalar>(self, out: &mut [S], a: &[S]) {
+        mul_by_d1(self, out, a)
+    }
+
+    /// out = f'(z) ⊙ r, given a = f(z): the R-forward pass, R a = f'(z) ⊙ R z.
+    pub fn d1_times<S: Scalar>(self, out: &mut [S], a: &[S], r: &[S]) {
+        d1_times(self, out, a, r)
+    }
+
+    /// The R-backward activation step, in place on `r_delta`:
+    /// R δ ← R δ ⊙ f'(z) + δ ⊙ f''(z) ⊙ R z, given a = f(z) and the δ before its own
+    /// activation factor.
+    pub fn r_backward<S: Scalar>(self, r_delta: &mut [S], delta: &[S], a: &[S], rz: &[S]) {
+        r_backward(self, r_delta, delta, a, rz)
     }
 
     /// f'(z) given a = f(z).
@@ -91,6 +101,59 @@ impl Activation {
     }
 }
 
+// The slice loops behind the methods above, compiled per x86-64 level (see `crate::simd`):
+// the match on the activation is outside the loop, so each arm vectorises.
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn apply_in_place<S: Scalar>(act: Activation, z: &mut [S]) {
+    match act {
+        Activation::Step => z
+            .iter_mut()
+            .for_each(|v| *v = if *v > S::zero() { S::one() } else { S::zero() }),
+        Activation::Sigmoid => z.iter_mut().for_each(|v| *v = v.sigmoid_act()),
+        Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh_act()),
+        Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(S::zero())),
+        Activation::Identity => {}
+    }
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn mul_by_d1<S: Scalar>(act: Activation, out: &mut [S], a: &[S]) {
+    // Multiplying (not zeroing) keeps a NaN or ∞ in `out` visible, as f'·δ does.
+    if act != Activation::Identity {
+        out.iter_mut().zip(a).for_each(|(o, &ai)| *o *= act.d1(ai));
+    }
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn d1_times<S: Scalar>(act: Activation, out: &mut [S], a: &[S], r: &[S]) {
+    for ((o, &ai), &ri) in out.iter_mut().zip(a).zip(r) {
+        *o = act.d1(ai) * ri;
+    }
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn r_backward<S: Scalar>(act: Activation, r_delta: &mut [S], delta: &[S], a: &[S], rz: &[S]) {
+    if act.is_piecewise_linear() {
+        return mul_by_d1(act, r_delta, a);
+    }
+    for (((rd, &d), &ai), &rzi) in r_delta.iter_mut().zip(delta).zip(a).zip(rz) {
+        *rd = *rd * act.d1(ai) + d * act.d2(ai) * rzi;
+    }
+}
+
 /// Numerically stable logistic function.
 #[inline]
 pub fn sigmoid<S: Scalar>(z: S) -> S {
@@ -123,6 +186,48 @@ mod tests {
                 assert!((act.d1(a) - d1).abs() < 1e-8, "{act:?} f' at {z}");
                 assert!((act.d2(a) - d2).abs() < 1e-4, "{act:?} f'' at {z}");
             }
+        }
+    }
+
+    /// The slice kernels (one clone per x86-64 level) compute exactly the scalar
+    /// formulas, and let a NaN in δ through.
+    #[test]
+    fn slice_kernels_equal_the_scalar_formulas_bit_for_bit() {
+        let z: Vec<f32> = (0..203).map(|i| (i as f32 * 0.173).sin() * 4.0).collect();
+        let r: Vec<f32> = (0..203).map(|i| (i as f32 * 0.311).cos()).collect();
+        let mut d: Vec<f32> = (0..203).map(|i| (i as f32 * 0.057).sin()).collect();
+        d[7] = f32::NAN;
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
+        for act in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+            let mut a = z.clone();
+            act.apply(&mut a);
+            let want: Vec<f32> = z
+                .iter()
+                .map(|&v| match act {
+                    Activation::Sigmoid => v.sigmoid_act(),
+                    Activation::Tanh => v.tanh_act(),
+                    _ => v.max(0.0),
+                })
+                .collect();
+            assert_eq!(bits(&a), bits(&want), "{act:?} apply");
+            let mut out = d.clone();
+            act.mul_d1(&mut out, &a);
+            let want: Vec<f32> = d.iter().zip(&a).map(|(&x, &ai)| x * act.d1(ai)).collect();
+            assert_eq!(bits(&out), bits(&want), "{act:?} mul_d1");
+            assert!(out[7].is_nan());
+            act.d1_times(&mut out, &a, &r);
+            let want: Vec<f32> = a.iter().zip(&r).map(|(&ai, &x)| act.d1(ai) * x).collect();
+            assert_eq!(bits(&out), bits(&want), "{act:?} d1_times");
+            let mut rd = r.clone();
+            act.r_backward(&mut rd, &d, &a, &z);
+            // Piecewise-linear activations skip the f'' term (0 · NaN would be NaN).
+            let want: Vec<f32> = (0..203)
+                .map(|i| match act.is_piecewise_linear() {
+                    true => r[i] * act.d1(a[i]),
+                    false => r[i] * act.d1(a[i]) + d[i] * act.d2(a[i]) * z[i],
+                })
+                .collect();
+            assert_eq!(bits(&rd), bits(&want), "{act:?} r_backward");
         }
     }
 }

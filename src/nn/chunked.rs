@@ -19,6 +19,10 @@ use crate::scalar::Scalar;
 use std::ops::Range;
 use std::sync::Mutex;
 
+/// Writes the first layer's pre-activations of rows start..end into the buffer given
+/// (see [`ChunkPool::eval_given_first`]).
+pub type FirstLayerFill<'f, S> = dyn Fn(usize, usize, &mut [S]) + Sync + 'f;
+
 /// Upper bound on the number of independent accumulation buffers.
 pub const MAX_GROUPS: usize = 16;
 
@@ -130,13 +134,45 @@ impl<S: Scalar> ChunkPool<S> {
 
     /// Loss and accuracy of `data` at `theta`.
     pub fn eval(&self, mlp: &Mlp, data: &Samples<S>, theta: &[S]) -> Eval {
+        self.eval_rows(mlp, data, theta, None)
+    }
+
+    /// Loss and accuracy of `data` at `theta`, the first layer's pre-activations of rows
+    /// start..end written by `first(start, end, z1)` instead of computed from theta's
+    /// first layer (see [`Mlp::forward_given_first`]). The chunks and the order of the
+    /// sums are those of [`ChunkPool::eval`].
+    pub fn eval_given_first(
+        &self,
+        mlp: &Mlp,
+        data: &Samples<S>,
+        theta: &[S],
+        first: &FirstLayerFill<'_, S>,
+    ) -> Eval {
+        self.eval_rows(mlp, data, theta, Some(first))
+    }
+
+    fn eval_rows(
+        &self,
+        mlp: &Mlp,
+        data: &Samples<S>,
+        theta: &[S],
+        first: Option<&FirstLayerFill<'_, S>>,
+    ) -> Eval {
         let Ok(_call) = self.call.try_lock() else {
-            return self.spare().eval(mlp, data, theta);
+            return self.spare().eval_rows(mlp, data, theta, first);
         };
         let stats = self.run(data, |g, rows| {
             for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
-                let s = mlp.loss_batch(theta, data.batch(mlp.loss, start, end), scale, &mut g.ws);
+                let batch = data.batch(mlp.loss, start, end);
+                let s = match first {
+                    None => mlp.loss_batch(theta, batch, scale, &mut g.ws),
+                    Some(fill) => {
+                        mlp.loss_batch_given_first(theta, batch, scale, &mut g.ws, |z1, _| {
+                            fill(start, end, z1)
+                        })
+                    }
+                };
                 g.stats.loss += s.loss;
                 g.stats.correct += s.correct;
             }

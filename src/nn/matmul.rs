@@ -11,6 +11,7 @@
 
 use crate::nn::team;
 use crate::scalar::Scalar;
+use multiversion::multiversion;
 
 /// How one product is computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,12 +66,8 @@ pub fn mm_nt<S: Scalar>(
 ) {
     assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
     // Tiny inner dimensions (the first layer on 2-D data) are faster as a direct loop.
-    match k {
-        1 => return nt_small_k::<S, 1>(m, n, a, b, c, accumulate),
-        2 => return nt_small_k::<S, 2>(m, n, a, b, c, accumulate),
-        3 => return nt_small_k::<S, 3>(m, n, a, b, c, accumulate),
-        4 => return nt_small_k::<S, 4>(m, n, a, b, c, accumulate),
-        _ => {}
+    if k <= 4 {
+        return nt_small(m, n, k, a, b, c, accumulate);
     }
     // SAFETY: bounds checked above; A is (m×k) with strides (k, 1), Bᵀ is (k×n) with
     // strides (1, k), C is (m×n) with strides (n, 1).
@@ -123,8 +120,31 @@ pub fn mm_tn<S: Scalar>(
     }
 }
 
+/// [`nt_small_k`] for k in 1..=4, compiled per x86-64 level (see `crate::simd`).
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn nt_small<S: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[S],
+    b: &[S],
+    c: &mut [S],
+    accumulate: bool,
+) {
+    match k {
+        1 => nt_small_k::<S, 1>(m, n, a, b, c, accumulate),
+        2 => nt_small_k::<S, 2>(m, n, a, b, c, accumulate),
+        3 => nt_small_k::<S, 3>(m, n, a, b, c, accumulate),
+        _ => nt_small_k::<S, 4>(m, n, a, b, c, accumulate),
+    }
+}
+
 /// C ← [C +] A·Bᵀ for a small compile-time inner dimension K: Bᵀ is copied into a
 /// stack buffer (K × n) so the loop over a row of C is contiguous and vectorises.
+#[inline(always)]
 fn nt_small_k<S: Scalar, const K: usize>(
     m: usize,
     n: usize,

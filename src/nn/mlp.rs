@@ -22,6 +22,7 @@ use crate::nn::layout::Layout;
 use crate::nn::loss::{Loss, Targets};
 use crate::nn::matmul::{mm_nn, mm_nt, mm_tn, Split};
 use crate::scalar::Scalar;
+use multiversion::multiversion;
 
 /// An MLP's structure; the parameters are a separate flat vector `theta`.
 ///
@@ -160,6 +161,32 @@ impl Mlp {
         m: usize,
         ws: &'w mut Workspace<S>,
     ) -> &'w [S] {
+        self.forward_given_first(theta, m, ws, |z1, split| {
+            self.first_layer(theta, x, m, z1, split)
+        })
+    }
+
+    /// z_1 = x W_1ᵀ + b_1 for m rows of `x`, written to `z1` (m × width_1).
+    fn first_layer<S: Scalar>(&self, theta: &[S], x: &[S], m: usize, z1: &mut [S], split: Split) {
+        let span = self.layout.layer(0);
+        let z1 = &mut z1[..m * span.fan_out];
+        z1.chunks_exact_mut(span.fan_out)
+            .for_each(|row| row.copy_from_slice(&theta[span.bias()]));
+        let w = &theta[span.weight()];
+        mm_nt(m, span.fan_out, span.fan_in, x, w, z1, true, split);
+    }
+
+    /// The forward pass of m samples whose first-layer pre-activations z_1 (m × width_1)
+    /// `first` writes into the buffer it is given (with the pass's [`Split`]); theta's
+    /// first layer is not read. Slices use this to form z_1 from products cached per
+    /// plane (see [`crate::landscape::first_layer`]). Returns the logits z_L (m × K).
+    pub fn forward_given_first<'w, S: Scalar>(
+        &self,
+        theta: &[S],
+        m: usize,
+        ws: &'w mut Workspace<S>,
+        first: impl FnOnce(&mut [S], Split),
+    ) -> &'w [S] {
         assert!(
             m <= ws.capacity,
             "batch of {m} rows exceeds workspace capacity {}",
@@ -168,23 +195,25 @@ impl Mlp {
         assert_eq!(theta.len(), self.n_params());
         let last = self.layout.n_layers() - 1;
         let split = ws.split;
+        first(&mut ws.acts[0][..m * self.layout.layer(0).fan_out], split);
         for (l, span) in self.layout.layers().enumerate() {
             let (done, rest) = ws.acts.split_at_mut(l);
-            let input: &[S] = if l == 0 { x } else { &done[l - 1] };
             let out = &mut rest[0][..m * span.fan_out];
-            let bias = &theta[span.bias()];
-            out.chunks_exact_mut(span.fan_out)
-                .for_each(|row| row.copy_from_slice(bias));
-            mm_nt(
-                m,
-                span.fan_out,
-                span.fan_in,
-                input,
-                &theta[span.weight()],
-                out,
-                true,
-                split,
-            );
+            if l > 0 {
+                out.chunks_exact_mut(span.fan_out)
+                    .for_each(|row| row.copy_from_slice(&theta[span.bias()]));
+                let w = &theta[span.weight()];
+                mm_nt(
+                    m,
+                    span.fan_out,
+                    span.fan_in,
+                    &done[l - 1],
+                    w,
+                    out,
+                    true,
+                    split,
+                );
+            }
             if l < last {
                 self.activation.apply(out);
             }
@@ -200,8 +229,23 @@ impl Mlp {
         scale: S,
         ws: &mut Workspace<S>,
     ) -> BatchStats<S> {
+        self.loss_batch_given_first(theta, batch, scale, ws, |z1, split| {
+            self.first_layer(theta, batch.x, batch.m, z1, split)
+        })
+    }
+
+    /// [`Mlp::loss_batch`] with the first layer's pre-activations written by `first`
+    /// (see [`Mlp::forward_given_first`]).
+    pub fn loss_batch_given_first<S: Scalar>(
+        &self,
+        theta: &[S],
+        batch: Batch<S>,
+        scale: S,
+        ws: &mut Workspace<S>,
+        first: impl FnOnce(&mut [S], Split),
+    ) -> BatchStats<S> {
         let k = self.layout.output_width();
-        let z = self.forward(theta, batch.x, batch.m, ws);
+        let z = self.forward_given_first(theta, batch.m, ws, first);
         BatchStats {
             loss: self.loss.value(z, k, batch.targets, scale),
             correct: batch.labels.map_or(0, |y| self.loss.correct(z, k, y)),
@@ -309,9 +353,7 @@ impl Mlp {
             if l < last {
                 let a = &ws.acts[l][..m * span.fan_out];
                 let ra = &mut ws.ra[l][..m * span.fan_out];
-                for ((r, &z), &ai) in ra.iter_mut().zip(rz.iter()).zip(a) {
-                    *r = self.activation.d1(ai) * z;
-                }
+                self.activation.d1_times(ra, a, rz);
             }
         }
     }
@@ -391,28 +433,20 @@ impl Mlp {
             if r.is_some() {
                 let rprev = &mut ws.rdelta_prev[..m * fi];
                 let rz = &ws.rz[l - 1][..m * fi];
-                let act = self.activation;
-                if act.is_piecewise_linear() {
-                    for (rp, &ai) in rprev.iter_mut().zip(a) {
-                        *rp *= act.d1(ai);
-                    }
-                } else {
-                    for (((rp, &dp), &ai), &rzi) in rprev.iter_mut().zip(prev.iter()).zip(a).zip(rz)
-                    {
-                        *rp = *rp * act.d1(ai) + dp * act.d2(ai) * rzi;
-                    }
-                }
+                self.activation.r_backward(rprev, prev, a, rz);
                 std::mem::swap(&mut ws.rdelta, &mut ws.rdelta_prev);
             }
-            for (dp, &ai) in prev.iter_mut().zip(a) {
-                *dp *= self.activation.d1(ai);
-            }
+            self.activation.mul_d1(prev, a);
             std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
         }
     }
 }
 
 /// out[j] += Σ_i m[i, j] for an (rows × cols) row-major matrix.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
 fn add_column_sums<S: Scalar>(mat: &[S], cols: usize, out: &mut [S]) {
     for row in mat.chunks_exact(cols) {
         for (o, &x) in out.iter_mut().zip(row) {

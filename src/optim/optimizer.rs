@@ -6,6 +6,7 @@
 //!   θ ← θ − lr·m̂/(√v̂ + ε) with bias-corrected m̂, v̂ (torch.optim.Adam).
 
 use crate::scalar::Scalar;
+use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -95,52 +96,60 @@ impl<S: Scalar> Optimizer<S> {
 
     /// One update of theta from the gradient `g`.
     pub fn step(&mut self, theta: &mut [S], g: &[S], lr: S) {
-        match self {
-            Optimizer::Plain => theta.iter_mut().zip(g).for_each(|(t, &gi)| *t -= lr * gi),
-            Optimizer::Momentum {
-                buf,
-                mu,
-                nesterov,
-                started,
-            } => {
-                let mu = *mu;
-                if !*started {
-                    buf.copy_from_slice(g);
-                    *started = true;
-                } else {
-                    buf.iter_mut().zip(g).for_each(|(b, &gi)| *b = mu * *b + gi);
-                }
-                if *nesterov {
-                    for ((t, &gi), &b) in theta.iter_mut().zip(g).zip(buf.iter()) {
-                        *t -= lr * (gi + mu * b);
-                    }
-                } else {
-                    theta
-                        .iter_mut()
-                        .zip(buf.iter())
-                        .for_each(|(t, &b)| *t -= lr * b);
-                }
+        update(self, theta, g, lr)
+    }
+}
+
+/// [`Optimizer::step`]'s loops, compiled per x86-64 level.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn update<S: Scalar>(opt: &mut Optimizer<S>, theta: &mut [S], g: &[S], lr: S) {
+    match opt {
+        Optimizer::Plain => theta.iter_mut().zip(g).for_each(|(t, &gi)| *t -= lr * gi),
+        Optimizer::Momentum {
+            buf,
+            mu,
+            nesterov,
+            started,
+        } => {
+            let mu = *mu;
+            if !*started {
+                buf.copy_from_slice(g);
+                *started = true;
+            } else {
+                buf.iter_mut().zip(g).for_each(|(b, &gi)| *b = mu * *b + gi);
             }
-            Optimizer::Adam {
-                m,
-                v,
-                t,
-                b1,
-                b2,
-                eps,
-            } => {
-                *t += 1;
-                let (b1, b2, eps) = (*b1, *b2, *eps);
-                let c1 = S::one() - b1.powi(*t);
-                let c2 = (S::one() - b2.powi(*t)).sqrt();
-                let step = lr / c1;
-                for (((th, &gi), mi), vi) in
-                    theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
-                {
-                    *mi = b1 * *mi + (S::one() - b1) * gi;
-                    *vi = b2 * *vi + (S::one() - b2) * gi * gi;
-                    *th -= step * *mi / (vi.sqrt() / c2 + eps);
+            if *nesterov {
+                for ((t, &gi), &b) in theta.iter_mut().zip(g).zip(buf.iter()) {
+                    *t -= lr * (gi + mu * b);
                 }
+            } else {
+                theta
+                    .iter_mut()
+                    .zip(buf.iter())
+                    .for_each(|(t, &b)| *t -= lr * b);
+            }
+        }
+        Optimizer::Adam {
+            m,
+            v,
+            t,
+            b1,
+            b2,
+            eps,
+        } => {
+            *t += 1;
+            let (b1, b2, eps) = (*b1, *b2, *eps);
+            let c1 = S::one() - b1.powi(*t);
+            let c2 = (S::one() - b2.powi(*t)).sqrt();
+            let step = lr / c1;
+            for (((th, &gi), mi), vi) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+            {
+                *mi = b1 * *mi + (S::one() - b1) * gi;
+                *vi = b2 * *vi + (S::one() - b2) * gi * gi;
+                *th -= step * *mi / (vi.sqrt() / c2 + eps);
             }
         }
     }
