@@ -81,7 +81,8 @@ enum Command {
     /// Write the bundled configs with the weights and small data sets they use into a
     /// new folder (DIR/experiments, DIR/data), to edit and run; nothing is overwritten.
     Unpack { dir: PathBuf },
-    /// Check gradients and Hessian-vector products against central differences.
+    /// Check gradients and Hessian-vector products against central differences, and
+    /// print the SIMD level and matrix kernels this machine runs.
     Check {
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -206,6 +207,11 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Check { seed } => {
+            let level = losscape::simd::Level::detect();
+            println!("SIMD level: {}", level.name());
+            for (loops, kernels) in level.kernels() {
+                println!("  {loops}: {kernels}");
+            }
             println!(
                 "{:<10} {:<14} {:<14} {:>14} {:>14}",
                 "activation", "loss", "layers", "grad rel.err", "hvp rel.err"

@@ -269,6 +269,13 @@ fn check_command_passes() {
     assert!(o.status.success(), "{text}");
     assert!(text.contains("largest relative error"));
     assert_eq!(text.lines().filter(|l| l.starts_with("tanh")).count(), 4);
+    // The SIMD level this machine gives, and the kernels it picks.
+    let level = losscape::simd::Level::detect();
+    assert!(
+        text.contains(&format!("SIMD level: {}", level.name())),
+        "{text}"
+    );
+    assert!(text.contains("matrix products: gemm"));
 }
 
 #[test]

@@ -53,6 +53,8 @@ pub struct ChunkPool<S> {
     /// Run the groups as rayon tasks (else in order on the calling thread; the numbers
     /// are the same either way).
     parallel: bool,
+    /// A minibatch's panels may run on a [`team`] (else as rayon tasks).
+    team: bool,
     chunk_rows: usize,
     n_params: usize,
     layout: crate::nn::Layout,
@@ -83,6 +85,7 @@ impl<S: Scalar> ChunkPool<S> {
     pub fn new(mlp: &Mlp) -> Self {
         ChunkPool {
             parallel: true,
+            team: true,
             chunk_rows: chunk_rows(mlp),
             n_params: mlp.n_params(),
             layout: mlp.layout.clone(),
@@ -103,6 +106,7 @@ impl<S: Scalar> ChunkPool<S> {
     fn spare(&self) -> Self {
         ChunkPool {
             parallel: self.parallel,
+            team: self.team,
             chunk_rows: self.chunk_rows,
             n_params: self.n_params,
             layout: self.layout.clone(),
@@ -119,12 +123,19 @@ impl<S: Scalar> ChunkPool<S> {
         self
     }
 
+    /// The same pool running a minibatch's panels as rayon tasks instead of on a
+    /// [`team`]: the same numbers, for the bench that measures what the team pays.
+    pub fn without_team(mut self) -> Self {
+        self.team = false;
+        self
+    }
+
     /// Whether a call on `rows` rows should run on a [`team`]: it is one group (a
     /// minibatch) whose products are large enough to cut into panels, so a team lets
     /// them start without waking a rayon worker each time. Smaller calls would only
     /// pay for the team's fork.
     pub fn wants_team(&self, rows: usize) -> bool {
-        self.parallel && self.one_group(rows) && may_split(rows * self.widest_product)
+        self.team && self.parallel && self.one_group(rows) && may_split(rows * self.widest_product)
     }
 
     /// Whether `rows` rows make a single group (see [`partition`]).
