@@ -278,6 +278,27 @@ fn check_command_passes() {
     assert!(text.contains("matrix products: gemm"));
 }
 
+/// A reader that closes the pipe after the first bytes (`losscape check | head -1`) ends
+/// the process by SIGPIPE, as for other Unix tools: no panic message, no core.
+#[test]
+fn a_closed_stdout_pipe_ends_the_process_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+        .arg("check")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 8];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then dropped: closed
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn list_shows_kinds_and_bundled_configs() {
     let o = losscape(&["list"]);
