@@ -4,7 +4,7 @@ Run on the same machine as the Rust bench:  python3 benches/torch_curvature_refe
 Writes benches/torch_curvature_reference.json, which the Rust bench reads for table b.
 
 For each reference workload (same shapes as benches/workloads.rs; random inputs and
-labels as in benches/torch_reference.py, since timing does not depend on data values) it
+labels as in benches/torch_workloads.py, since timing does not depend on data values) it
 trains the net briefly with Adam (batch 32, the same steps and learning rates as the Rust
 bench) from PyTorch's default init, then times "top-3 eigenvalues + trace + λmin":
   - top-3: PyHessian's `hessian.eigenvalues(maxIter=100, tol=1e-3, top_n=3)` (deflated
@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import median_ms, problem  # noqa: E402  (shared with the gradient reference)
+from torch_workloads import median_ms, problem  # noqa: E402  (shared with the workloads bench)
 
 torch.set_num_threads(2)
 torch.manual_seed(0)

@@ -293,7 +293,12 @@ fn a_closed_stdout_pipe_ends_the_process_quietly() {
     let mut first = [0u8; 8];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then dropped: closed
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
     assert!(!err.contains("panicked"), "{err}");

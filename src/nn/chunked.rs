@@ -205,7 +205,11 @@ impl<S: Scalar> ChunkPool<S> {
                 Some(out) => out,
                 None => &mut g.grad,
             };
-            dst.iter_mut().for_each(|v| *v = S::zero());
+            if team::active() {
+                team::for_each_block_mut([&mut *dst], 1 << 15, &|_, [d]| d.fill(S::zero()));
+            } else {
+                dst.fill(S::zero());
+            }
             for (start, end) in chunks(rows, self.chunk_rows) {
                 let scale = mlp.loss.scale(data.n, data.k);
                 let s = mlp.loss_grad_batch(
@@ -321,7 +325,7 @@ impl<S: Scalar> ChunkPool<S> {
             }
         };
         if out.len() > BLOCK && n_groups > 1 {
-            team::for_each_block_mut(out, BLOCK, &|b, o| add((b, o)));
+            team::for_each_block_mut([out], BLOCK, &|b, [o]| add((b, o)));
         } else {
             out.chunks_mut(BLOCK).enumerate().for_each(add);
         }

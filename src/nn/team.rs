@@ -156,6 +156,12 @@ pub fn with_team<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     r
 }
 
+/// Whether this thread is running inside [`with_team`] (its calls of [`for_each`] share
+/// work with a spinning helper).
+pub fn active() -> bool {
+    !CURRENT.with(|c| c.get()).is_null()
+}
+
 /// task(i) for i in 0..n: on this thread's team when it has one, else as rayon tasks.
 /// Each i runs exactly once; the calls may run on any thread, in any order.
 pub fn for_each(n: usize, task: &(dyn Fn(usize) + Sync)) {
@@ -171,26 +177,33 @@ pub fn for_each(n: usize, task: &(dyn Fn(usize) + Sync)) {
     }
 }
 
-/// task(i, block) for each consecutive block of `out` of `block` elements (the last
-/// may be shorter), split as [`for_each`] splits indices.
-pub fn for_each_block_mut<T: Send>(
-    out: &mut [T],
+/// task(i, blocks) for each consecutive block of `block` elements of the equally long
+/// slices `outs` (block i of each; the last may be shorter), split as [`for_each`]
+/// splits indices.
+pub fn for_each_block_mut<T: Send, const N: usize>(
+    outs: [&mut [T]; N],
     block: usize,
-    task: &(dyn Fn(usize, &mut [T]) + Sync),
+    task: &(dyn Fn(usize, [&mut [T]; N]) + Sync),
 ) {
     assert!(block > 0);
-    let len = out.len();
-    /// The slice's start, shared by the tasks; each derives only its own block.
-    struct Start<T>(*mut T);
-    // SAFETY: see `Start`'s doc; for_each runs every index exactly once.
-    unsafe impl<T: Send> Sync for Start<T> {}
-    let start = Start(out.as_mut_ptr());
+    let len = outs.first().map_or(0, |o| o.len());
+    assert!(
+        outs.iter().all(|o| o.len() == len),
+        "slices of different lengths"
+    );
+    /// The slices' starts, shared by the tasks; each derives only its own blocks.
+    struct Starts<T, const N: usize>([*mut T; N]);
+    // SAFETY: see `Starts`' doc; for_each runs every index exactly once.
+    unsafe impl<T: Send, const N: usize> Sync for Starts<T, N> {}
+    let starts = Starts(outs.map(|o| o.as_mut_ptr()));
     for_each(len.div_ceil(block), &|i| {
         let at = i * block;
-        let start = &start;
-        // SAFETY: block i is in bounds and no other task touches it.
-        let part = unsafe { std::slice::from_raw_parts_mut(start.0.add(at), block.min(len - at)) };
-        task(i, part)
+        let starts = &starts;
+        // SAFETY: block i is in bounds of every slice and no other task touches it.
+        let parts = starts
+            .0
+            .map(|p| unsafe { std::slice::from_raw_parts_mut(p.add(at), block.min(len - at)) });
+        task(i, parts)
     });
 }
 
@@ -259,7 +272,7 @@ mod tests {
                 // helper job, which must leave at once).
                 let sum: usize = (0..1000usize).into_par_iter().map(|i| i * i).sum();
                 let mut out = vec![0usize; 1000];
-                for_each_block_mut(&mut out, 64, &|b, part| {
+                for_each_block_mut([&mut out], 64, &|b, [part]| {
                     part.iter_mut()
                         .enumerate()
                         .for_each(|(j, o)| *o = b * 64 + j)

@@ -5,6 +5,7 @@
 //! - `adam` (Kingma & Ba 2015): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
 //!   θ ← θ − lr·m̂/(√v̂ + ε) with bias-corrected m̂, v̂ (torch.optim.Adam).
 
+use crate::nn::team;
 use crate::scalar::Scalar;
 use multiversion::multiversion;
 use serde::{Deserialize, Serialize};
@@ -94,64 +95,140 @@ impl<S: Scalar> Optimizer<S> {
         }
     }
 
-    /// One update of theta from the gradient `g`.
+    /// One update of theta from the gradient `g`. Inside a [`team`] (a minibatch step)
+    /// the parameters are cut into blocks shared by its threads; every element is
+    /// computed the same way either way.
     pub fn step(&mut self, theta: &mut [S], g: &[S], lr: S) {
-        update(self, theta, g, lr)
+        match self {
+            Optimizer::Plain => in_blocks([theta], g, &|[t], g| sgd(t, g, lr)),
+            Optimizer::Momentum {
+                buf,
+                mu,
+                nesterov,
+                started,
+            } => {
+                let (mu, nesterov, first) = (*mu, *nesterov, !*started);
+                *started = true;
+                in_blocks([theta, buf], g, &|[t, b], g| {
+                    momentum(t, b, g, lr, mu, nesterov, first)
+                })
+            }
+            Optimizer::Adam {
+                m,
+                v,
+                t,
+                b1,
+                b2,
+                eps,
+            } => {
+                *t += 1;
+                let (b1, b2, eps) = (*b1, *b2, *eps);
+                let c1 = S::one() - b1.powi(*t);
+                let c2 = (S::one() - b2.powi(*t)).sqrt();
+                let adam = Adam {
+                    b1,
+                    b2,
+                    eps,
+                    step: lr / c1,
+                    c2,
+                };
+                in_blocks([theta, m, v], g, &|[th, m, v], g| adam.update(th, m, v, g))
+            }
+        }
     }
 }
 
-/// [`Optimizer::step`]'s loops, compiled per x86-64 level.
+/// Parameters per block of an update shared by a team's threads.
+const BLOCK: usize = 1 << 15;
+
+/// An update of blocks of N state slices (θ first) from the same block of the gradient.
+type BlockUpdate<'a, S, const N: usize> = dyn Fn([&mut [S]; N], &[S]) + Sync + 'a;
+
+/// f(blocks of `outs`, the same block of `g`) over the whole slices: in blocks on the
+/// caller's team when it has one and the slices are long enough, else in one call.
+fn in_blocks<S: Scalar, const N: usize>(outs: [&mut [S]; N], g: &[S], f: &BlockUpdate<S, N>) {
+    if team::active() && g.len() >= 2 * BLOCK {
+        team::for_each_block_mut(outs, BLOCK, &|i, parts| {
+            let at = i * BLOCK;
+            let len = parts[0].len();
+            f(parts, &g[at..at + len])
+        });
+    } else {
+        f(outs, g)
+    }
+}
+
+// The update loops, compiled per x86-64 level (see `crate::simd`).
+
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
     "x86_64+avx2+fma"
 ))]
-fn update<S: Scalar>(opt: &mut Optimizer<S>, theta: &mut [S], g: &[S], lr: S) {
-    match opt {
-        Optimizer::Plain => theta.iter_mut().zip(g).for_each(|(t, &gi)| *t -= lr * gi),
-        Optimizer::Momentum {
-            buf,
-            mu,
-            nesterov,
-            started,
-        } => {
-            let mu = *mu;
-            if !*started {
-                buf.copy_from_slice(g);
-                *started = true;
-            } else {
-                buf.iter_mut().zip(g).for_each(|(b, &gi)| *b = mu * *b + gi);
-            }
-            if *nesterov {
-                for ((t, &gi), &b) in theta.iter_mut().zip(g).zip(buf.iter()) {
-                    *t -= lr * (gi + mu * b);
-                }
-            } else {
-                theta
-                    .iter_mut()
-                    .zip(buf.iter())
-                    .for_each(|(t, &b)| *t -= lr * b);
-            }
+fn sgd<S: Scalar>(theta: &mut [S], g: &[S], lr: S) {
+    theta.iter_mut().zip(g).for_each(|(t, &gi)| *t -= lr * gi)
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn momentum<S: Scalar>(
+    theta: &mut [S],
+    buf: &mut [S],
+    g: &[S],
+    lr: S,
+    mu: S,
+    nesterov: bool,
+    first: bool,
+) {
+    if first {
+        buf.copy_from_slice(g);
+    } else {
+        buf.iter_mut().zip(g).for_each(|(b, &gi)| *b = mu * *b + gi);
+    }
+    if nesterov {
+        for ((t, &gi), &b) in theta.iter_mut().zip(g).zip(buf.iter()) {
+            *t -= lr * (gi + mu * b);
         }
-        Optimizer::Adam {
-            m,
-            v,
-            t,
-            b1,
-            b2,
-            eps,
-        } => {
-            *t += 1;
-            let (b1, b2, eps) = (*b1, *b2, *eps);
-            let c1 = S::one() - b1.powi(*t);
-            let c2 = (S::one() - b2.powi(*t)).sqrt();
-            let step = lr / c1;
-            for (((th, &gi), mi), vi) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
-            {
-                *mi = b1 * *mi + (S::one() - b1) * gi;
-                *vi = b2 * *vi + (S::one() - b2) * gi * gi;
-                *th -= step * *mi / (vi.sqrt() / c2 + eps);
-            }
-        }
+    } else {
+        theta
+            .iter_mut()
+            .zip(buf.iter())
+            .for_each(|(t, &b)| *t -= lr * b);
+    }
+}
+
+/// Adam's constants for one step: β₁, β₂, ε, lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ).
+struct Adam<S> {
+    b1: S,
+    b2: S,
+    eps: S,
+    step: S,
+    c2: S,
+}
+
+impl<S: Scalar> Adam<S> {
+    fn update(&self, theta: &mut [S], m: &mut [S], v: &mut [S], g: &[S]) {
+        adam(self, theta, m, v, g)
+    }
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl+avx2+fma",
+    "x86_64+avx2+fma"
+))]
+fn adam<S: Scalar>(a: &Adam<S>, theta: &mut [S], m: &mut [S], v: &mut [S], g: &[S]) {
+    let Adam {
+        b1,
+        b2,
+        eps,
+        step,
+        c2,
+    } = *a;
+    for (((th, &gi), mi), vi) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+        *mi = b1 * *mi + (S::one() - b1) * gi;
+        *vi = b2 * *vi + (S::one() - b2) * gi * gi;
+        *th -= step * *mi / (vi.sqrt() / c2 + eps);
     }
 }
 
@@ -195,5 +272,42 @@ mod tests {
         opt.step(&mut p, &[1.0], 0.1);
         opt.step(&mut p, &[1.0], 0.1);
         assert!((p[0] + 0.461).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_team_splits_the_update_without_changing_a_bit() {
+        // Long enough for blocks (3.5 blocks, the last one short), every optimiser, two
+        // steps (momentum's and Adam's state carried over): the team's blocks must give
+        // the bits of one pass.
+        let n = 3 * BLOCK + BLOCK / 2;
+        let g: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        for kind in [
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum,
+            OptimizerKind::Adam,
+        ] {
+            let run = |in_team: bool| {
+                let mut opt = Optimizer::<f32>::new(kind, Hyper::default(), n);
+                let mut theta = vec![0.5f32; n];
+                let mut steps = || {
+                    assert_eq!(team::active(), in_team);
+                    opt.step(&mut theta, &g, 0.01);
+                    opt.step(&mut theta, &g, 0.01);
+                };
+                if in_team {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(2)
+                        .build()
+                        .unwrap()
+                        .install(|| team::with_team(steps));
+                } else {
+                    steps();
+                }
+                theta.iter().map(|t| t.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(run(true), run(false), "{kind:?}");
+        }
     }
 }

@@ -278,7 +278,7 @@ pub fn train<S: Scalar>(
                 } else {
                     rec.train.eval_grad(theta, &mut grad).loss
                 };
-                let finite = loss.is_finite() && all_finite(&grad);
+                let finite = loss.is_finite() && all_finite_shared(&grad);
                 if finite {
                     opt.step(theta, &grad, lr);
                 }
@@ -318,9 +318,43 @@ pub fn train<S: Scalar>(
     traj
 }
 
+/// [`all_finite`], in blocks shared by the caller's team when it has one (a minibatch
+/// step), else in one pass.
+fn all_finite_shared<S: Scalar>(g: &[S]) -> bool {
+    const BLOCK: usize = 1 << 15;
+    if !team::active() || g.len() < 2 * BLOCK {
+        return all_finite(g);
+    }
+    let finite = std::sync::atomic::AtomicBool::new(true);
+    team::for_each(g.len().div_ceil(BLOCK), &|i| {
+        let block = &g[i * BLOCK..((i + 1) * BLOCK).min(g.len())];
+        if !all_finite(block) {
+            finite.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    finite.into_inner()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Schedule;
+    use super::{all_finite_shared, team, Schedule};
+
+    #[test]
+    fn a_team_finds_a_non_finite_gradient_entry_in_any_block() {
+        let n = (1 << 17) + 5;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let shared = |g: &[f32]| pool.install(|| team::with_team(|| all_finite_shared(g)));
+        let mut g = vec![1.0f32; n];
+        assert!(shared(&g));
+        for (at, bad) in [(0, f32::NAN), (1 << 16, f32::INFINITY), (n - 1, f32::NAN)] {
+            g[at] = bad;
+            assert!(!shared(&g), "{bad} at {at}");
+            g[at] = 1.0;
+        }
+    }
 
     #[test]
     fn cosine_schedule_anneals_from_lr_to_zero() {
