@@ -38,6 +38,9 @@ struct Team {
 thread_local! {
     /// The team whose caller is this thread, while `with_team` runs.
     static CURRENT: Cell<*const Team> = const { Cell::new(std::ptr::null()) };
+    /// This thread is running panels of its team's current region: a [`for_each`] made
+    /// by one of them runs in sequence (a region cannot start inside another).
+    static IN_REGION: Cell<bool> = const { Cell::new(false) };
 }
 
 const COUNT_BITS: u32 = 16;
@@ -111,7 +114,9 @@ impl Team {
             .store(&task as *const Task as *mut (), Ordering::Relaxed);
         self.claim
             .store(epoch << 32 | (n as u64) << COUNT_BITS, Ordering::Release);
+        IN_REGION.with(|r| r.set(true));
         let panic = self.work_through_panics();
+        IN_REGION.with(|r| r.set(false));
         while self.done.load(Ordering::Acquire) < n {
             std::hint::spin_loop();
         }
@@ -166,7 +171,7 @@ pub fn active() -> bool {
 /// Each i runs exactly once; the calls may run on any thread, in any order.
 pub fn for_each(n: usize, task: &(dyn Fn(usize) + Sync)) {
     let team = CURRENT.with(|c| c.get());
-    if n <= 1 {
+    if n <= 1 || IN_REGION.with(|r| r.get()) {
         (0..n).for_each(task);
     } else if team.is_null() {
         use rayon::prelude::*;
@@ -282,6 +287,26 @@ mod tests {
         });
         assert_eq!(sum, (0..1000).map(|i| i * i).sum::<usize>());
         assert!(out.iter().enumerate().all(|(i, &o)| o == i));
+    }
+
+    #[test]
+    fn a_region_inside_a_panel_runs_every_index_once() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let runs: Vec<AtomicUsize> = (0..12).map(|_| AtomicUsize::new(0)).collect();
+        pool.install(|| {
+            with_team(|| {
+                for_each(4, &|i| {
+                    for_each(3, &|j| {
+                        runs[i * 3 + j].fetch_add(1, Ordering::Relaxed);
+                    })
+                })
+            })
+        });
+        let counts: Vec<usize> = runs.iter().map(|r| r.load(Ordering::Relaxed)).collect();
+        assert_eq!(counts, vec![1; 12]);
     }
 
     #[test]

@@ -320,7 +320,7 @@ pub fn train<S: Scalar>(
 
 /// [`all_finite`], in blocks shared by the caller's team when it has one (a minibatch
 /// step), else in one pass.
-fn all_finite_shared<S: Scalar>(g: &[S]) -> bool {
+pub fn all_finite_shared<S: Scalar>(g: &[S]) -> bool {
     const BLOCK: usize = 1 << 15;
     if !team::active() || g.len() < 2 * BLOCK {
         return all_finite(g);
