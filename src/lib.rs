@@ -67,6 +67,7 @@
 
 pub mod bundled;
 pub mod check;
+pub mod cluster;
 pub mod config;
 pub mod critical;
 pub mod curvature;

@@ -116,6 +116,12 @@ fn main() -> ExitCode {
                 fresh,
                 max_memory,
             };
+            // Several ranks of a build without MPI would each run the whole job.
+            if let Err(e) = losscape::cluster::launcher::refuse_without_mpi(
+                losscape::cluster::launcher::launched(),
+            ) {
+                return fail(&e);
+            }
             // A bundled config run by name lives in a temporary folder until the end.
             let mut _unpacked = None;
             let read = if config.as_os_str() == "-" {

@@ -337,3 +337,23 @@ fn zero_patience() {
     let e = run_bad(&with("epochs = 2\n", "epochs = 2\npatience = 0\n"), &[]);
     assert_mentions(&e, &["exp.toml", "train.patience", "at least 1"]);
 }
+
+#[test]
+fn several_mpi_ranks_of_a_build_without_mpi_are_refused() {
+    // What `mpirun -np 2` (Open MPI) and `srun -n 3` set for each rank they start.
+    for (variable, ranks) in [("OMPI_COMM_WORLD_SIZE", "2"), ("SLURM_STEP_NUM_TASKS", "3")] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("exp.toml");
+        std::fs::write(&cfg, GOOD).unwrap();
+        let out = dir.path().join("out");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_losscape"))
+            .args(["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .env(variable, ranks)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert_mentions(&stderr, &["`mpi` feature", &format!("{variable}={ranks}")]);
+        assert!(!out.exists(), "no output folder: {stderr}");
+    }
+}
