@@ -1,0 +1,531 @@
+//! Sharing the independent work items of a run (grid points, study runs, search
+//! starts) among the ranks of a job, with rank 0 as the one that keeps the results.
+//!
+//! Every rank computes; rank 0 also hands out work. A rank other than 0 sends rank 0 a
+//! [`ToRoot::Ready`] message (the results of its last block and its thread count) and
+//! gets back the next block of indices, or [`ToRank::Done`] when none are left, so a
+//! faster rank asks more often and takes more. Rank 0 computes blocks of its own on a
+//! second thread; its main thread only serves messages and passes every result, its
+//! own and the others', to the caller's `deliver` (which writes the sweep log or the
+//! run's files, as a one-process run does). Blocks shrink as the work runs out
+//! (guided scheduling): a quarter of what is left per rank, at least one item per
+//! thread of the asking rank.
+//!
+//! A result depends only on its index, never on the rank that computed it or when, so
+//! what `deliver` receives is the same for any number of ranks; only the order differs.
+//!
+//! The messages go through a [`Transport`]: MPI in a cluster build, channels between
+//! threads in the tests. A failure on any rank (a compute error, a lost rank) ends the
+//! whole job with an error naming the rank; rank 0 hands out no more work, and what
+//! was delivered stays delivered.
+
+use crate::error::{Error, Result};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How rank 0 reaches the others and they reach it. Rank 0 is the only one that
+/// receives from several ranks; every other rank talks to rank 0 alone.
+pub trait Transport {
+    /// This process's rank, 0..ranks().
+    fn rank(&self) -> usize;
+    /// Ranks in the job.
+    fn ranks(&self) -> usize;
+    /// Send `bytes` to rank `to`.
+    fn send(&self, to: usize, bytes: &[u8]) -> Result<()>;
+    /// Rank 0: a message from any rank when one is waiting, else None at once.
+    fn poll(&self) -> Result<Option<(usize, Vec<u8>)>>;
+    /// Any other rank: wait for rank 0's next message.
+    fn receive_from_root(&self) -> Result<Vec<u8>>;
+}
+
+/// A work item's result as bytes on the wire.
+pub trait Wire: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    /// Reads one value from the front of `bytes`, advancing it; None when malformed.
+    fn take(bytes: &mut &[u8]) -> Option<Self>;
+}
+
+impl Wire for Vec<f64> {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.len() as u64);
+        self.iter().for_each(|v| put_u64(out, v.to_bits()));
+    }
+
+    fn take(bytes: &mut &[u8]) -> Option<Self> {
+        let n = usize::try_from(take_u64(bytes)?).ok()?;
+        if n > bytes.len() / 8 {
+            return None;
+        }
+        (0..n)
+            .map(|_| take_u64(bytes).map(f64::from_bits))
+            .collect()
+    }
+}
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn take_u64(bytes: &mut &[u8]) -> Option<u64> {
+    let (head, rest) = bytes.split_first_chunk::<8>()?;
+    *bytes = rest;
+    Some(u64::from_le_bytes(*head))
+}
+
+/// A message to rank 0.
+#[derive(Debug, PartialEq)]
+enum ToRoot<T> {
+    /// The results of the last block (none at first) and a request for the next.
+    Ready {
+        threads: usize,
+        results: Vec<(usize, T)>,
+    },
+    /// This rank cannot go on.
+    Failed(String),
+}
+
+/// A message from rank 0.
+#[derive(Debug, PartialEq)]
+enum ToRank {
+    Block(Vec<usize>),
+    Done,
+}
+
+impl<T: Wire> ToRoot<T> {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            ToRoot::Ready { threads, results } => {
+                out.push(0);
+                put_u64(&mut out, *threads as u64);
+                put_u64(&mut out, results.len() as u64);
+                for (i, r) in results {
+                    put_u64(&mut out, *i as u64);
+                    r.put(&mut out);
+                }
+            }
+            ToRoot::Failed(msg) => {
+                out.push(1);
+                out.extend_from_slice(msg.as_bytes());
+            }
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&tag, mut rest) = bytes.split_first()?;
+        match tag {
+            0 => {
+                let threads = usize::try_from(take_u64(&mut rest)?).ok()?;
+                let n = usize::try_from(take_u64(&mut rest)?).ok()?;
+                let mut results = Vec::with_capacity(n.min(rest.len() / 8));
+                for _ in 0..n {
+                    let i = usize::try_from(take_u64(&mut rest)?).ok()?;
+                    results.push((i, T::take(&mut rest)?));
+                }
+                rest.is_empty()
+                    .then_some(ToRoot::Ready { threads, results })
+            }
+            1 => Some(ToRoot::Failed(String::from_utf8_lossy(rest).into_owned())),
+            _ => None,
+        }
+    }
+}
+
+impl ToRank {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            ToRank::Block(items) => {
+                out.push(0);
+                items.iter().for_each(|&i| put_u64(&mut out, i as u64));
+            }
+            ToRank::Done => out.push(1),
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&tag, mut rest) = bytes.split_first()?;
+        match tag {
+            0 if rest.len() % 8 == 0 => {
+                let mut items = Vec::with_capacity(rest.len() / 8);
+                while let Some(i) = take_u64(&mut rest) {
+                    items.push(usize::try_from(i).ok()?);
+                }
+                Some(ToRank::Block(items))
+            }
+            1 if rest.is_empty() => Some(ToRank::Done),
+            _ => None,
+        }
+    }
+}
+
+/// The items not yet handed out, cut into guided blocks.
+struct Queue {
+    items: Vec<usize>,
+    next: usize,
+    ranks: usize,
+}
+
+impl Queue {
+    /// The next block for a rank with `threads` threads; empty when none are left.
+    fn take(&mut self, threads: usize) -> Vec<usize> {
+        let left = self.items.len() - self.next;
+        let size = (left / (4 * self.ranks)).max(threads.max(1)).min(left);
+        let block = self.items[self.next..self.next + size].to_vec();
+        self.next += size;
+        block
+    }
+
+    /// Hand out nothing more.
+    fn close(&mut self) {
+        self.next = self.items.len();
+    }
+}
+
+/// How long rank 0's main thread sleeps when no message is waiting: short against a
+/// block's computing time, long enough that the polling costs no core.
+const POLL: Duration = Duration::from_micros(200);
+
+/// Computes `compute(i)` for every i of `pending` on all ranks of `transport`; on rank 0
+/// passes every result to `deliver` as it arrives, in no fixed order. `threads` is this
+/// rank's thread count; `run_block` computes one block (in parallel as it likes) and
+/// returns the results in block order. Ranks other than 0 deliver nothing and return
+/// once rank 0 says the work is done.
+pub fn share<T, C, D>(
+    transport: &dyn Transport,
+    pending: &[usize],
+    threads: usize,
+    run_block: C,
+    deliver: D,
+) -> Result<()>
+where
+    T: Wire + Send,
+    C: Fn(&[usize]) -> Result<Vec<T>> + Sync,
+    D: FnMut(usize, T) -> Result<()>,
+{
+    if transport.rank() == 0 {
+        serve(transport, pending, threads, &run_block, deliver)
+    } else {
+        work(transport, threads, &run_block)
+    }
+}
+
+/// A rank other than 0: ask for blocks, compute them, send the results.
+fn work<T: Wire>(
+    transport: &dyn Transport,
+    threads: usize,
+    run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
+) -> Result<()> {
+    let mut results = Vec::new();
+    loop {
+        let ready = ToRoot::Ready { threads, results };
+        transport.send(0, &ready.encode())?;
+        let reply = transport.receive_from_root()?;
+        match ToRank::decode(&reply) {
+            Some(ToRank::Block(items)) => match run_block(&items) {
+                Ok(values) => results = items.into_iter().zip(values).collect(),
+                Err(e) => {
+                    let failed: ToRoot<T> = ToRoot::Failed(format!("{e:#}"));
+                    transport.send(0, &failed.encode())?;
+                    return Err(e);
+                }
+            },
+            Some(ToRank::Done) => return Ok(()),
+            None => return Err(Error::Invalid("a malformed message from rank 0".into())),
+        }
+    }
+}
+
+/// Rank 0: compute blocks on a second thread, serve the other ranks on this one,
+/// deliver every result.
+fn serve<T: Wire + Send>(
+    transport: &dyn Transport,
+    pending: &[usize],
+    threads: usize,
+    run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
+    mut deliver: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    let queue = Mutex::new(Queue {
+        items: pending.to_vec(),
+        next: 0,
+        ranks: transport.ranks(),
+    });
+    let mut failure: Option<Error> = None;
+    let fail = |failure: &mut Option<Error>, e: Error| {
+        queue.lock().unwrap().close();
+        failure.get_or_insert(e);
+    };
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<Result<Vec<(usize, T)>>>();
+        // The thread owns `tx`: when it ends, the channel says so (own_done below).
+        let queue = &queue;
+        let own = s.spawn(move || loop {
+            let block = queue.lock().unwrap().take(threads);
+            if block.is_empty() {
+                return;
+            }
+            let out = run_block(&block).map(|values| block.into_iter().zip(values).collect());
+            let stop = out.is_err();
+            if tx.send(out).is_err() || stop {
+                return;
+            }
+        });
+        let mut working = transport.ranks() - 1;
+        let mut own_done = false;
+        while working > 0 || !own_done {
+            let mut idle = true;
+            match rx.try_recv() {
+                Ok(Ok(results)) => {
+                    idle = false;
+                    for (i, v) in results {
+                        if failure.is_none() {
+                            if let Err(e) = deliver(i, v) {
+                                fail(&mut failure, e);
+                            }
+                        }
+                    }
+                }
+                Ok(Err(e)) => {
+                    idle = false;
+                    fail(&mut failure, e);
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+                Err(mpsc::TryRecvError::Disconnected) => own_done = true,
+            }
+            if working > 0 {
+                match transport.poll() {
+                    Ok(Some((from, bytes))) => {
+                        idle = false;
+                        let reply = match ToRoot::<T>::decode(&bytes) {
+                            Some(ToRoot::Ready { threads, results }) => {
+                                for (i, v) in results {
+                                    if failure.is_none() {
+                                        if let Err(e) = deliver(i, v) {
+                                            fail(&mut failure, e);
+                                        }
+                                    }
+                                }
+                                let block = queue.lock().unwrap().take(threads);
+                                (!block.is_empty()).then_some(ToRank::Block(block))
+                            }
+                            Some(ToRoot::Failed(msg)) => {
+                                let e = Error::Invalid(format!("rank {from}: {msg}"));
+                                fail(&mut failure, e);
+                                working -= 1;
+                                continue;
+                            }
+                            None => {
+                                let e =
+                                    Error::Invalid(format!("a malformed message from rank {from}"));
+                                fail(&mut failure, e);
+                                None
+                            }
+                        };
+                        let reply = reply.unwrap_or(ToRank::Done);
+                        if reply == ToRank::Done {
+                            working -= 1;
+                        }
+                        if let Err(e) = transport.send(from, &reply.encode()) {
+                            fail(&mut failure, e);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        // The transport itself broke: nobody else can be served.
+                        fail(&mut failure, e);
+                        working = 0;
+                    }
+                }
+            }
+            if idle {
+                std::thread::sleep(POLL);
+            }
+        }
+        own.join().expect("rank 0's compute thread does not panic");
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{Receiver, Sender};
+
+    /// Ranks as threads joined by channels.
+    struct Channels {
+        rank: usize,
+        ranks: usize,
+        to: Vec<Sender<(usize, Vec<u8>)>>,
+        inbox: Mutex<Receiver<(usize, Vec<u8>)>>,
+    }
+
+    fn channels(ranks: usize) -> Vec<Channels> {
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..ranks).map(|_| mpsc::channel()).unzip();
+        rxs.into_iter()
+            .enumerate()
+            .map(|(rank, rx)| Channels {
+                rank,
+                ranks,
+                to: txs.clone(),
+                inbox: Mutex::new(rx),
+            })
+            .collect()
+    }
+
+    impl Transport for Channels {
+        fn rank(&self) -> usize {
+            self.rank
+        }
+        fn ranks(&self) -> usize {
+            self.ranks
+        }
+        fn send(&self, to: usize, bytes: &[u8]) -> Result<()> {
+            self.to[to]
+                .send((self.rank, bytes.to_vec()))
+                .map_err(|_| Error::Invalid(format!("rank {to} is gone")))
+        }
+        fn poll(&self) -> Result<Option<(usize, Vec<u8>)>> {
+            Ok(self.inbox.lock().unwrap().try_recv().ok())
+        }
+        fn receive_from_root(&self) -> Result<Vec<u8>> {
+            let (_, bytes) = self.inbox.lock().unwrap().recv().unwrap();
+            Ok(bytes)
+        }
+    }
+
+    /// A result that depends on the index alone, with NaN and −0 among them.
+    fn value(i: usize) -> Vec<f64> {
+        match i % 5 {
+            0 => vec![f64::NAN, -0.0],
+            1 => vec![],
+            _ => vec![(i as f64).sqrt(), 1.0 / i as f64],
+        }
+    }
+
+    /// Items with their results, as rank 0 received them.
+    type Delivered = Vec<(usize, Vec<f64>)>;
+
+    /// Runs `share` on `ranks` thread-ranks, rank `fail_on` failing on every item of its
+    /// first block; rank 0's deliveries, and every rank's outcome.
+    fn job(
+        ranks: usize,
+        pending: &[usize],
+        fail_on: Option<usize>,
+    ) -> (Delivered, Vec<Result<()>>) {
+        let got = Mutex::new(Vec::new());
+        let outcomes = std::thread::scope(|s| {
+            let handles: Vec<_> = channels(ranks)
+                .into_iter()
+                .map(|t| {
+                    let got = &got;
+                    s.spawn(move || {
+                        let rank = t.rank;
+                        let run_block = |items: &[usize]| -> Result<Vec<Vec<f64>>> {
+                            // A block takes a while, as real ones do, so that every rank
+                            // asks for work before it runs out.
+                            std::thread::sleep(Duration::from_millis(1));
+                            items
+                                .iter()
+                                .map(|&i| match fail_on {
+                                    Some(r) if r == rank => {
+                                        Err(Error::Invalid(format!("no data at {i}")))
+                                    }
+                                    _ => Ok(value(i)),
+                                })
+                                .collect()
+                        };
+                        share(&t, pending, 2, run_block, |i, v| {
+                            assert_eq!(rank, 0, "only rank 0 delivers");
+                            got.lock().unwrap().push((i, v));
+                            Ok(())
+                        })
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        (got.into_inner().unwrap(), outcomes)
+    }
+
+    fn bits(v: &[(usize, Vec<f64>)]) -> Vec<(usize, Vec<u64>)> {
+        let mut b: Vec<_> = v
+            .iter()
+            .map(|(i, x)| (*i, x.iter().map(|f| f.to_bits()).collect()))
+            .collect();
+        b.sort();
+        b
+    }
+
+    #[test]
+    fn every_item_is_delivered_once_with_its_own_bits_on_any_number_of_ranks() {
+        let pending: Vec<usize> = (0..500).filter(|i| i % 7 != 3).collect();
+        let want: Vec<(usize, Vec<f64>)> = pending.iter().map(|&i| (i, value(i))).collect();
+        for ranks in [1, 2, 3, 5] {
+            let (got, outcomes) = job(ranks, &pending, None);
+            assert_eq!(got.len(), pending.len(), "{ranks} ranks");
+            assert_eq!(bits(&got), bits(&want), "{ranks} ranks");
+            assert!(outcomes.iter().all(|o| o.is_ok()), "{ranks} ranks");
+        }
+        let (got, _) = job(3, &[], None);
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn a_failing_rank_ends_the_job_with_its_message_and_keeps_what_was_delivered() {
+        let pending: Vec<usize> = (0..400).collect();
+        for failing in [0, 2] {
+            let (got, outcomes) = job(3, &pending, Some(failing));
+            let e = outcomes[0].as_ref().unwrap_err().to_string();
+            assert!(e.contains("no data at"), "{e}");
+            if failing > 0 {
+                assert!(e.contains(&format!("rank {failing}")), "{e}");
+                assert!(outcomes[failing].is_err());
+            }
+            // What came through is right, each item once.
+            let mut seen: Vec<usize> = got.iter().map(|(i, _)| *i).collect();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), got.len());
+            assert!(got
+                .iter()
+                .all(|(i, v)| bits(&[(*i, v.clone())]) == bits(&[(*i, value(*i))])));
+        }
+    }
+
+    #[test]
+    fn messages_survive_the_wire_and_malformed_ones_are_refused() {
+        let ready = ToRoot::Ready {
+            threads: 3,
+            results: vec![(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])],
+        };
+        let back = ToRoot::<Vec<f64>>::decode(&ready.encode()).unwrap();
+        let ToRoot::Ready { threads, results } = back else {
+            panic!("{back:?}")
+        };
+        assert_eq!(threads, 3);
+        assert_eq!(
+            bits(&results),
+            bits(&[(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])])
+        );
+        for m in [ToRank::Block(vec![1, 5, 1 << 40]), ToRank::Done] {
+            assert_eq!(ToRank::decode(&m.encode()), Some(m));
+        }
+        let bytes = ready.encode();
+        for cut in [0, 1, 9, bytes.len() - 1] {
+            assert!(
+                ToRoot::<Vec<f64>>::decode(&bytes[..cut]).is_none(),
+                "cut at {cut}"
+            );
+        }
+        // A claimed length far beyond the message is refused without allocating it.
+        let mut huge = vec![0u8];
+        put_u64(&mut huge, 1);
+        put_u64(&mut huge, u64::MAX);
+        assert!(ToRoot::<Vec<f64>>::decode(&huge).is_none());
+        assert!(ToRank::decode(&[0, 1, 2]).is_none());
+        assert!(ToRank::decode(&[7]).is_none());
+    }
+}
