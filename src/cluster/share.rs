@@ -239,6 +239,64 @@ fn work<T: Wire>(
     }
 }
 
+/// Rank 0's side of the job: results go to `deliver`; the first failure stops the
+/// handing out and is kept.
+struct Keeper<'q, D> {
+    queue: &'q Mutex<Queue>,
+    deliver: D,
+    failure: Option<Error>,
+}
+
+impl<D> Keeper<'_, D> {
+    fn fail(&mut self, e: Error) {
+        self.queue.lock().unwrap().close();
+        self.failure.get_or_insert(e);
+    }
+
+    /// Delivers `results` unless the job has failed.
+    fn accept<T>(&mut self, results: Vec<(usize, T)>)
+    where
+        D: FnMut(usize, T) -> Result<()>,
+    {
+        for (i, v) in results {
+            if self.failure.is_some() {
+                return;
+            }
+            if let Err(e) = (self.deliver)(i, v) {
+                self.fail(e);
+            }
+        }
+    }
+
+    /// The reply to a message from rank `from`; None to a rank that has stopped.
+    fn answer<T: Wire>(&mut self, from: usize, bytes: &[u8]) -> Option<ToRank>
+    where
+        D: FnMut(usize, T) -> Result<()>,
+    {
+        match ToRoot::<T>::decode(bytes) {
+            Some(ToRoot::Ready { threads, results }) => {
+                self.accept(results);
+                let block = self.queue.lock().unwrap().take(threads);
+                Some(if block.is_empty() {
+                    ToRank::Done
+                } else {
+                    ToRank::Block(block)
+                })
+            }
+            Some(ToRoot::Failed(msg)) => {
+                self.fail(Error::Invalid(format!("rank {from}: {msg}")));
+                None
+            }
+            None => {
+                self.fail(Error::Invalid(format!(
+                    "a malformed message from rank {from}"
+                )));
+                Some(ToRank::Done)
+            }
+        }
+    }
+}
+
 /// Rank 0: compute blocks on a second thread, serve the other ranks on this one,
 /// deliver every result.
 fn serve<T: Wire + Send>(
@@ -246,17 +304,17 @@ fn serve<T: Wire + Send>(
     pending: &[usize],
     threads: usize,
     run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
-    mut deliver: impl FnMut(usize, T) -> Result<()>,
+    deliver: impl FnMut(usize, T) -> Result<()>,
 ) -> Result<()> {
     let queue = Mutex::new(Queue {
         items: pending.to_vec(),
         next: 0,
         ranks: transport.ranks(),
     });
-    let mut failure: Option<Error> = None;
-    let fail = |failure: &mut Option<Error>, e: Error| {
-        queue.lock().unwrap().close();
-        failure.get_or_insert(e);
+    let mut keeper = Keeper {
+        queue: &queue,
+        deliver,
+        failure: None,
     };
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Result<Vec<(usize, T)>>>();
@@ -278,19 +336,12 @@ fn serve<T: Wire + Send>(
         while working > 0 || !own_done {
             let mut idle = true;
             match rx.try_recv() {
-                Ok(Ok(results)) => {
+                Ok(out) => {
                     idle = false;
-                    for (i, v) in results {
-                        if failure.is_none() {
-                            if let Err(e) = deliver(i, v) {
-                                fail(&mut failure, e);
-                            }
-                        }
+                    match out {
+                        Ok(results) => keeper.accept(results),
+                        Err(e) => keeper.fail(e),
                     }
-                }
-                Ok(Err(e)) => {
-                    idle = false;
-                    fail(&mut failure, e);
                 }
                 Err(mpsc::TryRecvError::Empty) => {}
                 Err(mpsc::TryRecvError::Disconnected) => own_done = true,
@@ -299,43 +350,20 @@ fn serve<T: Wire + Send>(
                 match transport.poll() {
                     Ok(Some((from, bytes))) => {
                         idle = false;
-                        let reply = match ToRoot::<T>::decode(&bytes) {
-                            Some(ToRoot::Ready { threads, results }) => {
-                                for (i, v) in results {
-                                    if failure.is_none() {
-                                        if let Err(e) = deliver(i, v) {
-                                            fail(&mut failure, e);
-                                        }
-                                    }
-                                }
-                                let block = queue.lock().unwrap().take(threads);
-                                (!block.is_empty()).then_some(ToRank::Block(block))
-                            }
-                            Some(ToRoot::Failed(msg)) => {
-                                let e = Error::Invalid(format!("rank {from}: {msg}"));
-                                fail(&mut failure, e);
-                                working -= 1;
-                                continue;
-                            }
-                            None => {
-                                let e =
-                                    Error::Invalid(format!("a malformed message from rank {from}"));
-                                fail(&mut failure, e);
-                                None
-                            }
-                        };
-                        let reply = reply.unwrap_or(ToRank::Done);
-                        if reply == ToRank::Done {
+                        let reply = keeper.answer::<T>(from, &bytes);
+                        if !matches!(reply, Some(ToRank::Block(_))) {
                             working -= 1;
                         }
-                        if let Err(e) = transport.send(from, &reply.encode()) {
-                            fail(&mut failure, e);
+                        if let Some(reply) = reply {
+                            if let Err(e) = transport.send(from, &reply.encode()) {
+                                keeper.fail(e);
+                            }
                         }
                     }
                     Ok(None) => {}
                     Err(e) => {
                         // The transport itself broke: nobody else can be served.
-                        fail(&mut failure, e);
+                        keeper.fail(e);
                         working = 0;
                     }
                 }
@@ -346,7 +374,7 @@ fn serve<T: Wire + Send>(
         }
         own.join().expect("rank 0's compute thread does not panic");
     });
-    failure.map_or(Ok(()), Err)
+    keeper.failure.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! [`for_each_block_mut`]), which use the team. Rayon calls there are safe but slow:
 //! the helper spins instead of stealing, and a caller that waits on rayon and picks up
 //! its own helper job sends it away at once (the caller then runs every panel itself),
-//! so the team can never wait on itself.
+//! so the team can never wait on itself. A [`for_each`] inside a panel on the caller's
+//! thread runs its indices there in sequence: a region cannot start inside another.
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
