@@ -205,8 +205,10 @@ impl<S: Scalar> ChunkPool<S> {
                 Some(out) => out,
                 None => &mut g.grad,
             };
-            if team::active() {
-                team::for_each_block_mut([&mut *dst], 1 << 15, &|_, [d]| d.fill(S::zero()));
+            if team::shares_elementwise(dst.len()) {
+                team::for_each_block_mut([&mut *dst], team::ELEMENT_BLOCK, &|_, [d]| {
+                    d.fill(S::zero())
+                });
             } else {
                 dst.fill(S::zero());
             }

@@ -168,6 +168,16 @@ pub fn active() -> bool {
     !CURRENT.with(|c| c.get()).is_null()
 }
 
+/// Elements per block of elementwise work (zeroing, checks, optimiser updates) shared
+/// by a team: 128 KiB of f32.
+pub const ELEMENT_BLOCK: usize = 1 << 15;
+
+/// Whether elementwise work over `len` elements should be cut into [`ELEMENT_BLOCK`]s
+/// for this thread's team: it has one, and there are at least two blocks of work.
+pub fn shares_elementwise(len: usize) -> bool {
+    active() && len >= 2 * ELEMENT_BLOCK
+}
+
 /// task(i) for i in 0..n: on this thread's team when it has one, else as rayon tasks.
 /// Each i runs exactly once; the calls may run on any thread, in any order.
 pub fn for_each(n: usize, task: &(dyn Fn(usize) + Sync)) {

@@ -138,18 +138,15 @@ impl<S: Scalar> Optimizer<S> {
     }
 }
 
-/// Parameters per block of an update shared by a team's threads.
-const BLOCK: usize = 1 << 15;
-
 /// An update of blocks of N state slices (θ first) from the same block of the gradient.
 type BlockUpdate<'a, S, const N: usize> = dyn Fn([&mut [S]; N], &[S]) + Sync + 'a;
 
 /// f(blocks of `outs`, the same block of `g`) over the whole slices: in blocks on the
 /// caller's team when it has one and the slices are long enough, else in one call.
 fn in_blocks<S: Scalar, const N: usize>(outs: [&mut [S]; N], g: &[S], f: &BlockUpdate<S, N>) {
-    if team::active() && g.len() >= 2 * BLOCK {
-        team::for_each_block_mut(outs, BLOCK, &|i, parts| {
-            let at = i * BLOCK;
+    if team::shares_elementwise(g.len()) {
+        team::for_each_block_mut(outs, team::ELEMENT_BLOCK, &|i, parts| {
+            let at = i * team::ELEMENT_BLOCK;
             let len = parts[0].len();
             f(parts, &g[at..at + len])
         });
@@ -279,7 +276,7 @@ mod tests {
         // Long enough for blocks (3.5 blocks, the last one short), every optimiser, two
         // steps (momentum's and Adam's state carried over): the team's blocks must give
         // the bits of one pass.
-        let n = 3 * BLOCK + BLOCK / 2;
+        let n = 3 * team::ELEMENT_BLOCK + team::ELEMENT_BLOCK / 2;
         let g: Vec<f32> = (0..n)
             .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
             .collect();

@@ -321,8 +321,8 @@ pub fn train<S: Scalar>(
 /// [`all_finite`], in blocks shared by the caller's team when it has one (a minibatch
 /// step), else in one pass.
 pub fn all_finite_shared<S: Scalar>(g: &[S]) -> bool {
-    const BLOCK: usize = 1 << 15;
-    if !team::active() || g.len() < 2 * BLOCK {
+    const BLOCK: usize = team::ELEMENT_BLOCK;
+    if !team::shares_elementwise(g.len()) {
         return all_finite(g);
     }
     let finite = std::sync::atomic::AtomicBool::new(true);
