@@ -264,7 +264,15 @@ impl SliceGrid {
         }];
         let axis = &self.axis[..];
         let sweep = || {
-            let values = slice_values(eval, &planes, axis, Some(axis), None, &Progress::hidden());
+            let values = slice_values(
+                eval,
+                &planes,
+                axis,
+                Some(axis),
+                None,
+                &Progress::hidden(),
+                None,
+            );
             black_box(values.expect("a sweep without a log cannot fail"));
         };
         seconds_per_call(BUDGET_S, sweep) / self.points() as f64

@@ -116,10 +116,10 @@ fn main() -> ExitCode {
                 fresh,
                 max_memory,
             };
+            let launched = losscape::cluster::launcher::launched();
             // Several ranks of a build without MPI would each run the whole job.
-            if let Err(e) = losscape::cluster::launcher::refuse_without_mpi(
-                losscape::cluster::launcher::launched(),
-            ) {
+            #[cfg(not(feature = "mpi"))]
+            if let Err(e) = losscape::cluster::launcher::refuse_without_mpi(launched) {
                 return fail(&e);
             }
             // A bundled config run by name lives in a temporary folder until the end.
@@ -145,20 +145,18 @@ fn main() -> ExitCode {
                     return code;
                 }
             };
+            #[cfg(feature = "mpi")]
+            if launched.is_some() {
+                return run_as_rank(cfg, &opts, dry_run);
+            }
             if dry_run {
                 return match experiment::plan::plan(cfg, &opts) {
                     Ok(plan) => print_json(&plan.describe()),
                     Err(e) => fail(&e),
                 };
             }
-            match experiment::run(cfg, &opts).and_then(|o| Ok((o.summary.to_json()?, o.dir))) {
-                Ok((json, dir)) => {
-                    if !quiet {
-                        eprintln!("wrote {}", dir.display());
-                    }
-                    println!("{json}");
-                    ExitCode::SUCCESS
-                }
+            match experiment::run(cfg, &opts) {
+                Ok(outcome) => finished(&outcome, quiet),
                 Err(e) => fail(&e),
             }
         }
@@ -249,6 +247,60 @@ fn main() -> ExitCode {
                 println!("FAILED");
                 ExitCode::FAILURE
             }
+        }
+    }
+}
+
+/// A finished run: where it wrote (unless `quiet`), and its summary on stdout.
+fn finished(outcome: &experiment::RunOutcome, quiet: bool) -> ExitCode {
+    match outcome.summary.to_json() {
+        Ok(json) => {
+            if !quiet {
+                eprintln!("wrote {}", outcome.dir.display());
+            }
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `losscape run` as one rank of a job started by an MPI launcher: rank 0 plans, writes
+/// and prints; the others take their share of the work and print nothing. A failure
+/// ends every rank, with rank 0's message and its exit status.
+#[cfg(feature = "mpi")]
+fn run_as_rank(cfg: LoadedConfig, opts: &RunOptions, dry_run: bool) -> ExitCode {
+    use losscape::cluster::{mpi::Mpi, Job};
+    let job = match Mpi::init() {
+        Ok(mpi) => Job::new(Box::new(mpi)),
+        Err(e) => return fail(&e),
+    };
+    if dry_run {
+        let (plan, root) = (experiment::plan::plan(cfg, opts), job.is_root());
+        drop(job);
+        return match plan {
+            Ok(p) if root => print_json(&p.describe()),
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
+    }
+    let code = |e: &Error| if e.is_bad_input() { 2 } else { 1 };
+    match experiment::job::run_as_rank(cfg, opts, &job) {
+        Ok(outcome) => {
+            // MPI is finalised (with every rank) before rank 0 prints the summary.
+            drop(job);
+            outcome.map_or(ExitCode::SUCCESS, |o| finished(&o, opts.quiet))
+        }
+        Err(e) if job.is_root() => {
+            fail(&e);
+            job.stop();
+            job.abort(code(&e))
+        }
+        Err(e) => {
+            // Rank 0 has this rank's message (or gave the word to stop): it prints it and
+            // ends the job, while this rank waits in MPI's finalisation.
+            drop(job);
+            ExitCode::from(code(&e) as u8)
         }
     }
 }

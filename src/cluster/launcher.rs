@@ -41,14 +41,16 @@ pub fn launched() -> Option<Launched> {
 }
 
 /// An error when `launched` says the process is one of several ranks, for a build
-/// without the `mpi` feature (the only build until that feature lands).
+/// without the `mpi` feature.
 pub fn refuse_without_mpi(launched: Option<Launched>) -> Result<()> {
     match launched {
         Some(Launched { variable, ranks }) => Err(Error::Invalid(format!(
             "this losscape was built without the `mpi` feature, but an MPI launcher \
              started it as one of {ranks} ranks ({variable}={ranks}); each rank would run \
-             the whole experiment on its own into the same folder. Run it as one process, \
-             without mpirun/srun (`--threads` sets its worker threads)"
+             the whole experiment on its own into the same folder. Build it with \
+             `cargo build --release --features mpi` to share the work among ranks, or \
+             run it as one process, without mpirun/srun (`--threads` sets its worker \
+             threads)"
         ))),
         _ => Ok(()),
     }

@@ -20,13 +20,15 @@
 //! was delivered stays delivered.
 
 use crate::error::{Error, Result};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// How rank 0 reaches the others and they reach it. Rank 0 is the only one that
 /// receives from several ranks; every other rank talks to rank 0 alone.
-pub trait Transport {
+pub trait Transport: Send + Sync {
     /// This process's rank, 0..ranks().
     fn rank(&self) -> usize;
     /// Ranks in the job.
@@ -37,45 +39,15 @@ pub trait Transport {
     fn poll(&self) -> Result<Option<(usize, Vec<u8>)>>;
     /// Any other rank: wait for rank 0's next message.
     fn receive_from_root(&self) -> Result<Vec<u8>>;
-}
-
-/// A work item's result as bytes on the wire.
-pub trait Wire: Sized {
-    fn put(&self, out: &mut Vec<u8>);
-    /// Reads one value from the front of `bytes`, advancing it; None when malformed.
-    fn take(bytes: &mut &[u8]) -> Option<Self>;
-}
-
-impl Wire for Vec<f64> {
-    fn put(&self, out: &mut Vec<u8>) {
-        put_u64(out, self.len() as u64);
-        self.iter().for_each(|v| put_u64(out, v.to_bits()));
-    }
-
-    fn take(bytes: &mut &[u8]) -> Option<Self> {
-        let n = usize::try_from(take_u64(bytes)?).ok()?;
-        if n > bytes.len() / 8 {
-            return None;
-        }
-        (0..n)
-            .map(|_| take_u64(bytes).map(f64::from_bits))
-            .collect()
-    }
-}
-
-fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn take_u64(bytes: &mut &[u8]) -> Option<u64> {
-    let (head, rest) = bytes.split_first_chunk::<8>()?;
-    *bytes = rest;
-    Some(u64::from_le_bytes(*head))
+    /// Ends every rank of the job at once with exit status `code`.
+    fn abort(&self, code: i32) -> !;
 }
 
 /// A message to rank 0.
-#[derive(Debug, PartialEq)]
-enum ToRoot<T> {
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub(super) enum ToRoot<T> {
+    /// The fingerprint of this rank's plan, before any work.
+    Hello(u64),
     /// The results of the last block (none at first) and a request for the next.
     Ready {
         threads: usize,
@@ -85,81 +57,32 @@ enum ToRoot<T> {
     Failed(String),
 }
 
-/// A message from rank 0.
-#[derive(Debug, PartialEq)]
-enum ToRank {
+/// A message from rank 0; `D`, the type of its data.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+pub(super) enum ToRank<D = ()> {
+    /// The plans agree: start.
+    Go,
+    /// Data every rank needs (the center and directions of a slice, a search's starts).
+    Data(D),
+    /// The next block of work items.
     Block(Vec<usize>),
+    /// Every item of this phase is done.
     Done,
+    /// The job failed (rank 0 says why): stop.
+    Stop,
 }
 
-impl<T: Wire> ToRoot<T> {
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        match self {
-            ToRoot::Ready { threads, results } => {
-                out.push(0);
-                put_u64(&mut out, *threads as u64);
-                put_u64(&mut out, results.len() as u64);
-                for (i, r) in results {
-                    put_u64(&mut out, *i as u64);
-                    r.put(&mut out);
-                }
-            }
-            ToRoot::Failed(msg) => {
-                out.push(1);
-                out.extend_from_slice(msg.as_bytes());
-            }
-        }
-        out
-    }
-
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        let (&tag, mut rest) = bytes.split_first()?;
-        match tag {
-            0 => {
-                let threads = usize::try_from(take_u64(&mut rest)?).ok()?;
-                let n = usize::try_from(take_u64(&mut rest)?).ok()?;
-                let mut results = Vec::with_capacity(n.min(rest.len() / 8));
-                for _ in 0..n {
-                    let i = usize::try_from(take_u64(&mut rest)?).ok()?;
-                    results.push((i, T::take(&mut rest)?));
-                }
-                rest.is_empty()
-                    .then_some(ToRoot::Ready { threads, results })
-            }
-            1 => Some(ToRoot::Failed(String::from_utf8_lossy(rest).into_owned())),
-            _ => None,
-        }
-    }
+/// A message as bytes, in CBOR: an f64 goes in the shortest float that holds it
+/// exactly, so NaN, −0 and every rounding arrive as sent.
+pub(super) fn encode<M: Serialize>(m: &M) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(m, &mut out).expect("CBOR encodes any in-memory value");
+    out
 }
 
-impl ToRank {
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        match self {
-            ToRank::Block(items) => {
-                out.push(0);
-                items.iter().for_each(|&i| put_u64(&mut out, i as u64));
-            }
-            ToRank::Done => out.push(1),
-        }
-        out
-    }
-
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        let (&tag, mut rest) = bytes.split_first()?;
-        match tag {
-            0 if rest.len() % 8 == 0 => {
-                let mut items = Vec::with_capacity(rest.len() / 8);
-                while let Some(i) = take_u64(&mut rest) {
-                    items.push(usize::try_from(i).ok()?);
-                }
-                Some(ToRank::Block(items))
-            }
-            1 if rest.is_empty() => Some(ToRank::Done),
-            _ => None,
-        }
-    }
+/// A message from bytes; None when malformed.
+pub(super) fn decode<M: DeserializeOwned>(bytes: &[u8]) -> Option<M> {
+    ciborium::from_reader(bytes).ok()
 }
 
 /// The items not yet handed out, cut into guided blocks.
@@ -169,11 +92,19 @@ struct Queue {
     ranks: usize,
 }
 
+/// The largest block, in items per thread of the asking rank: a block's results reach
+/// rank 0 (and its log) only when the block is done, so a killed job loses at most
+/// this much of each rank's work.
+const MAX_BLOCK_PER_THREAD: usize = 16;
+
 impl Queue {
     /// The next block for a rank with `threads` threads; empty when none are left.
     fn take(&mut self, threads: usize) -> Vec<usize> {
+        let threads = threads.max(1);
         let left = self.items.len() - self.next;
-        let size = (left / (4 * self.ranks)).max(threads.max(1)).min(left);
+        let size = (left / (4 * self.ranks))
+            .clamp(threads, MAX_BLOCK_PER_THREAD * threads)
+            .min(left);
         let block = self.items[self.next..self.next + size].to_vec();
         self.next += size;
         block
@@ -187,13 +118,15 @@ impl Queue {
 
 /// How long rank 0's main thread sleeps when no message is waiting: short against a
 /// block's computing time, long enough that the polling costs no core.
-const POLL: Duration = Duration::from_micros(200);
+pub(super) const POLL: Duration = Duration::from_micros(200);
 
-/// Computes `compute(i)` for every i of `pending` on all ranks of `transport`; on rank 0
-/// passes every result to `deliver` as it arrives, in no fixed order. `threads` is this
-/// rank's thread count; `run_block` computes one block (in parallel as it likes) and
-/// returns the results in block order. Ranks other than 0 deliver nothing and return
-/// once rank 0 says the work is done.
+/// Computes `run_block` over every item of `pending` on all ranks of `transport`; on
+/// rank 0 passes every result to `deliver` as it arrives, in no fixed order. `threads`
+/// is this rank's thread count; `run_block` computes one block (in parallel as it
+/// likes) and returns the results in block order. Ranks other than 0 ignore `pending`,
+/// deliver nothing, and return once rank 0 says the work is done, which it says to all
+/// ranks at once, when every result is in: no rank can start the next phase of a run
+/// while rank 0 still serves this one.
 pub fn share<T, C, D>(
     transport: &dyn Transport,
     pending: &[usize],
@@ -202,7 +135,7 @@ pub fn share<T, C, D>(
     deliver: D,
 ) -> Result<()>
 where
-    T: Wire + Send,
+    T: Serialize + DeserializeOwned + Send,
     C: Fn(&[usize]) -> Result<Vec<T>> + Sync,
     D: FnMut(usize, T) -> Result<()>,
 {
@@ -214,29 +147,46 @@ where
 }
 
 /// A rank other than 0: ask for blocks, compute them, send the results.
-fn work<T: Wire>(
+fn work<T: Serialize>(
     transport: &dyn Transport,
     threads: usize,
     run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
 ) -> Result<()> {
     let mut results = Vec::new();
     loop {
-        let ready = ToRoot::Ready { threads, results };
-        transport.send(0, &ready.encode())?;
-        let reply = transport.receive_from_root()?;
-        match ToRank::decode(&reply) {
+        transport.send(0, &encode(&ToRoot::Ready { threads, results }))?;
+        match decode::<ToRank>(&transport.receive_from_root()?) {
             Some(ToRank::Block(items)) => match run_block(&items) {
                 Ok(values) => results = items.into_iter().zip(values).collect(),
-                Err(e) => {
-                    let failed: ToRoot<T> = ToRoot::Failed(format!("{e:#}"));
-                    transport.send(0, &failed.encode())?;
-                    return Err(e);
-                }
+                Err(e) => return Err(report_failure::<T>(transport, e)),
             },
             Some(ToRank::Done) => return Ok(()),
-            None => return Err(Error::Invalid("a malformed message from rank 0".into())),
+            Some(ToRank::Stop) => return Err(stopped()),
+            _ => return Err(Error::Invalid("a malformed message from rank 0".into())),
         }
     }
+}
+
+/// A rank other than 0 that cannot go on: tells rank 0 why and waits for its word to
+/// stop, so that rank 0 prints the message and ends the job; returns `e`.
+pub(super) fn report_failure<T: Serialize>(transport: &dyn Transport, e: Error) -> Error {
+    if transport
+        .send(0, &encode(&ToRoot::<T>::Failed(format!("{e:#}"))))
+        .is_ok()
+    {
+        // Whatever else rank 0 sends first (data for the next phase) is passed over.
+        while let Ok(bytes) = transport.receive_from_root() {
+            if matches!(decode::<ToRank>(&bytes), Some(ToRank::Stop)) {
+                break;
+            }
+        }
+    }
+    e
+}
+
+/// The error of a rank that rank 0 told to stop.
+pub(super) fn stopped() -> Error {
+    Error::Invalid("rank 0 stopped the job (its message says why)".into())
 }
 
 /// Rank 0's side of the job: results go to `deliver`; the first failure stops the
@@ -268,38 +218,35 @@ impl<D> Keeper<'_, D> {
         }
     }
 
-    /// The reply to a message from rank `from`; None to a rank that has stopped.
-    fn answer<T: Wire>(&mut self, from: usize, bytes: &[u8]) -> Option<ToRank>
+    /// The next block for rank `from`, after its message; None when it has nothing more
+    /// to do in this phase (no work left, it failed, or it sent nonsense).
+    fn answer<T: DeserializeOwned>(&mut self, from: usize, bytes: &[u8]) -> Option<Vec<usize>>
     where
         D: FnMut(usize, T) -> Result<()>,
     {
-        match ToRoot::<T>::decode(bytes) {
+        match decode::<ToRoot<T>>(bytes) {
             Some(ToRoot::Ready { threads, results }) => {
                 self.accept(results);
                 let block = self.queue.lock().unwrap().take(threads);
-                Some(if block.is_empty() {
-                    ToRank::Done
-                } else {
-                    ToRank::Block(block)
-                })
+                (!block.is_empty()).then_some(block)
             }
             Some(ToRoot::Failed(msg)) => {
                 self.fail(Error::Invalid(format!("rank {from}: {msg}")));
                 None
             }
-            None => {
+            Some(ToRoot::Hello(_)) | None => {
                 self.fail(Error::Invalid(format!(
                     "a malformed message from rank {from}"
                 )));
-                Some(ToRank::Done)
+                None
             }
         }
     }
 }
 
 /// Rank 0: compute blocks on a second thread, serve the other ranks on this one,
-/// deliver every result.
-fn serve<T: Wire + Send>(
+/// deliver every result; then tell every rank the phase is over.
+fn serve<T: DeserializeOwned + Send>(
     transport: &dyn Transport,
     pending: &[usize],
     threads: usize,
@@ -316,6 +263,8 @@ fn serve<T: Wire + Send>(
         deliver,
         failure: None,
     };
+    // Ranks that asked for work when none was left, told so at the end.
+    let mut finished = Vec::new();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<Result<Vec<(usize, T)>>>();
         // The thread owns `tx`: when it ends, the channel says so (own_done below).
@@ -350,13 +299,17 @@ fn serve<T: Wire + Send>(
                 match transport.poll() {
                     Ok(Some((from, bytes))) => {
                         idle = false;
-                        let reply = keeper.answer::<T>(from, &bytes);
-                        if !matches!(reply, Some(ToRank::Block(_))) {
-                            working -= 1;
-                        }
-                        if let Some(reply) = reply {
-                            if let Err(e) = transport.send(from, &reply.encode()) {
-                                keeper.fail(e);
+                        match keeper.answer::<T>(from, &bytes) {
+                            Some(block) => {
+                                if let Err(e) =
+                                    transport.send(from, &encode(&ToRank::<()>::Block(block)))
+                                {
+                                    keeper.fail(e);
+                                }
+                            }
+                            None => {
+                                working -= 1;
+                                finished.push(from);
                             }
                         }
                     }
@@ -374,6 +327,15 @@ fn serve<T: Wire + Send>(
         }
         own.join().expect("rank 0's compute thread does not panic");
     });
+    let word = match keeper.failure {
+        None => ToRank::<()>::Done,
+        Some(_) => ToRank::Stop,
+    };
+    for rank in finished {
+        if let Err(e) = transport.send(rank, &encode(&word)) {
+            keeper.fail(e);
+        }
+    }
     keeper.failure.map_or(Ok(()), Err)
 }
 
@@ -421,6 +383,10 @@ mod tests {
         fn receive_from_root(&self) -> Result<Vec<u8>> {
             let (_, bytes) = self.inbox.lock().unwrap().recv().unwrap();
             Ok(bytes)
+        }
+
+        fn abort(&self, code: i32) -> ! {
+            panic!("rank {} aborted the job with {code}", self.rank)
         }
     }
 
@@ -529,31 +495,36 @@ mod tests {
             threads: 3,
             results: vec![(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])],
         };
-        let back = ToRoot::<Vec<f64>>::decode(&ready.encode()).unwrap();
-        let ToRoot::Ready { threads, results } = back else {
-            panic!("{back:?}")
+        let bytes = encode(&ready);
+        let Some(ToRoot::Ready { threads, results }) = decode::<ToRoot<Vec<f64>>>(&bytes) else {
+            panic!("not decoded")
         };
         assert_eq!(threads, 3);
         assert_eq!(
             bits(&results),
             bits(&[(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])])
         );
-        for m in [ToRank::Block(vec![1, 5, 1 << 40]), ToRank::Done] {
-            assert_eq!(ToRank::decode(&m.encode()), Some(m));
+        for m in [
+            ToRank::Go,
+            ToRank::Data(vec![1, 2]),
+            ToRank::Block(vec![1, 5, 1 << 40]),
+            ToRank::Done,
+            ToRank::Stop,
+        ] {
+            assert_eq!(decode::<ToRank<Vec<u8>>>(&encode(&m)), Some(m));
         }
-        let bytes = ready.encode();
         for cut in [0, 1, 9, bytes.len() - 1] {
             assert!(
-                ToRoot::<Vec<f64>>::decode(&bytes[..cut]).is_none(),
+                decode::<ToRoot<Vec<f64>>>(&bytes[..cut]).is_none(),
                 "cut at {cut}"
             );
         }
         // A claimed length far beyond the message is refused without allocating it.
-        let mut huge = vec![0u8];
-        put_u64(&mut huge, 1);
-        put_u64(&mut huge, u64::MAX);
-        assert!(ToRoot::<Vec<f64>>::decode(&huge).is_none());
-        assert!(ToRank::decode(&[0, 1, 2]).is_none());
-        assert!(ToRank::decode(&[7]).is_none());
+        let huge = [
+            0x9b, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf9, 0x7e, 0,
+        ];
+        assert!(decode::<Vec<f64>>(&huge).is_none());
+        assert!(decode::<ToRank>(&encode(&"Nonsense")).is_none());
+        assert!(decode::<ToRank>(&[0xff]).is_none());
     }
 }

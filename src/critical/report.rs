@@ -87,7 +87,7 @@ impl std::fmt::Display for PointClass {
 
 /// The eigenvalue information behind a report: every eigenvalue, or the stochastic
 /// Lanczos quadrature that estimates their distribution.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Spectrum {
     /// Every eigenvalue, ascending.
     Exact(Vec<f64>),
@@ -129,7 +129,7 @@ pub enum TraceMethod {
 }
 
 /// What the spectrum at a point says.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpectrumReport {
     /// The k largest eigenvalues, descending, and the k smallest, ascending.
     pub top: Vec<f64>,

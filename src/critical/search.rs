@@ -86,7 +86,7 @@ impl Default for SearchSettings {
 }
 
 /// The end point of a search and how it got there.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchResult {
     pub theta: Vec<f64>,
     pub loss: f64,

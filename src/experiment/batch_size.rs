@@ -21,6 +21,7 @@ use super::batch_size_figures::{
 };
 use super::setup::{build, rng, train_seed, Setup};
 use super::Context;
+use crate::cluster::Job;
 use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
 use crate::curvature::{hutch_plus_plus, lanczos, ObjectiveHessian};
@@ -44,7 +45,6 @@ use crate::study::{mean_std, Family, MeanStd};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Default cap on the samples used for sharpness and curvature.
 const METRIC_SAMPLES: usize = 10_000;
@@ -437,43 +437,52 @@ fn prepare<S: Scalar>(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<Study
     })
 }
 
-/// Trains and measures every (batch size, seed) run not finished in the family yet.
-fn train_runs<S: Scalar>(
-    ctx: &Context,
-    bc: &BatchStudyConfig,
-    study: &Study<S>,
-) -> Result<(Vec<BatchRun>, Family)> {
-    let names: Vec<String> = study
-        .batches
+/// The runs' names: variant-major, seeds inner.
+fn run_names(study_batches: &[Batch], bc: &BatchStudyConfig) -> Vec<String> {
+    study_batches
         .iter()
         .flat_map(|b| {
             bc.seeds
                 .iter()
                 .map(move |s| format!("b{}_s{s}", b.label.replace('%', "pct")))
         })
-        .collect();
-    let (family, _) = ctx.open_family(names)?;
-    let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
+        .collect()
+}
+
+/// Run `i` of the study (variant-major, seeds inner): its result and model file.
+fn run_at<S: Scalar>(
+    cfg: &LoadedConfig,
+    bc: &BatchStudyConfig,
+    study: &Study<S>,
+    i: usize,
+) -> Result<(BatchRun, Vec<u8>)> {
     let n_seeds = bc.seeds.len();
-    let n = study.setup.train.n;
-    let runs = family.run(&progress, |i, run_dir| {
-        let batch = &study.batches[i / n_seeds];
-        let plan = TrainPlan {
-            batch_size: (batch.size < n).then_some(batch.size),
-            ..study.base_plan.clone()
-        };
-        one_run(
-            &ctx.cfg,
-            study,
-            &plan,
-            batch,
-            bc.seeds[i % n_seeds],
-            bc,
-            run_dir,
-        )
-    })?;
+    let batch = &study.batches[i / n_seeds];
+    let plan = TrainPlan {
+        batch_size: (batch.size < study.setup.train.n).then_some(batch.size),
+        ..study.base_plan.clone()
+    };
+    one_run(cfg, study, &plan, batch, bc.seeds[i % n_seeds], bc)
+}
+
+/// Trains and measures every (batch size, seed) run not finished in the family yet.
+fn train_runs<S: Scalar>(
+    ctx: &Context,
+    bc: &BatchStudyConfig,
+    study: &Study<S>,
+) -> Result<(Vec<BatchRun>, Family)> {
+    let (family, _) = ctx.open_family(run_names(&study.batches, bc))?;
+    let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
+    let runs = family.run(ctx.job, &progress, |i| run_at(&ctx.cfg, bc, study, i))?;
     progress.finish();
     Ok((runs, family))
+}
+
+/// A rank other than 0 of a job: loads the data as rank 0 does and trains its share of
+/// the runs.
+pub fn work<S: Scalar>(cfg: &LoadedConfig, bc: &BatchStudyConfig, job: &Job) -> Result<()> {
+    let study = prepare::<S>(cfg, bc)?;
+    crate::study::runner::work(job, |i| run_at(cfg, bc, &study, i))
 }
 
 pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<BatchSizeOutput> {
@@ -652,8 +661,7 @@ fn draw(r: &BatchSizeReport, slices: Option<&SliceGrids>, dir: &RunDir) -> Resul
     draw_training_curves(dir, &groups)
 }
 
-/// Train one (batch size, seed) run and measure it; saves `model.safetensors` (f64) in
-/// its folder.
+/// Train one (batch size, seed) run and measure it; with its `model.safetensors` (f64).
 fn one_run<S: Scalar>(
     cfg: &LoadedConfig,
     study: &Study<S>,
@@ -661,8 +669,7 @@ fn one_run<S: Scalar>(
     batch: &Batch,
     seed: u64,
     bc: &BatchStudyConfig,
-    run_dir: &Path,
-) -> Result<BatchRun> {
+) -> Result<(BatchRun, Vec<u8>)> {
     let t0 = std::time::Instant::now();
     let (setup, metric, metric64) = (&study.setup, &study.metric, &study.metric64);
     let mlp = &setup.mlp;
@@ -676,7 +683,7 @@ fn one_run<S: Scalar>(
     );
     let last = traj.last().clone();
     let theta64: Vec<f64> = theta.iter().map(|v| v.f64()).collect();
-    weights::save(&run_dir.join("model.safetensors"), &mlp.layout, &theta64)?;
+    let model_file = weights::to_bytes(&mlp.layout, &theta64)?;
 
     let obj = MlpObjective::new(mlp, metric);
     let mut sharpness = BTreeMap::new();
@@ -715,7 +722,7 @@ fn one_run<S: Scalar>(
         (None, _, Some(t)) => Some(t - last.train_loss),
         _ => None,
     };
-    Ok(BatchRun {
+    let run = BatchRun {
         batch_size: batch.size,
         batch_label: batch.label.clone(),
         seed,
@@ -740,7 +747,8 @@ fn one_run<S: Scalar>(
             .iter()
             .map(|r| r.test_loss.unwrap_or(f64::NAN))
             .collect(),
-    })
+    };
+    Ok((run, model_file))
 }
 
 /// Train and test loss and accuracy along (1 − α)·θ_small + α·θ_large over the
@@ -763,7 +771,7 @@ fn interpolate<S: Scalar>(
         dy: None,
     };
     let line = std::slice::from_ref(&plane);
-    let vals = slice_values(ev, line, &alpha, None, None, &Progress::hidden())?;
+    let vals = slice_values(ev, line, &alpha, None, None, &Progress::hidden(), None)?;
     Ok(Interpolation {
         between: [small_label.to_string(), large_label.to_string()],
         seed: bc.seeds[0],
@@ -808,7 +816,15 @@ fn slice_minima<S: Scalar>(
             dy: Some(&dy),
         };
         let planes = std::slice::from_ref(&plane);
-        let values = slice_values(ev, planes, &axis, Some(&axis), None, &Progress::hidden())?;
+        let values = slice_values(
+            ev,
+            planes,
+            &axis,
+            Some(&axis),
+            None,
+            &Progress::hidden(),
+            None,
+        )?;
         let z = column(&values, Metric::TrainLoss);
         reports.push(MinimumSliceReport {
             batch: label.to_string(),

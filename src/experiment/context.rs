@@ -3,6 +3,7 @@
 //! input leaves no folder behind and a second run into a busy folder is refused before
 //! any work.
 
+use crate::cluster::Job;
 use crate::config::LoadedConfig;
 use crate::error::{Error, Result};
 use crate::io::lock::{self, Claim};
@@ -26,19 +27,27 @@ pub struct RunOptions {
     pub max_memory: Option<u64>,
 }
 
-/// Where a kind writes: the run folder, held for the whole run.
-pub struct Context {
+/// Where a kind writes: the run folder, held for the whole run; and, in a job of several
+/// ranks, the job (this process is its rank 0).
+pub struct Context<'j> {
     pub cfg: LoadedConfig,
     pub out: PathBuf,
     pub quiet: bool,
     pub fresh: bool,
+    pub job: Option<&'j Job>,
     pub(super) claim: Claim,
 }
 
-impl Context {
+impl<'j> Context<'j> {
     /// Claim the run folder `out` for `cfg` (see [`crate::io::lock`]); a new folder
     /// gets the resolved config at once (it names the kind).
-    pub(super) fn open(cfg: LoadedConfig, out: PathBuf, quiet: bool, fresh: bool) -> Result<Self> {
+    pub(super) fn open(
+        cfg: LoadedConfig,
+        out: PathBuf,
+        opts: &RunOptions,
+        job: Option<&'j Job>,
+    ) -> Result<Self> {
+        let (quiet, fresh) = (opts.quiet, opts.fresh);
         let claim = Claim::take(&out, cfg.config.experiment.kind())?;
         let dir = RunDir::at(&out);
         if !dir.path(lock::CONFIG_FILE).exists() {
@@ -52,6 +61,7 @@ impl Context {
             out,
             quiet,
             fresh,
+            job,
             claim,
         })
     }
@@ -86,7 +96,7 @@ fn absolute(p: PathBuf) -> String {
     std::path::absolute(&p).unwrap_or(p).display().to_string()
 }
 
-impl Context {
+impl Context<'_> {
     /// The run family of a study with runs `names` (variant-major, seeds inner), checked
     /// against the resolved config before anything in the folder is rewritten, then the
     /// run folder itself.

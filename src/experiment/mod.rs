@@ -11,6 +11,7 @@ pub mod context;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
+pub mod job;
 pub mod plan;
 pub mod saddles;
 pub mod saddles_figures;
@@ -30,6 +31,7 @@ pub mod xor_step;
 pub use context::{resolved_config, Context, RunOptions};
 pub use summary::{Report, Summary};
 
+use crate::cluster::Job;
 use crate::config::{Dtype, ExperimentConfig, LoadedConfig};
 use crate::error::{Error, Result};
 use crate::io::lock::{self, Claim};
@@ -49,11 +51,15 @@ pub struct RunOutcome {
 /// refusal), compute its report, then write the report, arrays and figures into the
 /// run folder.
 pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
-    let plan = plan::plan(cfg, opts)?;
+    run_planned(plan::plan(cfg, opts)?, opts, None)
+}
+
+/// Runs a plan that passed, as a single process or as rank 0 of `job`.
+fn run_planned(plan: plan::Plan, opts: &RunOptions, job: Option<&Job>) -> Result<RunOutcome> {
     // The plan passed: the folder is claimed before any work, so a second run into it
     // is refused at once, and a resumed run reads it under the lock. A run that fails
     // from here on takes back what it added (the folder too, if it made it).
-    let ctx = Context::open(plan.cfg, plan.out, opts.quiet, opts.fresh)?;
+    let ctx = Context::open(plan.cfg, plan.out, opts, job)?;
     let go = || -> Result<RunOutcome> {
         let start = Instant::now();
         let report = match ctx.cfg.config.dtype {
@@ -75,19 +81,27 @@ pub fn run(cfg: LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
             summary,
         })
     };
-    let result = match plan.threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .map_err(|e| Error::Invalid(format!("cannot start {t} threads: {e}")))
-            .and_then(|pool| pool.install(go)),
-        None => go(),
-    };
+    let result = with_threads(plan.threads, go);
     // A failed run takes back what it added; a finished one releases the folder.
     if result.is_err() {
         ctx.claim.abandon();
     }
     result
+}
+
+/// `f` on a pool of `threads` worker threads (None: rayon's global pool).
+fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T> + Send,
+) -> Result<T> {
+    match threads {
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .map_err(|e| Error::Invalid(format!("cannot start {t} threads: {e}")))
+            .and_then(|pool| pool.install(f)),
+        None => f(),
+    }
 }
 
 /// Computes the kind's report, then writes its arrays and figures.

@@ -184,6 +184,25 @@ fn tables(cfg: &LoadedConfig) -> Result<(ModelConfig, DataConfig, Option<TrainCo
 }
 
 impl Plan {
+    /// What the ranks of a job must agree on before any work: the resolved config (seed
+    /// and absolute file paths included), the run's name and folder, and the shape of
+    /// the data each rank found (with its files' sizes).
+    pub fn fingerprint(&self) -> Result<u64> {
+        let d = &self.data;
+        let text = format!(
+            "{}\n{}\n{}\n{} {} {} {} {}",
+            super::resolved_config(&self.cfg)?,
+            self.cfg.name(),
+            self.out.display(),
+            d.n_train,
+            d.n_test,
+            d.features,
+            d.outputs,
+            d.file_bytes
+        );
+        Ok(crate::io::hash::fnv1a64(text.as_bytes()))
+    }
+
     /// The plan as JSON (printed by `run --dry-run`).
     pub fn describe(&self) -> Value {
         let parts: Vec<Value> = self

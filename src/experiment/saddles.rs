@@ -24,6 +24,7 @@ use super::saddles_figures::{self as figures, LowestSpectra};
 use super::saddles_track::{track_curvature, CurvatureAlongRun, TrackReport};
 use super::setup::{build, planned_steps, train_setup};
 use super::Context;
+use crate::cluster::job::{each, Job};
 use crate::config::{LoadedConfig, ModelConfig, SaddlesConfig, TrainConfig};
 use crate::critical::{
     analyse, find_critical_point, PointClass, SearchResult, SearchSettings, SearchStatus,
@@ -40,7 +41,6 @@ use crate::optim::{TrainPlan, Trajectory};
 use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::seeded::{rng, Stream};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Tracked points over a run when `track_every` is not given.
@@ -284,7 +284,15 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SaddlesConfig) -> Result<SaddlesOutput
     let data = setup.train_f64(cfg)?;
     let mlp = &setup.mlp;
     let starts = starts(mlp, model, sc, seed, n_trajectory, trajectory.as_ref());
-    let found = search_all(mlp, &data, starts, (&search, &spectrum), seed, ctx.quiet);
+    let found = search_all(
+        mlp,
+        &data,
+        starts,
+        (&search, &spectrum),
+        seed,
+        ctx.quiet,
+        ctx.job,
+    )?;
     let track = match (&trajectory, &plan) {
         (Some(traj), Some(plan)) if sc.track_every != Some(0) => {
             let (curvature, hvps) = track_curvature(mlp, &data, traj, &spectrum, seed, ctx.quiet);
@@ -378,7 +386,8 @@ fn starts<S: Scalar>(
     starts
 }
 
-/// Searches from every start in parallel, and measures each end point.
+/// Searches from every start in parallel, and measures each end point. In a `job`, the
+/// starts are shared among the ranks (see [`work`]).
 fn search_all(
     mlp: &Mlp,
     data: &Samples<f64>,
@@ -386,27 +395,79 @@ fn search_all(
     (search, spectrum): (&SearchSettings, &SpectrumSettings),
     seed: u64,
     quiet: bool,
-) -> Vec<Found> {
+    job: Option<&Job>,
+) -> Result<Vec<Found>> {
+    let thetas: Vec<Vec<f64>> = starts.iter().map(|s| s.theta.clone()).collect();
+    if let Some(job) = job {
+        job.send_all(&thetas)?;
+    }
     let progress = Progress::new(starts.len() as u64, "search", quiet);
-    let found: Vec<Found> = starts
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, st)| {
-            let obj = MlpObjective::new(mlp, data);
-            let result = find_critical_point(&obj, &st.theta, search);
-            let h = ObjectiveHessian::new(&obj, &result.theta);
-            let report = analyse(&h, result.grad_norm, spectrum, seed.wrapping_add(i as u64));
-            progress.inc(1);
-            Found {
-                origin: st.origin,
-                at: st.at,
-                search: result,
-                report,
-            }
-        })
-        .collect();
+    let mut found: Vec<Option<Found>> = starts.iter().map(|_| None).collect();
+    let all: Vec<usize> = (0..starts.len()).collect();
+    let at_start = |i: usize| {
+        Ok(search_from(
+            mlp,
+            data,
+            &thetas[i],
+            (search, spectrum),
+            seed,
+            i,
+        ))
+    };
+    each(job, &all, at_start, |i, (search, report)| {
+        found[i] = Some(Found {
+            origin: starts[i].origin,
+            at: starts[i].at,
+            search,
+            report,
+        });
+        progress.inc(1);
+        Ok(())
+    })?;
     progress.finish();
-    found
+    Ok(found
+        .into_iter()
+        .map(|f| f.expect("every start searched"))
+        .collect())
+}
+
+/// One search from start `i` at `theta` and the spectrum at its end point.
+fn search_from(
+    mlp: &Mlp,
+    data: &Samples<f64>,
+    theta: &[f64],
+    (search, spectrum): (&SearchSettings, &SpectrumSettings),
+    seed: u64,
+    i: usize,
+) -> (SearchResult, SpectrumReport) {
+    let obj = MlpObjective::new(mlp, data);
+    let result = find_critical_point(&obj, theta, search);
+    let h = ObjectiveHessian::new(&obj, &result.theta);
+    let report = analyse(&h, result.grad_norm, spectrum, seed.wrapping_add(i as u64));
+    (result, report)
+}
+
+/// A rank other than 0 of a job: loads the data as rank 0 does, takes the starts from
+/// rank 0 (some are points of its training run), and searches from its share of them.
+pub fn work<S: Scalar>(cfg: &LoadedConfig, sc: &SaddlesConfig, job: &Job) -> Result<()> {
+    let model = cfg.model()?;
+    let setup = build::<S>(cfg, model, cfg.config.train.is_some())?;
+    let spectrum = sc.hessian.spectrum_settings(setup.mlp.n_params());
+    let search = search_settings(sc);
+    let data = setup.train_f64(cfg)?;
+    let thetas: Vec<Vec<f64>> = job.receive()?;
+    let at_start = |i: usize| {
+        let found = search_from(
+            &setup.mlp,
+            &data,
+            &thetas[i],
+            (&search, &spectrum),
+            cfg.config.seed,
+            i,
+        );
+        Ok(found)
+    };
+    each(Some(job), &[], at_start, |_, _| Ok(()))
 }
 
 /// The report and the arrays of the searches and the tracking.

@@ -20,6 +20,7 @@ mod start;
 use super::setup::{build, center_kind, rng, Setup};
 use super::slice_figures::{self, AxisLabels, Restyle, SliceData, Style};
 use super::{resolved_config, Context};
+use crate::cluster::{self, Job};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
 use crate::error::{Error, Result};
 use crate::io::hash::{fnv1a64, fnv1a64_extend};
@@ -437,6 +438,7 @@ fn sweep<S: Scalar>(
         prep.y.as_deref(),
         Some(log),
         &progress,
+        ctx.job,
     )?;
     let seconds = t0.elapsed().as_secs_f64();
     progress.finish();
@@ -457,16 +459,17 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig) -> Result<SliceOutput> {
         save_start(&dir, &start, prep.layout())?;
     }
     let d = &start.directions;
-    let planes: Vec<Plane> =
-        d.x.iter()
-            .map(|dx| Plane {
-                center: &start.center,
-                dx,
-                dy: d.y.as_deref(),
-            })
-            .collect();
+    let planes = planes_of(&start.center, &d.x, d.y.as_deref());
     let setup = &prep.setup;
     let eval = Evaluator::new(&setup.mlp, &setup.train, setup.test.as_ref());
+    if let Some(job) = ctx.job {
+        job.send_all(&SweepInputs {
+            center: start.center.clone(),
+            x: d.x.clone(),
+            y: d.y.clone(),
+            first_layer: eval.first_layer(),
+        })?;
+    }
     let swept = sweep(ctx, &prep, &start, &planes, &eval)?;
     let at_center = eval.measure(&planes[0], 0.0, 0.0);
     let curvature = match sc.curvature {
@@ -476,6 +479,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig) -> Result<SliceOutput> {
             &planes[0],
             sc.curvature_steps,
             ctx.quiet,
+            ctx.job,
         )?),
         false => None,
     };
@@ -724,33 +728,36 @@ fn curvature_map<S: Scalar>(
     plane: &Plane,
     steps: usize,
     quiet: bool,
+    job: Option<&Job>,
 ) -> Result<CurvatureMap> {
     use crate::curvature::{extreme_pairs, ObjectiveHessian};
-    use rayon::prelude::*;
     let setup = &prep.setup;
     let data = setup.train_f64(cfg)?;
     let p = setup.mlp.n_params();
     let coords = grid_points(1, &prep.x, prep.y.as_deref());
     let progress = Progress::new(coords.len() as u64, "curvature", quiet);
-    let pairs: Vec<(f64, f64)> = coords
-        .par_iter()
-        .enumerate()
-        .map(|(i, &(_, a, b))| {
-            // One objective (and buffer pool) per point: the points run in parallel.
-            let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
-            let mut theta = vec![0.0f64; p];
-            plane.point(a, b, &mut theta);
-            let op = ObjectiveHessian::new(&obj, &theta);
-            let (top, bottom) = extreme_pairs(
-                &op,
-                steps,
-                1e-6,
-                &mut rng(cfg.config.seed, Stream::CurvaturePoint(i as u64)),
-            );
-            progress.inc(1);
-            (top.value, bottom.value)
-        })
-        .collect();
+    let at_point = |i: usize| -> Result<(f64, f64)> {
+        // One objective (and buffer pool) per point: the points run in parallel.
+        let obj = crate::objective::MlpObjective::new(&setup.mlp, &data);
+        let mut theta = vec![0.0f64; p];
+        let (_, a, b) = coords[i];
+        plane.point(a, b, &mut theta);
+        let op = ObjectiveHessian::new(&obj, &theta);
+        let (top, bottom) = extreme_pairs(
+            &op,
+            steps,
+            1e-6,
+            &mut rng(cfg.config.seed, Stream::CurvaturePoint(i as u64)),
+        );
+        Ok((top.value, bottom.value))
+    };
+    let mut pairs = vec![(f64::NAN, f64::NAN); coords.len()];
+    let all: Vec<usize> = (0..coords.len()).collect();
+    cluster::job::each(job, &all, at_point, |i, pair| {
+        pairs[i] = pair;
+        progress.inc(1);
+        Ok(())
+    })?;
     progress.finish();
     let (lambda_max, lambda_min): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
     let ratio = lambda_max
@@ -763,4 +770,37 @@ fn curvature_map<S: Scalar>(
         lambda_min,
         ratio,
     })
+}
+
+/// What rank 0 sends the other ranks of a job before the sweep: the center, the
+/// directions and how the first layer is formed, so every rank measures the same grid.
+#[derive(Serialize, Deserialize)]
+struct SweepInputs {
+    center: Vec<f64>,
+    x: Vec<Vec<f64>>,
+    y: Option<Vec<f64>>,
+    first_layer: FirstLayer,
+}
+
+/// The planes of a sweep: one per x direction, through `center`.
+fn planes_of<'a>(center: &'a [f64], x: &'a [Vec<f64>], y: Option<&'a [f64]>) -> Vec<Plane<'a>> {
+    x.iter().map(|dx| Plane { center, dx, dy: y }).collect()
+}
+
+/// A rank other than 0 of a job: loads the data and every input file as rank 0 does,
+/// takes the center and directions from rank 0, and measures its share of the grid and
+/// of the curvature map.
+pub fn work<S: Scalar>(cfg: &LoadedConfig, sc: &SliceConfig, job: &Job) -> Result<()> {
+    let prep = prepare::<S>(cfg, sc)?;
+    let inputs: SweepInputs = job.receive()?;
+    let planes = planes_of(&inputs.center, &inputs.x, inputs.y.as_deref());
+    let setup = &prep.setup;
+    let eval = Evaluator::new(&setup.mlp, &setup.train, setup.test.as_ref())
+        .with_first_layer(inputs.first_layer);
+    let coords = grid_points(planes.len(), &prep.x, prep.y.as_deref());
+    eval.work_sweep(job, &planes, &coords)?;
+    if sc.curvature {
+        curvature_map(cfg, &prep, &planes[0], sc.curvature_steps, true, Some(job))?;
+    }
+    Ok(())
 }

@@ -17,7 +17,8 @@ use super::figures::predict;
 use super::setup::{build, train_seed, Setup};
 use super::width_sweep_figures::{self as figures, WidthFits};
 use super::Context;
-use crate::config::{LoadedConfig, Width, WidthSweepConfig};
+use crate::cluster::Job;
+use crate::config::{LoadedConfig, ModelConfig, Width, WidthSweepConfig};
 use crate::data::Labels;
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
@@ -28,7 +29,6 @@ use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::study::{mean_std, Family, MeanStd};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Widths whose fits are drawn, at most.
 const FIT_CURVES: usize = 5;
@@ -148,17 +148,68 @@ pub(super) fn validate(
     Ok(out)
 }
 
+/// What every run of the sweep is built from, loaded before any write.
+struct Sweep<S> {
+    widths: Vec<usize>,
+    setup: Setup<S>,
+    plan: TrainPlan,
+}
+
+impl<S: Scalar> Sweep<S> {
+    fn prepare(cfg: &LoadedConfig, wc: &WidthSweepConfig) -> Result<Self> {
+        let model = cfg.model()?;
+        let widths = validate(cfg, wc, &model.layers)?;
+        let setup = build::<S>(cfg, model, true)?;
+        let mut plan = cfg.train_plan(cfg.train()?, setup.train.n)?;
+        plan.record_every = 0;
+        plan.snapshot_every = 0;
+        Ok(Sweep {
+            widths,
+            setup,
+            plan,
+        })
+    }
+
+    /// Run `i` (width-major, seeds inner): its result and model file.
+    fn run_at(
+        &self,
+        cfg: &LoadedConfig,
+        wc: &WidthSweepConfig,
+        i: usize,
+    ) -> Result<(WidthRun, Vec<u8>)> {
+        let n_seeds = wc.seeds.len();
+        let width = self.widths[i / n_seeds];
+        let net = net(cfg.model()?, width);
+        one_run(
+            cfg,
+            &self.setup,
+            &net,
+            &self.plan,
+            width,
+            wc.seeds[i % n_seeds],
+        )
+    }
+}
+
+/// The one-hidden-layer net of `width` with the model's input and output widths.
+fn net(model: &ModelConfig, width: usize) -> Mlp {
+    let (d, k) = (model.layers[0], model.layers[2]);
+    Mlp::new(&[d, width, k], model.activation, model.loss)
+}
+
+/// A rank other than 0 of a job: loads the data as rank 0 does and trains its share of
+/// the runs.
+pub fn work<S: Scalar>(cfg: &LoadedConfig, wc: &WidthSweepConfig, job: &Job) -> Result<()> {
+    let sweep = Sweep::<S>::prepare(cfg, wc)?;
+    crate::study::runner::work(job, |i| sweep.run_at(cfg, wc, i))
+}
+
 pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweepOutput> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
-    let widths = validate(cfg, wc, &model.layers)?;
-    let setup = build::<S>(cfg, model, true)?;
-    let mut plan = cfg.train_plan(cfg.train()?, setup.train.n)?;
-    plan.record_every = 0;
-    plan.snapshot_every = 0;
+    let sweep = Sweep::<S>::prepare(cfg, wc)?;
+    let (widths, setup) = (&sweep.widths, &sweep.setup);
     let (d, k) = (model.layers[0], model.layers[2]);
-    let net = |w: usize| Mlp::new(&[d, w, k], model.activation, model.loss);
-
     let names: Vec<String> = widths
         .iter()
         .flat_map(|w| wc.seeds.iter().map(move |s| format!("w{w}_s{s}")))
@@ -166,21 +217,10 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweep
     let (family, _) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
     let n_seeds = wc.seeds.len();
-    let runs: Vec<WidthRun> = family.run(&progress, |i, run_dir| {
-        let width = widths[i / n_seeds];
-        one_run(
-            cfg,
-            &setup,
-            &net(width),
-            &plan,
-            width,
-            wc.seeds[i % n_seeds],
-            run_dir,
-        )
-    })?;
+    let runs: Vec<WidthRun> = family.run(ctx.job, &progress, |i| sweep.run_at(cfg, wc, i))?;
     progress.finish();
 
-    let by_width = by_width(&runs, &widths);
+    let by_width = by_width(&runs, widths);
     let slope = loglog_slope(
         &by_width.iter().map(|b| b.width as f64).collect::<Vec<_>>(),
         &by_width
@@ -189,7 +229,9 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweep
             .collect::<Vec<_>>(),
     );
     let fits = match d == 1 && k == 1 {
-        true => fits(&setup.split.train, &widths, &family, n_seeds, &net)?,
+        true => fits(&setup.split.train, widths, &family, n_seeds, &|w| {
+            net(model, w)
+        })?,
         false => None,
     };
     let report = WidthSweepReport {
@@ -201,10 +243,10 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweep
             false => ApproxErrorMeasure::RmsTrainingResidual,
         },
         settings: SweepSettings {
-            epochs_or_steps: format!("{:?}", plan.length),
-            optimizer: plan.optimizer,
-            lr: plan.lr,
-            batch_size: plan.batch_size,
+            epochs_or_steps: format!("{:?}", sweep.plan.length),
+            optimizer: sweep.plan.optimizer,
+            lr: sweep.plan.lr,
+            batch_size: sweep.plan.batch_size,
         },
         fits: fits.as_ref().map(|(shown, _)| FitsShown {
             seed: wc.seeds[0],
@@ -261,8 +303,7 @@ fn one_run<S: Scalar>(
     plan: &TrainPlan,
     width: usize,
     seed: u64,
-    run_dir: &Path,
-) -> Result<WidthRun> {
+) -> Result<(WidthRun, Vec<u8>)> {
     let t0 = std::time::Instant::now();
     let model = cfg.model()?;
     let (_, theta, traj) = train_seed(
@@ -272,13 +313,13 @@ fn one_run<S: Scalar>(
         plan,
         seed,
     );
-    weights::save(&run_dir.join("model.safetensors"), &mlp.layout, &theta)?;
+    let model_file = weights::to_bytes(&mlp.layout, &theta)?;
     let last = traj.last();
     let approx_error = match last.train_accuracy {
         Some(a) => 1.0 - a,
         None => rms_residual(mlp, &theta, &setup.split.train),
     };
-    Ok(WidthRun {
+    let run = WidthRun {
         width,
         seed,
         n_params: mlp.n_params(),
@@ -289,7 +330,8 @@ fn one_run<S: Scalar>(
         approx_error,
         diverged: traj.divergence.clone(),
         seconds: t0.elapsed().as_secs_f64(),
-    })
+    };
+    Ok((run, model_file))
 }
 
 /// √(mean over samples and outputs of (net − target)²) on a regression set.

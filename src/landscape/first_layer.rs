@@ -216,7 +216,7 @@ mod tests {
             .install(|| {
                 let eval = Evaluator::new(mlp, train, Some(test)).with_first_layer(path);
                 let planes = std::slice::from_ref(plane);
-                slice_values(&eval, planes, &axis, y, None, &Progress::hidden()).unwrap()
+                slice_values(&eval, planes, &axis, y, None, &Progress::hidden(), None).unwrap()
             })
     }
 

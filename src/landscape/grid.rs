@@ -10,6 +10,7 @@
 //! sweep is scheduled, interrupted or resumed. A sweep reuses each plane's first-layer
 //! products across its points ([`crate::landscape::first_layer`]) when they fit.
 
+use crate::cluster::Job;
 use crate::error::Result;
 use crate::landscape::first_layer::{FirstLayer, PlaneProducts};
 use crate::landscape::store::GridStore;
@@ -296,15 +297,48 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         })
     }
 
+    /// The values of points `ids` (ascending), measured in parallel; the first-layer
+    /// products of one plane at a time are kept in `cache` (plane index, products)
+    /// while its points last.
+    fn measure_points(
+        &self,
+        planes: &[Plane],
+        coords: &[(usize, f64, f64)],
+        ids: &[usize],
+        cache: &mut Option<(usize, Option<Cached<S>>)>,
+    ) -> Vec<PointValues> {
+        let mut out = Vec::with_capacity(ids.len());
+        for run in ids.chunk_by(|&i, &j| coords[i].0 == coords[j].0) {
+            let p = coords[run[0]].0;
+            if cache.as_ref().is_none_or(|(q, _)| *q != p) {
+                // The old plane's products go before the new ones are formed.
+                *cache = None;
+                *cache = Some((p, self.cache(&planes[p])));
+            }
+            let cached = cache.as_ref().and_then(|(_, c)| c.as_ref());
+            let vals: Vec<PointValues> = run
+                .par_iter()
+                .map(|&i| {
+                    let (_, a, b) = coords[i];
+                    self.measure_with(&planes[p], cached, a, b)
+                })
+                .collect();
+            out.extend(vals);
+        }
+        out
+    }
+
     /// Measure every point not yet done, appending results to the log's store (when
     /// there is one) as they finish; returns all values in point order. Point i is
-    /// (plane index, a, b).
+    /// (plane index, a, b). In a `job`, this is rank 0's part: the points are shared
+    /// with the ranks running [`Evaluator::work_sweep`] on the same planes.
     pub fn sweep(
         &self,
         planes: &[Plane],
         coords: &[(usize, f64, f64)],
         log: Option<SweepLog>,
         progress: &Progress,
+        job: Option<&Job>,
     ) -> Result<Vec<PointValues>> {
         let (mut store, mut values): (Option<&mut GridStore>, Vec<Option<PointValues>>) = match log
         {
@@ -318,33 +352,32 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         };
         let pending: Vec<usize> = (0..coords.len()).filter(|&i| values[i].is_none()).collect();
         progress.inc((coords.len() - pending.len()) as u64);
-        let batch = (4 * rayon::current_num_threads()).max(64);
-        // Plane by plane, so that one plane's first-layer products are held at a time.
-        for (p, plane) in planes.iter().enumerate() {
-            let on_plane: Vec<usize> = pending
-                .iter()
-                .copied()
-                .filter(|&i| coords[i].0 == p)
-                .collect();
-            if on_plane.is_empty() {
-                continue;
+        let mut deliver = |i: usize, v: [f64; N_VALUES]| -> Result<()> {
+            if let Some(store) = store.as_deref_mut() {
+                store.append(i, &v)?;
             }
-            let cached = self.cache(plane);
-            for ids in on_plane.chunks(batch) {
-                let vals: Vec<PointValues> = ids
-                    .par_iter()
-                    .map(|&i| {
-                        let (_, a, b) = coords[i];
-                        self.measure_with(plane, cached.as_ref(), a, b)
-                    })
-                    .collect();
-                for (&i, v) in ids.iter().zip(&vals) {
-                    if let Some(store) = store.as_deref_mut() {
-                        store.append(i, &v.to_array())?;
+            values[i] = PointValues::from_slice(&v);
+            progress.inc(1);
+            Ok(())
+        };
+        let mut cache = None;
+        match job {
+            None => {
+                let batch = (4 * rayon::current_num_threads()).max(64);
+                for ids in pending.chunks(batch) {
+                    let vals = self.measure_points(planes, coords, ids, &mut cache);
+                    for (&i, v) in ids.iter().zip(vals) {
+                        deliver(i, v.to_array())?;
                     }
-                    values[i] = Some(*v);
                 }
-                progress.inc(ids.len() as u64);
+            }
+            Some(job) => {
+                let cache = Mutex::new(cache);
+                job.share(
+                    &pending,
+                    |ids| self.arrays(planes, coords, ids, &cache),
+                    deliver,
+                )?
             }
         }
         if let Some(store) = store {
@@ -354,6 +387,35 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
             .into_iter()
             .map(|v| v.expect("every point measured"))
             .collect())
+    }
+
+    /// A rank other than 0 of a job: measures the points rank 0 hands out of its
+    /// [`Evaluator::sweep`] over the same `planes` and `coords`.
+    pub fn work_sweep(
+        &self,
+        job: &Job,
+        planes: &[Plane],
+        coords: &[(usize, f64, f64)],
+    ) -> Result<()> {
+        let cache = Mutex::new(None);
+        job.share(
+            &[],
+            |ids| self.arrays(planes, coords, ids, &cache),
+            |_, _: [f64; N_VALUES]| Ok(()),
+        )
+    }
+
+    /// [`Evaluator::measure_points`] as store records, for a shared sweep.
+    fn arrays(
+        &self,
+        planes: &[Plane],
+        coords: &[(usize, f64, f64)],
+        ids: &[usize],
+        cache: &Mutex<Option<(usize, Option<Cached<S>>)>>,
+    ) -> Result<Vec<[f64; N_VALUES]>> {
+        let mut cache = cache.lock().unwrap();
+        let vals = self.measure_points(planes, coords, ids, &mut cache);
+        Ok(vals.iter().map(PointValues::to_array).collect())
     }
 }
 
@@ -383,7 +445,8 @@ pub fn grid_points(n_planes: usize, x: &[f64], y: Option<&[f64]>) -> Vec<(usize,
 /// The slice engine: the values at every point of the grid `x` × `y` (`y` absent: 1-D)
 /// through each of `planes` (a center and its directions), in [`grid_points`] order,
 /// measured by `eval` (the model and its data). With a `log`, points it already holds are
-/// not measured again and new ones are appended to it.
+/// not measured again and new ones are appended to it. In a `job`, rank 0's part: the
+/// points are shared with the other ranks ([`Evaluator::work_sweep`]).
 pub fn slice_values<S: Scalar>(
     eval: &Evaluator<S>,
     planes: &[Plane],
@@ -391,9 +454,10 @@ pub fn slice_values<S: Scalar>(
     y: Option<&[f64]>,
     log: Option<SweepLog>,
     progress: &Progress,
+    job: Option<&Job>,
 ) -> Result<Vec<PointValues>> {
     let coords = grid_points(planes.len(), x, y);
-    eval.sweep(planes, &coords, log, progress)
+    eval.sweep(planes, &coords, log, progress, job)
 }
 
 /// f(θ₀ + a·dx + b·dy) of any [`Objective`] on the grid `xs` × `ys` (row j is ys[j]),
@@ -507,7 +571,16 @@ mod tests {
         let (xs, ys) = ([-0.5, 0.0, 0.5], [0.0, 1.0]);
         let eval = Evaluator::new(&mlp, &train, None);
         let planes = std::slice::from_ref(&plane);
-        let all = slice_values(&eval, planes, &xs, Some(&ys), None, &Progress::hidden()).unwrap();
+        let all = slice_values(
+            &eval,
+            planes,
+            &xs,
+            Some(&ys),
+            None,
+            &Progress::hidden(),
+            None,
+        )
+        .unwrap();
         assert_eq!(all.len(), 6);
         // Point k is (xs[k % 3], ys[k / 3]): its values are those of θ(a, b) itself.
         for (k, v) in all.iter().enumerate() {
@@ -538,6 +611,7 @@ mod tests {
             Some(&ys),
             Some(log),
             &Progress::hidden(),
+            None,
         )
         .unwrap();
         assert_eq!(resumed[4].train_loss, 7.0);
