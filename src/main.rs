@@ -293,7 +293,6 @@ fn run_as_rank(cfg: LoadedConfig, opts: &RunOptions, dry_run: bool) -> ExitCode 
         }
         Err(e) if job.is_root() => {
             fail(&e);
-            job.stop();
             job.abort(code(&e))
         }
         Err(e) => {

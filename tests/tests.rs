@@ -11,6 +11,7 @@ mod hostile_input;
 mod output_safety;
 mod parsers;
 mod plot_check;
+mod ranks;
 mod relocatable;
 mod saddles;
 mod sizes;

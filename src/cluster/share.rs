@@ -4,10 +4,10 @@
 //! Every rank computes; rank 0 also hands out work. A rank other than 0 sends rank 0 a
 //! [`ToRoot::Ready`] message (the results of its last block and its thread count) and
 //! gets back the next block of indices, or [`ToRank::Done`] when none are left, so a
-//! faster rank asks more often and takes more. Rank 0 computes blocks of its own on a
-//! second thread; its main thread only serves messages and passes every result, its
-//! own and the others', to the caller's `deliver` (which writes the sweep log or the
-//! run's files, as a one-process run does). Blocks shrink as the work runs out
+//! faster rank asks more often and takes more. Rank 0 computes blocks of its own on the
+//! calling thread (in the caller's thread pool) and passes every result, its own and
+//! the others', to the caller's `deliver` (which writes the sweep log or the run's
+//! files, as a one-process run does); a second thread of rank 0 only serves messages. Blocks shrink as the work runs out
 //! (guided scheduling): a quarter of what is left per rank, at least one item per
 //! thread of the asking rank.
 //!
@@ -189,8 +189,8 @@ pub(super) fn stopped() -> Error {
     Error::Invalid("rank 0 stopped the job (its message says why)".into())
 }
 
-/// Rank 0's side of the job: results go to `deliver`; the first failure stops the
-/// handing out and is kept.
+/// Rank 0's bookkeeping: results go to `deliver` until the first failure, which stops
+/// the handing out and is kept.
 struct Keeper<'q, D> {
     queue: &'q Mutex<Queue>,
     deliver: D,
@@ -198,16 +198,15 @@ struct Keeper<'q, D> {
 }
 
 impl<D> Keeper<'_, D> {
-    fn fail(&mut self, e: Error) {
-        self.queue.lock().unwrap().close();
-        self.failure.get_or_insert(e);
-    }
-
-    /// Delivers `results` unless the job has failed.
-    fn accept<T>(&mut self, results: Vec<(usize, T)>)
+    /// Delivers the results of a block, or keeps its failure.
+    fn keep<T>(&mut self, out: Result<Vec<(usize, T)>>)
     where
         D: FnMut(usize, T) -> Result<()>,
     {
+        let results = match out {
+            Ok(results) => results,
+            Err(e) => return self.fail(e),
+        };
         for (i, v) in results {
             if self.failure.is_some() {
                 return;
@@ -218,34 +217,15 @@ impl<D> Keeper<'_, D> {
         }
     }
 
-    /// The next block for rank `from`, after its message; None when it has nothing more
-    /// to do in this phase (no work left, it failed, or it sent nonsense).
-    fn answer<T: DeserializeOwned>(&mut self, from: usize, bytes: &[u8]) -> Option<Vec<usize>>
-    where
-        D: FnMut(usize, T) -> Result<()>,
-    {
-        match decode::<ToRoot<T>>(bytes) {
-            Some(ToRoot::Ready { threads, results }) => {
-                self.accept(results);
-                let block = self.queue.lock().unwrap().take(threads);
-                (!block.is_empty()).then_some(block)
-            }
-            Some(ToRoot::Failed(msg)) => {
-                self.fail(Error::Invalid(format!("rank {from}: {msg}")));
-                None
-            }
-            Some(ToRoot::Hello(_)) | None => {
-                self.fail(Error::Invalid(format!(
-                    "a malformed message from rank {from}"
-                )));
-                None
-            }
-        }
+    fn fail(&mut self, e: Error) {
+        self.queue.lock().unwrap().close();
+        self.failure.get_or_insert(e);
     }
 }
 
-/// Rank 0: compute blocks on a second thread, serve the other ranks on this one,
-/// deliver every result; then tell every rank the phase is over.
+/// Rank 0: computes blocks on this thread (so in the caller's thread pool) and delivers
+/// every result; a second thread serves the other ranks and passes their results here.
+/// Then every rank hears that the phase is over, or that the job failed.
 fn serve<T: DeserializeOwned + Send>(
     transport: &dyn Transport,
     pending: &[usize],
@@ -263,69 +243,23 @@ fn serve<T: DeserializeOwned + Send>(
         deliver,
         failure: None,
     };
-    // Ranks that asked for work when none was left, told so at the end.
-    let mut finished = Vec::new();
-    std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<Result<Vec<(usize, T)>>>();
-        // The thread owns `tx`: when it ends, the channel says so (own_done below).
+    let finished = std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel();
         let queue = &queue;
-        let own = s.spawn(move || loop {
+        // The server owns `tx`: when it ends, `rx` says so.
+        let server = s.spawn(move || serve_ranks::<T>(transport, queue, tx));
+        loop {
+            rx.try_iter().for_each(|out| keeper.keep(out));
             let block = queue.lock().unwrap().take(threads);
             if block.is_empty() {
-                return;
+                break;
             }
-            let out = run_block(&block).map(|values| block.into_iter().zip(values).collect());
-            let stop = out.is_err();
-            if tx.send(out).is_err() || stop {
-                return;
-            }
-        });
-        let mut working = transport.ranks() - 1;
-        let mut own_done = false;
-        while working > 0 || !own_done {
-            let mut idle = true;
-            match rx.try_recv() {
-                Ok(out) => {
-                    idle = false;
-                    match out {
-                        Ok(results) => keeper.accept(results),
-                        Err(e) => keeper.fail(e),
-                    }
-                }
-                Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => own_done = true,
-            }
-            if working > 0 {
-                match transport.poll() {
-                    Ok(Some((from, bytes))) => {
-                        idle = false;
-                        match keeper.answer::<T>(from, &bytes) {
-                            Some(block) => {
-                                if let Err(e) =
-                                    transport.send(from, &encode(&ToRank::<()>::Block(block)))
-                                {
-                                    keeper.fail(e);
-                                }
-                            }
-                            None => {
-                                working -= 1;
-                                finished.push(from);
-                            }
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        // The transport itself broke: nobody else can be served.
-                        keeper.fail(e);
-                        working = 0;
-                    }
-                }
-            }
-            if idle {
-                std::thread::sleep(POLL);
-            }
+            keeper.keep(run_block(&block).map(|values| block.into_iter().zip(values).collect()));
         }
-        own.join().expect("rank 0's compute thread does not panic");
+        rx.iter().for_each(|out| keeper.keep(out));
+        server
+            .join()
+            .expect("rank 0's server thread does not panic")
     });
     let word = match keeper.failure {
         None => ToRank::<()>::Done,
@@ -339,56 +273,61 @@ fn serve<T: DeserializeOwned + Send>(
     keeper.failure.map_or(Ok(()), Err)
 }
 
+/// Rank 0's server: answers every other rank's request with its next block and passes
+/// their results (or failures) to `tx`, until each has asked when no work was left (or
+/// failed); returns those ranks. A failure closes the queue.
+fn serve_ranks<T: DeserializeOwned>(
+    transport: &dyn Transport,
+    queue: &Mutex<Queue>,
+    tx: mpsc::Sender<Result<Vec<(usize, T)>>>,
+) -> Vec<usize> {
+    let fail = |e: Error| {
+        queue.lock().unwrap().close();
+        let _ = tx.send(Err(e));
+    };
+    let mut finished = Vec::new();
+    while finished.len() < transport.ranks() - 1 {
+        let (from, bytes) = match transport.poll() {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                std::thread::sleep(POLL);
+                continue;
+            }
+            Err(e) => {
+                // The transport itself broke: nobody else can be served.
+                fail(e);
+                break;
+            }
+        };
+        let block = match decode::<ToRoot<T>>(&bytes) {
+            Some(ToRoot::Ready { threads, results }) => {
+                let _ = tx.send(Ok(results));
+                queue.lock().unwrap().take(threads)
+            }
+            Some(ToRoot::Failed(msg)) => {
+                fail(Error::Invalid(format!("rank {from}: {msg}")));
+                Vec::new()
+            }
+            Some(ToRoot::Hello(_)) | None => {
+                fail(Error::Invalid(format!(
+                    "a malformed message from rank {from}"
+                )));
+                Vec::new()
+            }
+        };
+        if block.is_empty() {
+            finished.push(from);
+        } else if let Err(e) = transport.send(from, &encode(&ToRank::<()>::Block(block))) {
+            fail(e);
+        }
+    }
+    finished
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc::{Receiver, Sender};
-
-    /// Ranks as threads joined by channels.
-    struct Channels {
-        rank: usize,
-        ranks: usize,
-        to: Vec<Sender<(usize, Vec<u8>)>>,
-        inbox: Mutex<Receiver<(usize, Vec<u8>)>>,
-    }
-
-    fn channels(ranks: usize) -> Vec<Channels> {
-        let (txs, rxs): (Vec<_>, Vec<_>) = (0..ranks).map(|_| mpsc::channel()).unzip();
-        rxs.into_iter()
-            .enumerate()
-            .map(|(rank, rx)| Channels {
-                rank,
-                ranks,
-                to: txs.clone(),
-                inbox: Mutex::new(rx),
-            })
-            .collect()
-    }
-
-    impl Transport for Channels {
-        fn rank(&self) -> usize {
-            self.rank
-        }
-        fn ranks(&self) -> usize {
-            self.ranks
-        }
-        fn send(&self, to: usize, bytes: &[u8]) -> Result<()> {
-            self.to[to]
-                .send((self.rank, bytes.to_vec()))
-                .map_err(|_| Error::Invalid(format!("rank {to} is gone")))
-        }
-        fn poll(&self) -> Result<Option<(usize, Vec<u8>)>> {
-            Ok(self.inbox.lock().unwrap().try_recv().ok())
-        }
-        fn receive_from_root(&self) -> Result<Vec<u8>> {
-            let (_, bytes) = self.inbox.lock().unwrap().recv().unwrap();
-            Ok(bytes)
-        }
-
-        fn abort(&self, code: i32) -> ! {
-            panic!("rank {} aborted the job with {code}", self.rank)
-        }
-    }
+    use crate::cluster::threads::thread_ranks;
 
     /// A result that depends on the index alone, with NaN and −0 among them.
     fn value(i: usize) -> Vec<f64> {
@@ -411,12 +350,12 @@ mod tests {
     ) -> (Delivered, Vec<Result<()>>) {
         let got = Mutex::new(Vec::new());
         let outcomes = std::thread::scope(|s| {
-            let handles: Vec<_> = channels(ranks)
+            let handles: Vec<_> = thread_ranks(ranks)
                 .into_iter()
                 .map(|t| {
                     let got = &got;
                     s.spawn(move || {
-                        let rank = t.rank;
+                        let rank = t.rank();
                         let run_block = |items: &[usize]| -> Result<Vec<Vec<f64>>> {
                             // A block takes a while, as real ones do, so that every rank
                             // asks for work before it runs out.

@@ -44,7 +44,12 @@ pub fn run_as_rank(cfg: LoadedConfig, opts: &RunOptions, job: &Job) -> Result<Op
                 job.ranks() - 1
             );
         }
-        return run_planned(plan, opts, Some(job)).map(Some);
+        let outcome = run_planned(plan, opts, Some(job));
+        if outcome.is_err() {
+            // The others may wait for data or a block that will not come.
+            job.stop();
+        }
+        return outcome.map(Some);
     }
     let cfg = plan.cfg;
     with_threads(plan.threads, || {

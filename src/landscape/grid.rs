@@ -210,6 +210,9 @@ struct Cached<S> {
     test: Option<PlaneProducts<S>>,
 }
 
+/// The products of the plane a sweep is on (its index), None on the direct path.
+type PlaneCache<S> = Option<(usize, Option<Cached<S>>)>;
+
 fn finite_or_nan(x: f64) -> f64 {
     if x.is_finite() {
         x
@@ -305,7 +308,7 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         planes: &[Plane],
         coords: &[(usize, f64, f64)],
         ids: &[usize],
-        cache: &mut Option<(usize, Option<Cached<S>>)>,
+        cache: &mut PlaneCache<S>,
     ) -> Vec<PointValues> {
         let mut out = Vec::with_capacity(ids.len());
         for run in ids.chunk_by(|&i, &j| coords[i].0 == coords[j].0) {
@@ -411,7 +414,7 @@ impl<'a, S: Scalar> Evaluator<'a, S> {
         planes: &[Plane],
         coords: &[(usize, f64, f64)],
         ids: &[usize],
-        cache: &Mutex<Option<(usize, Option<Cached<S>>)>>,
+        cache: &Mutex<PlaneCache<S>>,
     ) -> Result<Vec<[f64; N_VALUES]>> {
         let mut cache = cache.lock().unwrap();
         let vals = self.measure_points(planes, coords, ids, &mut cache);
