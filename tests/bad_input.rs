@@ -339,6 +339,7 @@ fn zero_patience() {
 }
 
 #[test]
+#[cfg(not(feature = "mpi"))]
 fn several_mpi_ranks_of_a_build_without_mpi_are_refused() {
     // What `mpirun -np 2` (Open MPI) and `srun -n 3` set for each rank they start.
     for (variable, ranks) in [("OMPI_COMM_WORLD_SIZE", "2"), ("SLURM_STEP_NUM_TASKS", "3")] {

@@ -19,9 +19,8 @@ use losscape::Error;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
-const SLICE: &str = r#"
+pub const SLICE: &str = r#"
 name = "s"
 seed = 3
 [data]
@@ -49,7 +48,7 @@ curvature = true
 curvature_steps = 6
 "#;
 
-const BATCH: &str = r#"
+pub const BATCH: &str = r#"
 name = "b"
 seed = 0
 [data]
@@ -97,7 +96,7 @@ widths = [2, 4, 8]
 seeds = [0, 1]
 "#;
 
-const SADDLES: &str = r#"
+pub const SADDLES: &str = r#"
 dtype = "f64"
 [data]
 source = "spirals"
@@ -129,48 +128,40 @@ fn options(out: &Path, threads: usize, seed: Option<u64>) -> RunOptions {
     }
 }
 
-/// Every rank's outcome of a job, and how many blocks of work the ranks other than 0
-/// computed.
+/// Every rank's outcome of a job, and how many work items ranks other than 0 computed.
 struct Ran {
     outcomes: Vec<Result<Option<RunOutcome>, Error>>,
-    blocks_elsewhere: usize,
+    items_elsewhere: usize,
 }
 
 /// Runs `config` as `ranks` thread ranks of 1 thread each, rank r with the seed
-/// `seed(r)`; `phases` is the number of shared phases of the kind.
+/// `seed(r)`.
 fn run_ranks(
     config: &Path,
     out: &Path,
     ranks: usize,
-    phases: usize,
     seed: impl Fn(usize) -> Option<u64> + Sync,
 ) -> Ran {
-    let transports = thread_ranks(ranks);
-    let counters: Vec<_> = transports.iter().map(|t| t.sent()).collect();
-    let outcomes = std::thread::scope(|s| {
-        let handles: Vec<_> = transports
+    let ran: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = thread_ranks(ranks)
             .into_iter()
             .enumerate()
             .map(|(r, transport)| {
                 let seed = &seed;
                 s.spawn(move || {
                     let job = Job::new(Box::new(transport));
-                    let cfg = LoadedConfig::read(config)?;
-                    run_as_rank(cfg, &options(out, 1, seed(r)), &job)
+                    let outcome = LoadedConfig::read(config)
+                        .and_then(|cfg| run_as_rank(cfg, &options(out, 1, seed(r)), &job));
+                    (outcome, job.tally())
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    // A rank other than 0 sends one message to agree, then per phase one per block
-    // and one more.
-    let blocks_elsewhere = counters[1..]
-        .iter()
-        .map(|c| c.load(Ordering::Relaxed).saturating_sub(1 + phases))
-        .sum();
+    let items = &ran[0].1.items;
     Ran {
-        outcomes,
-        blocks_elsewhere,
+        items_elsewhere: items.iter().skip(1).sum(),
+        outcomes: ran.into_iter().map(|(o, _)| o).collect(),
     }
 }
 
@@ -224,7 +215,7 @@ fn sorted_log(bytes: &[u8]) -> Vec<u8> {
 /// The files of a run folder as compared: JSON without timings, the sweep log in index
 /// order, the rest as bytes (figures are drawn from the compared numbers, so they are
 /// left out).
-fn comparable(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub fn comparable(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files(dir)
         .into_iter()
         .filter(|(p, _)| p.extension().is_none_or(|e| e != "png"))
@@ -242,8 +233,8 @@ fn comparable(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// `text` run as one process (2 threads), then as 2 and 3 ranks: the same files, with
-/// some of the work done by ranks other than 0. A kind of `phases` shared phases.
-fn ranks_match_one_process(name: &str, text: &str, phases: usize, must_have: &[&str]) {
+/// some of the work done by ranks other than 0.
+fn ranks_match_one_process(name: &str, text: &str, must_have: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let config = write(d, &format!("{name}.toml"), text);
@@ -263,9 +254,9 @@ fn ranks_match_one_process(name: &str, text: &str, phases: usize, must_have: &[&
         let out = d.join(format!("ranks{ranks}"));
         let Ran {
             outcomes,
-            blocks_elsewhere,
-        } = run_ranks(&config, &out, ranks, phases, |_| None);
-        shared += blocks_elsewhere;
+            items_elsewhere,
+        } = run_ranks(&config, &out, ranks, |_| None);
+        shared += items_elsewhere;
         let root = outcomes[0]
             .as_ref()
             .unwrap()
@@ -297,7 +288,6 @@ fn a_slice_and_its_curvature_map_shared_among_ranks_are_the_one_process_arrays()
     ranks_match_one_process(
         "slice",
         SLICE,
-        2,
         &[
             "train_loss.npy",
             "test_accuracy.npy",
@@ -309,13 +299,13 @@ fn a_slice_and_its_curvature_map_shared_among_ranks_are_the_one_process_arrays()
 
 #[test]
 fn study_runs_shared_among_ranks_are_the_one_process_runs() {
-    ranks_match_one_process("batch", BATCH, 1, &["runs/b4_s1/model.safetensors"]);
-    ranks_match_one_process("width", WIDTH, 1, &["runs/w8_s0/result.json"]);
+    ranks_match_one_process("batch", BATCH, &["runs/b4_s1/model.safetensors"]);
+    ranks_match_one_process("width", WIDTH, &["runs/w8_s0/result.json"]);
 }
 
 #[test]
 fn saddle_searches_shared_among_ranks_are_the_one_process_searches() {
-    ranks_match_one_process("saddles", SADDLES, 1, &["summary.json"]);
+    ranks_match_one_process("saddles", SADDLES, &["summary.json"]);
 }
 
 #[test]
@@ -324,7 +314,7 @@ fn ranks_that_planned_different_runs_are_refused_before_the_folder_exists() {
     let config = write(dir.path(), "s.toml", SLICE);
     let out = dir.path().join("out");
     // Rank 2 gets another seed, as if its node had another copy of the config.
-    let outcomes = run_ranks(&config, &out, 3, 2, |r| (r == 2).then_some(7)).outcomes;
+    let outcomes = run_ranks(&config, &out, 3, |r| (r == 2).then_some(7)).outcomes;
     let e = outcomes[0].as_ref().unwrap_err();
     assert!(e.is_bad_input());
     let msg = e.to_string();
@@ -344,7 +334,7 @@ fn a_kind_that_does_not_share_its_work_runs_on_rank_0() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let outcomes = run_ranks(&config, &out, 2, 0, |_| None).outcomes;
+    let outcomes = run_ranks(&config, &out, 2, |_| None).outcomes;
     assert!(outcomes[0].as_ref().unwrap().is_some());
     assert!(matches!(outcomes[1], Ok(None)));
     assert_eq!(comparable(&out), comparable(&one));

@@ -8,6 +8,8 @@ mod derivatives;
 mod formats;
 mod hessian;
 mod hostile_input;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod output_safety;
 mod parsers;
 mod plot_check;

@@ -10,7 +10,7 @@
 //! what only rank 0 computes (a trained center, a search's starts) with
 //! [`Job::receive`], and join each shared phase in the same order.
 
-use super::share::{self, decode, encode, ToRank, ToRoot, Transport};
+use super::share::{self, decode, encode, Tally, ToRank, ToRoot, Transport};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -24,6 +24,8 @@ pub struct Job {
     /// A rank other than 0 that has told rank 0 it failed, or heard rank 0 stop the
     /// job: it has nothing more to say.
     ended: AtomicBool,
+    /// Rank 0: who did what so far.
+    tally: Mutex<Tally>,
 }
 
 impl Job {
@@ -31,6 +33,7 @@ impl Job {
         Job {
             transport,
             ended: AtomicBool::new(false),
+            tally: Mutex::new(Tally::default()),
         }
     }
 
@@ -143,11 +146,21 @@ impl Job {
     {
         let threads = rayon::current_num_threads();
         let r = share::share(&*self.transport, pending, threads, run_block, deliver);
+        if let Ok(t) = &r {
+            self.tally.lock().unwrap().add(t);
+        }
         // A rank other than 0 that fails in a phase has told rank 0, or heard it stop.
+        let r = r.map(|_| ());
         match self.is_root() {
             true => r,
             false => self.said(r),
         }
+    }
+
+    /// Rank 0: the items each rank computed in the shared phases so far, and the CPU
+    /// time rank 0 spent serving the others.
+    pub fn tally(&self) -> Tally {
+        self.tally.lock().unwrap().clone()
     }
 
     /// Any other rank that cannot go on: tells rank 0 why, waits for its word to stop,

@@ -1,10 +1,12 @@
 //! Sharing the independent work items of a run (grid points, study runs, search
 //! starts) among the ranks of a job, with rank 0 as the one that keeps the results.
 //!
-//! Every rank computes; rank 0 also hands out work. A rank other than 0 sends rank 0 a
-//! [`ToRoot::Ready`] message (the results of its last block and its thread count) and
-//! gets back the next block of indices, or [`ToRank::Done`] when none are left, so a
-//! faster rank asks more often and takes more. Rank 0 computes blocks of its own on the
+//! Every rank computes; rank 0 also hands out work. A rank other than 0 asks rank 0 for
+//! a block ([`ToRoot::Want`], with its thread count) and gets back the next block of
+//! indices; it asks for the next before computing one, and sends each block's results
+//! when done ([`ToRoot::Results`]), so a faster rank asks more often and takes more.
+//! When no work is left and every block's results are in, rank 0 tells every rank
+//! [`ToRank::Done`]. Rank 0 computes blocks of its own on the
 //! calling thread (in the caller's thread pool) and passes every result, its own and
 //! the others', to the caller's `deliver` (which writes the sweep log or the run's
 //! files, as a one-process run does); a second thread of rank 0 only serves messages. Blocks shrink as the work runs out
@@ -48,11 +50,10 @@ pub trait Transport: Send + Sync {
 pub(super) enum ToRoot<T> {
     /// The fingerprint of this rank's plan, before any work.
     Hello(u64),
-    /// The results of the last block (none at first) and a request for the next.
-    Ready {
-        threads: usize,
-        results: Vec<(usize, T)>,
-    },
+    /// A request for a block, from a rank with this many threads.
+    Want(usize),
+    /// The results of a block.
+    Results(Vec<(usize, T)>),
     /// This rank cannot go on.
     Failed(String),
 }
@@ -133,7 +134,7 @@ pub fn share<T, C, D>(
     threads: usize,
     run_block: C,
     deliver: D,
-) -> Result<()>
+) -> Result<Tally>
 where
     T: Serialize + DeserializeOwned + Send,
     C: Fn(&[usize]) -> Result<Vec<T>> + Sync,
@@ -142,27 +143,69 @@ where
     if transport.rank() == 0 {
         serve(transport, pending, threads, &run_block, deliver)
     } else {
-        work(transport, threads, &run_block)
+        work(transport, threads, &run_block).map(|()| Tally::default())
     }
 }
 
-/// A rank other than 0: ask for blocks, compute them, send the results.
+/// Who did what in shared work, as rank 0 counts it (empty elsewhere).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Items computed, by rank.
+    pub items: Vec<usize>,
+    /// CPU time of rank 0's serving: answering the other ranks and decoding their
+    /// results (the work a single process does not do).
+    pub serving: Duration,
+}
+
+impl Tally {
+    /// The sum of two tallies (of two phases).
+    pub fn add(&mut self, other: &Tally) {
+        if self.items.len() < other.items.len() {
+            self.items.resize(other.items.len(), 0);
+        }
+        self.items
+            .iter_mut()
+            .zip(&other.items)
+            .for_each(|(a, b)| *a += b);
+        self.serving += other.serving;
+    }
+}
+
+/// CPU time of the calling thread so far.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// A rank other than 0: ask for blocks, compute them, send the results. The request
+/// for the next block goes out before a block is computed, so its answer is waiting
+/// when the block is done: a rank never idles on rank 0's reply but for its first.
 fn work<T: Serialize>(
     transport: &dyn Transport,
     threads: usize,
     run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
 ) -> Result<()> {
-    let mut results = Vec::new();
+    let want = encode(&ToRoot::<T>::Want(threads));
+    transport.send(0, &want)?;
     loop {
-        transport.send(0, &encode(&ToRoot::Ready { threads, results }))?;
-        match decode::<ToRank>(&transport.receive_from_root()?) {
-            Some(ToRank::Block(items)) => match run_block(&items) {
-                Ok(values) => results = items.into_iter().zip(values).collect(),
-                Err(e) => return Err(report_failure::<T>(transport, e)),
-            },
+        let items = match decode::<ToRank>(&transport.receive_from_root()?) {
+            Some(ToRank::Block(items)) => items,
             Some(ToRank::Done) => return Ok(()),
             Some(ToRank::Stop) => return Err(stopped()),
             _ => return Err(Error::Invalid("a malformed message from rank 0".into())),
+        };
+        transport.send(0, &want)?;
+        match run_block(&items) {
+            Ok(values) => {
+                let results = items.into_iter().zip(values).collect();
+                transport.send(0, &encode(&ToRoot::Results(results)))?;
+            }
+            Err(e) => return Err(report_failure::<T>(transport, e)),
         }
     }
 }
@@ -232,7 +275,7 @@ fn serve<T: DeserializeOwned + Send>(
     threads: usize,
     run_block: &(dyn Fn(&[usize]) -> Result<Vec<T>> + Sync),
     deliver: impl FnMut(usize, T) -> Result<()>,
-) -> Result<()> {
+) -> Result<Tally> {
     let queue = Mutex::new(Queue {
         items: pending.to_vec(),
         next: 0,
@@ -243,7 +286,8 @@ fn serve<T: DeserializeOwned + Send>(
         deliver,
         failure: None,
     };
-    let finished = std::thread::scope(|s| {
+    let mut own = 0;
+    let (finished, mut tally) = std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel();
         let queue = &queue;
         // The server owns `tx`: when it ends, `rx` says so.
@@ -254,6 +298,7 @@ fn serve<T: DeserializeOwned + Send>(
             if block.is_empty() {
                 break;
             }
+            own += block.len();
             keeper.keep(run_block(&block).map(|values| block.into_iter().zip(values).collect()));
         }
         rx.iter().for_each(|out| keeper.keep(out));
@@ -270,27 +315,38 @@ fn serve<T: DeserializeOwned + Send>(
             keeper.fail(e);
         }
     }
-    keeper.failure.map_or(Ok(()), Err)
+    tally.items[0] = own;
+    keeper.failure.map_or(Ok(tally), Err)
 }
 
+/// How long rank 0's server sleeps when no message is waiting. The other ranks ask for
+/// their next block a whole block ahead, so a late answer costs them nothing.
+const SERVE_POLL: Duration = Duration::from_millis(1);
+
 /// Rank 0's server: answers every other rank's request with its next block and passes
-/// their results (or failures) to `tx`, until each has asked when no work was left (or
-/// failed); returns those ranks. A failure closes the queue.
+/// their results (or failures) to `tx`, until each has asked when no work was left and
+/// sent the results of every block it got (or failed); returns those ranks and the
+/// tally of the others' items. A failure closes the queue.
 fn serve_ranks<T: DeserializeOwned>(
     transport: &dyn Transport,
     queue: &Mutex<Queue>,
     tx: mpsc::Sender<Result<Vec<(usize, T)>>>,
-) -> Vec<usize> {
+) -> (Vec<usize>, Tally) {
+    let ranks = transport.ranks();
     let fail = |e: Error| {
         queue.lock().unwrap().close();
         let _ = tx.send(Err(e));
     };
+    let mut items = vec![0; ranks];
+    // Blocks handed out whose results have not come back; ranks told there is no more.
+    let mut out = vec![0usize; ranks];
+    let mut dry = vec![false; ranks];
     let mut finished = Vec::new();
-    while finished.len() < transport.ranks() - 1 {
+    while finished.len() < ranks - 1 {
         let (from, bytes) = match transport.poll() {
             Ok(Some(message)) => message,
             Ok(None) => {
-                std::thread::sleep(POLL);
+                std::thread::sleep(SERVE_POLL);
                 continue;
             }
             Err(e) => {
@@ -299,29 +355,40 @@ fn serve_ranks<T: DeserializeOwned>(
                 break;
             }
         };
-        let block = match decode::<ToRoot<T>>(&bytes) {
-            Some(ToRoot::Ready { threads, results }) => {
+        match decode::<ToRoot<T>>(&bytes) {
+            Some(ToRoot::Want(threads)) if from > 0 && !dry[from] => {
+                let block = queue.lock().unwrap().take(threads);
+                if block.is_empty() {
+                    dry[from] = true;
+                } else {
+                    items[from] += block.len();
+                    out[from] += 1;
+                    if let Err(e) = transport.send(from, &encode(&ToRank::<()>::Block(block))) {
+                        fail(e);
+                    }
+                }
+            }
+            Some(ToRoot::Results(results)) if from > 0 && out[from] > 0 => {
+                out[from] -= 1;
                 let _ = tx.send(Ok(results));
-                queue.lock().unwrap().take(threads)
             }
-            Some(ToRoot::Failed(msg)) => {
+            Some(ToRoot::Failed(msg)) if from > 0 => {
                 fail(Error::Invalid(format!("rank {from}: {msg}")));
-                Vec::new()
+                (dry[from], out[from]) = (true, 0);
             }
-            Some(ToRoot::Hello(_)) | None => {
+            _ => {
                 fail(Error::Invalid(format!(
                     "a malformed message from rank {from}"
                 )));
-                Vec::new()
+                (dry[from], out[from]) = (true, 0);
             }
-        };
-        if block.is_empty() {
+        }
+        if dry[from] && out[from] == 0 && !finished.contains(&from) {
             finished.push(from);
-        } else if let Err(e) = transport.send(from, &encode(&ToRank::<()>::Block(block))) {
-            fail(e);
         }
     }
-    finished
+    let serving = thread_cpu_time();
+    (finished, Tally { items, serving })
 }
 
 #[cfg(test)]
@@ -347,7 +414,7 @@ mod tests {
         ranks: usize,
         pending: &[usize],
         fail_on: Option<usize>,
-    ) -> (Delivered, Vec<Result<()>>) {
+    ) -> (Delivered, Vec<Result<Tally>>) {
         let got = Mutex::new(Vec::new());
         let outcomes = std::thread::scope(|s| {
             let handles: Vec<_> = thread_ranks(ranks)
@@ -401,6 +468,9 @@ mod tests {
             assert_eq!(got.len(), pending.len(), "{ranks} ranks");
             assert_eq!(bits(&got), bits(&want), "{ranks} ranks");
             assert!(outcomes.iter().all(|o| o.is_ok()), "{ranks} ranks");
+            let tally = outcomes[0].as_ref().unwrap();
+            assert_eq!(tally.items.len(), ranks);
+            assert_eq!(tally.items.iter().sum::<usize>(), pending.len());
         }
         let (got, _) = job(3, &[], None);
         assert!(got.is_empty());
@@ -430,15 +500,15 @@ mod tests {
 
     #[test]
     fn messages_survive_the_wire_and_malformed_ones_are_refused() {
-        let ready = ToRoot::Ready {
-            threads: 3,
-            results: vec![(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])],
-        };
+        let ready = ToRoot::Results(vec![(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])]);
         let bytes = encode(&ready);
-        let Some(ToRoot::Ready { threads, results }) = decode::<ToRoot<Vec<f64>>>(&bytes) else {
+        let Some(ToRoot::Results(results)) = decode::<ToRoot<Vec<f64>>>(&bytes) else {
             panic!("not decoded")
         };
-        assert_eq!(threads, 3);
+        assert_eq!(
+            decode::<ToRoot<Vec<f64>>>(&encode(&ToRoot::<Vec<f64>>::Want(3))),
+            Some(ToRoot::Want(3))
+        );
         assert_eq!(
             bits(&results),
             bits(&[(7, vec![f64::NAN, -0.0, 1e300]), (9, vec![])])

@@ -4,9 +4,8 @@
 
 use super::share::Transport;
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// One rank of a job of threads.
 pub struct ThreadRank {
@@ -14,7 +13,6 @@ pub struct ThreadRank {
     ranks: usize,
     to: Vec<Sender<(usize, Vec<u8>)>>,
     inbox: Mutex<Receiver<(usize, Vec<u8>)>>,
-    sent: Arc<AtomicUsize>,
 }
 
 /// The `ranks` ranks of a job, each to be moved to its own thread.
@@ -27,18 +25,8 @@ pub fn thread_ranks(ranks: usize) -> Vec<ThreadRank> {
             ranks,
             to: txs.clone(),
             inbox: Mutex::new(rx),
-            sent: Arc::new(AtomicUsize::new(0)),
         })
         .collect()
-}
-
-impl ThreadRank {
-    /// A counter of the messages this rank sends (it stays readable after the rank is
-    /// moved into its job): a rank other than 0 sends one to agree on the plan, then
-    /// one per block it computes and one more per shared phase.
-    pub fn sent(&self) -> Arc<AtomicUsize> {
-        self.sent.clone()
-    }
 }
 
 impl Transport for ThreadRank {
@@ -51,7 +39,6 @@ impl Transport for ThreadRank {
     }
 
     fn send(&self, to: usize, bytes: &[u8]) -> Result<()> {
-        self.sent.fetch_add(1, Ordering::Relaxed);
         self.to[to]
             .send((self.rank, bytes.to_vec()))
             .map_err(|_| Error::Invalid(format!("rank {to} is gone")))

@@ -45,9 +45,11 @@ pub fn run_as_rank(cfg: LoadedConfig, opts: &RunOptions, job: &Job) -> Result<Op
             );
         }
         let outcome = run_planned(plan, opts, Some(job));
-        if outcome.is_err() {
+        match &outcome {
             // The others may wait for data or a block that will not come.
-            job.stop();
+            Err(_) => job.stop(),
+            Ok(o) if !opts.quiet => eprintln!("{}", tally_note(job, o.summary.seconds)),
+            Ok(_) => {}
         }
         return outcome.map(Some);
     }
@@ -60,6 +62,22 @@ pub fn run_as_rank(cfg: LoadedConfig, opts: &RunOptions, job: &Job) -> Result<Op
         .map_err(|e| job.fail(e))
     })
     .map(|()| None)
+}
+
+/// Rank 0's note on how the work was shared: items by rank, and the CPU time rank 0
+/// spent serving the others against the run's `seconds`.
+fn tally_note(job: &Job, seconds: f64) -> String {
+    let t = job.tally();
+    let serving = t.serving.as_secs_f64();
+    format!(
+        "shared among {} ranks: work items computed by rank {:?}; rank 0 spent {:.3} s of \
+         CPU serving the others ({:.2} % of the run's {:.2} s)",
+        job.ranks(),
+        t.items,
+        serving,
+        100.0 * serving / seconds.max(1e-9),
+        seconds
+    )
 }
 
 /// A rank other than 0: its part in each shared phase of the kind, in rank 0's order.
