@@ -319,9 +319,16 @@ fn serve<T: DeserializeOwned + Send>(
     keeper.failure.map_or(Ok(tally), Err)
 }
 
-/// How long rank 0's server sleeps when no message is waiting. The other ranks ask for
-/// their next block a whole block ahead, so a late answer costs them nothing.
+/// How long rank 0's server sleeps when no message is waiting: the first time after a
+/// message, then twice as long each time up to [`SERVE_POLL_MAX`]. The other ranks ask
+/// for their next block a whole block ahead, so a late answer costs them nothing; an
+/// MPI probe costs tens of microseconds of CPU here, so polling every millisecond
+/// through a long block would cost rank 0 a few percent of a core.
 const SERVE_POLL: Duration = Duration::from_millis(1);
+
+/// The longest sleep of rank 0's server between two probes: the most it can add to the
+/// end of a phase, waiting for the last results.
+const SERVE_POLL_MAX: Duration = Duration::from_millis(8);
 
 /// Rank 0's server: answers every other rank's request with its next block and passes
 /// their results (or failures) to `tx`, until each has asked when no work was left and
@@ -342,11 +349,16 @@ fn serve_ranks<T: DeserializeOwned>(
     let mut out = vec![0usize; ranks];
     let mut dry = vec![false; ranks];
     let mut finished = Vec::new();
+    let mut idle = SERVE_POLL;
     while finished.len() < ranks - 1 {
         let (from, bytes) = match transport.poll() {
-            Ok(Some(message)) => message,
+            Ok(Some(message)) => {
+                idle = SERVE_POLL;
+                message
+            }
             Ok(None) => {
-                std::thread::sleep(SERVE_POLL);
+                std::thread::sleep(idle);
+                idle = (2 * idle).min(SERVE_POLL_MAX);
                 continue;
             }
             Err(e) => {
