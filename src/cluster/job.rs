@@ -86,11 +86,13 @@ impl Job {
         let mut heard = vec![false; self.ranks()];
         heard[0] = true;
         let mut verdict = Ok(());
+        let mut idle = share::waiting();
         while heard.iter().any(|h| !h) {
             let Some((from, bytes)) = self.transport.poll()? else {
-                std::thread::sleep(share::POLL);
+                idle.sleep();
                 continue;
             };
+            idle.reset();
             if std::mem::replace(&mut heard[from], true) {
                 return Err(Error::Invalid(format!(
                     "rank {from} spoke twice while the ranks compared their plans"

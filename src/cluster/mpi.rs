@@ -151,6 +151,7 @@ impl Transport for Mpi {
 
     fn receive_from_root(&self) -> Result<Vec<u8>> {
         // Waits without holding the lock: probe, then receive the matched message.
+        let mut idle = super::share::waiting();
         loop {
             {
                 let mut world = self.lock();
@@ -159,7 +160,7 @@ impl Transport for Mpi {
                     return Ok(matched.matched_receive_vec::<u8>().0);
                 }
             }
-            std::thread::sleep(super::share::POLL);
+            idle.sleep();
         }
     }
 

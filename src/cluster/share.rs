@@ -117,9 +117,44 @@ impl Queue {
     }
 }
 
-/// How long rank 0's main thread sleeps when no message is waiting: short against a
-/// block's computing time, long enough that the polling costs no core.
-pub(super) const POLL: Duration = Duration::from_micros(200);
+/// The sleeps of a rank waiting for messages, between polls that found none: `first`,
+/// then twice as long each time up to `longest`, and `first` again after a message.
+/// An MPI probe costs tens of microseconds of CPU here, so polling every 200 µs through
+/// a long wait (a rank waiting while rank 0 trains a center) would take a tenth of a
+/// core from the ranks computing on the same node; a rank that waits long can afford to
+/// hear late.
+pub(super) struct Backoff {
+    first: Duration,
+    longest: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    pub(super) const fn new(first: Duration, longest: Duration) -> Self {
+        Backoff {
+            first,
+            longest,
+            next: first,
+        }
+    }
+
+    /// A poll found nothing: sleep.
+    pub(super) fn sleep(&mut self) {
+        std::thread::sleep(self.next);
+        self.next = (2 * self.next).min(self.longest);
+    }
+
+    /// A poll found a message.
+    pub(super) fn reset(&mut self) {
+        self.next = self.first;
+    }
+}
+
+/// How a rank waits for a reply: soon at first (the reply to a request usually comes
+/// at once), at most 8 ms late after a long wait.
+pub(super) fn waiting() -> Backoff {
+    Backoff::new(Duration::from_micros(200), Duration::from_millis(8))
+}
 
 /// Computes `run_block` over every item of `pending` on all ranks of `transport`; on
 /// rank 0 passes every result to `deliver` as it arrives, in no fixed order. `threads`
@@ -319,16 +354,13 @@ fn serve<T: DeserializeOwned + Send>(
     keeper.failure.map_or(Ok(tally), Err)
 }
 
-/// How long rank 0's server sleeps when no message is waiting: the first time after a
-/// message, then twice as long each time up to [`SERVE_POLL_MAX`]. The other ranks ask
-/// for their next block a whole block ahead, so a late answer costs them nothing; an
-/// MPI probe costs tens of microseconds of CPU here, so polling every millisecond
-/// through a long block would cost rank 0 a few percent of a core.
-const SERVE_POLL: Duration = Duration::from_millis(1);
-
-/// The longest sleep of rank 0's server between two probes: the most it can add to the
-/// end of a phase, waiting for the last results.
-const SERVE_POLL_MAX: Duration = Duration::from_millis(8);
+/// How rank 0's server waits for messages: 1 ms after a message, at most 8 ms (the most
+/// it adds to the end of a phase, waiting for the last results). The other ranks ask
+/// for their next block a whole block ahead, so a late answer costs them nothing; polling
+/// every millisecond through long blocks cost rank 0 2.5 % of a study's time here.
+fn serving() -> Backoff {
+    Backoff::new(Duration::from_millis(1), Duration::from_millis(8))
+}
 
 /// Rank 0's server: answers every other rank's request with its next block and passes
 /// their results (or failures) to `tx`, until each has asked when no work was left and
@@ -349,16 +381,15 @@ fn serve_ranks<T: DeserializeOwned>(
     let mut out = vec![0usize; ranks];
     let mut dry = vec![false; ranks];
     let mut finished = Vec::new();
-    let mut idle = SERVE_POLL;
+    let mut idle = serving();
     while finished.len() < ranks - 1 {
         let (from, bytes) = match transport.poll() {
             Ok(Some(message)) => {
-                idle = SERVE_POLL;
+                idle.reset();
                 message
             }
             Ok(None) => {
-                std::thread::sleep(idle);
-                idle = (2 * idle).min(SERVE_POLL_MAX);
+                idle.sleep();
                 continue;
             }
             Err(e) => {
