@@ -86,6 +86,7 @@ pub mod oom;
 pub mod optim;
 pub mod plot;
 pub mod progress;
+pub mod report;
 pub mod scalar;
 pub mod seeded;
 pub mod simd;

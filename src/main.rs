@@ -74,6 +74,9 @@ enum Command {
         #[arg(long, allow_hyphen_values = true)]
         vmax: Option<f64>,
     },
+    /// Rebuild a finished run's interactive page, report.html, from its summary.json,
+    /// config and saved arrays (no recomputation).
+    Report { run_dir: PathBuf },
     /// Print a commented template config for an experiment kind.
     New { kind: String },
     /// List the experiment kinds and the bundled configs.
@@ -181,6 +184,13 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Report { run_dir } => match losscape::report::rebuild(&run_dir) {
+            Ok(path) => {
+                eprintln!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::New { kind } => match templates::template(&kind) {
             Some(t) => {
                 print!("{t}");

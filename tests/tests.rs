@@ -15,6 +15,7 @@ mod parsers;
 mod plot_check;
 mod ranks;
 mod relocatable;
+mod report;
 mod saddles;
 mod sizes;
 mod slice;

@@ -441,12 +441,13 @@ fn prepare<S: Scalar>(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<Study
 fn run_names(study_batches: &[Batch], bc: &BatchStudyConfig) -> Vec<String> {
     study_batches
         .iter()
-        .flat_map(|b| {
-            bc.seeds
-                .iter()
-                .map(move |s| format!("b{}_s{s}", b.label.replace('%', "pct")))
-        })
+        .flat_map(|b| bc.seeds.iter().map(move |&s| run_name(&b.label, s)))
         .collect()
+}
+
+/// The folder (under `runs/`) of the run with batch `label` and `seed`.
+pub fn run_name(label: &str, seed: u64) -> String {
+    format!("b{}_s{seed}", label.replace('%', "pct"))
 }
 
 /// Run `i` of the study (variant-major, seeds inner): its result and model file.
@@ -593,7 +594,12 @@ pub fn write(out: &BatchSizeOutput, dir: &RunDir) -> Result<()> {
 
 /// Redraws the figures from the report and the slices' saved grids.
 pub fn redraw(report: &BatchSizeReport, dir: &RunDir) -> Result<()> {
-    let grids = match &report.slices {
+    draw(report, load_slices(report, dir)?.as_ref(), dir)
+}
+
+/// The slices around the two minima a finished run saved, if it drew them.
+pub fn load_slices(report: &BatchSizeReport, dir: &RunDir) -> Result<Option<SliceGrids>> {
+    Ok(match &report.slices {
         Some(slices) => {
             let (axis, _) = dir.read_npy("slice_axis.npy", &[None])?;
             let k = Some(axis.len());
@@ -607,8 +613,7 @@ pub fn redraw(report: &BatchSizeReport, dir: &RunDir) -> Result<()> {
             Some(SliceGrids { axis, small, large })
         }
         None => None,
-    };
-    draw(report, grids.as_ref(), dir)
+    })
 }
 
 /// The figures of a study: parametric plot, slices, effects and training curves.

@@ -76,6 +76,8 @@ fn run_planned(plan: plan::Plan, opts: &RunOptions, job: Option<&Job>) -> Result
         let dir = ctx.create_dir()?;
         dir.write_text(lock::CONFIG_FILE, &resolved_config(&ctx.cfg)?)?;
         dir.write_text(summary::SUMMARY_FILE, &summary.to_json()?)?;
+        // From what the run saved, as `losscape report` rebuilds it.
+        crate::report::write_into(&dir)?;
         Ok(RunOutcome {
             dir: ctx.out.clone(),
             summary,

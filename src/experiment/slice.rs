@@ -630,6 +630,13 @@ pub fn write(out: &SliceOutput, dir: &RunDir) -> Result<()> {
 /// Redraws the figures of a finished run from its saved grids, with the run's style
 /// changed by `restyle` (the `losscape plot` flags).
 pub fn redraw(report: &SliceReport, dir: &RunDir, restyle: &Restyle) -> Result<()> {
+    let data = load(report, dir)?;
+    let style = restyle.over(Style::of_run(report.log, report.levels));
+    slice_figures::draw(dir, &data, &axis_labels(report), &style)
+}
+
+/// The grids, coordinates, path and curvature map a finished run saved.
+pub fn load(report: &SliceReport, dir: &RunDir) -> Result<SliceData> {
     let grid: Vec<Option<usize>> = report.grid.iter().map(|&n| Some(n)).collect();
     let two_d = report.two_d();
     let nx = report.grid.last().copied();
@@ -662,19 +669,17 @@ pub fn redraw(report: &SliceReport, dir: &RunDir, restyle: &Restyle) -> Result<(
         Some(_) => Some(dir.read_npy("curvature_ratio.npy", &grid)?.0),
         None => None,
     };
-    let data = SliceData {
+    Ok(SliceData {
         x,
         y,
         grids,
         path,
         curvature_ratio,
-    };
-    let style = restyle.over(Style::of_run(report.log, report.levels));
-    slice_figures::draw(dir, &data, &axis_labels(report), &style)
+    })
 }
 
 /// Axis labels: what a unit step along each direction means.
-fn axis_labels(r: &SliceReport) -> AxisLabels {
+pub fn axis_labels(r: &SliceReport) -> AxisLabels {
     let (x, y) = match r.directions {
         DirectionKind::Pca => {
             let pct = |i: usize| {

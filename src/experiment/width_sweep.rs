@@ -204,6 +204,11 @@ pub fn work<S: Scalar>(cfg: &LoadedConfig, wc: &WidthSweepConfig, job: &Job) -> 
     crate::study::runner::work(job, |i| sweep.run_at(cfg, wc, i))
 }
 
+/// The folder (under `runs/`) of the run with `width` and `seed`.
+pub fn run_name(width: usize, seed: u64) -> String {
+    format!("w{width}_s{seed}")
+}
+
 pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweepOutput> {
     let cfg = &ctx.cfg;
     let model = cfg.model()?;
@@ -212,7 +217,7 @@ pub fn run<S: Scalar>(ctx: &Context, wc: &WidthSweepConfig) -> Result<WidthSweep
     let (d, k) = (model.layers[0], model.layers[2]);
     let names: Vec<String> = widths
         .iter()
-        .flat_map(|w| wc.seeds.iter().map(move |s| format!("w{w}_s{s}")))
+        .flat_map(|&w| wc.seeds.iter().map(move |&s| run_name(w, s)))
         .collect();
     let (family, _) = ctx.open_family(names)?;
     let progress = Progress::new(family.len() as u64, "runs", ctx.quiet);
