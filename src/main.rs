@@ -261,12 +261,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// A finished run: where it wrote (unless `quiet`), and its summary on stdout.
+/// A finished run: where it wrote and its report page (unless `quiet`), and its summary
+/// on stdout.
 fn finished(outcome: &experiment::RunOutcome, quiet: bool) -> ExitCode {
     match outcome.summary.to_json() {
         Ok(json) => {
             if !quiet {
+                let page = outcome.dir.join(losscape::report::REPORT_FILE);
+                let page = std::path::absolute(&page).unwrap_or(page);
                 eprintln!("wrote {}", outcome.dir.display());
+                eprintln!("report: file://{}", page.display());
             }
             println!("{json}");
             ExitCode::SUCCESS

@@ -213,12 +213,12 @@ fn sorted_log(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The files of a run folder as compared: JSON without timings, the sweep log in index
-/// order, the rest as bytes (figures are drawn from the compared numbers, so they are
-/// left out).
+/// order, the rest as bytes (figures and the report page are drawn from the compared
+/// numbers, and the page shows the timings too, so they are left out).
 pub fn comparable(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files(dir)
         .into_iter()
-        .filter(|(p, _)| p.extension().is_none_or(|e| e != "png"))
+        .filter(|(p, _)| p.extension().is_none_or(|e| e != "png" && e != "html"))
         .map(
             |(p, bytes)| match p.extension().is_some_and(|e| e == "json") {
                 true => {

@@ -87,7 +87,7 @@ fn a_slice_page_is_self_contained_and_holds_the_saved_grid() {
     // The key numbers are the summary's.
     let center = summary["center_loss"].as_f64().unwrap();
     assert!(own.contains(&format!(
-        "<td>center_loss</td><td>{}</td>",
+        "<span class=\"k\">center_loss</span> <span class=\"v\">{}</span>",
         losscape::report::page::show(center)
     )));
     let figs = figures(&html);

@@ -1,6 +1,7 @@
 //! All integration tests, built into one binary.
 
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod configs;

@@ -76,8 +76,14 @@ fn run_planned(plan: plan::Plan, opts: &RunOptions, job: Option<&Job>) -> Result
         let dir = ctx.create_dir()?;
         dir.write_text(lock::CONFIG_FILE, &resolved_config(&ctx.cfg)?)?;
         dir.write_text(summary::SUMMARY_FILE, &summary.to_json()?)?;
-        // From what the run saved, as `losscape report` rebuilds it.
-        crate::report::write_into(&dir)?;
+        // From what the run saved, as `losscape report` rebuilds it. A page that cannot
+        // be built does not take the run's results with it.
+        if let Err(e) = crate::report::write_into(&dir) {
+            eprintln!(
+                "warning: {}: not written: {e:#}",
+                dir.path(crate::report::REPORT_FILE).display()
+            );
+        }
         Ok(RunOutcome {
             dir: ctx.out.clone(),
             summary,

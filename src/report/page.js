@@ -7,7 +7,7 @@
 // path (pairs a, b) over both, and hover on either view marking the point on the other.
 // When every figure is drawn, <body data-rendered> holds, per chart, its size, its
 // SVG and WebGL layers and the cells of its surface and contour (the browser test reads
-// it); a failure goes to <body data-error>.
+// it), and <body data-errors> every error the page met (see ERRORS in page.rs).
 (function () {
   'use strict';
   const specs = JSON.parse(document.getElementById('losscape-figures').textContent);
@@ -175,10 +175,11 @@
   Promise.all(all).then(
     () => {
       document.body.dataset.rendered = JSON.stringify(drawn);
+      document.body.dataset.errors = JSON.stringify(window.losscapeErrors || []);
     },
     (err) => {
-      document.body.dataset.error = String(err);
       console.error(err);
+      document.body.dataset.errors = JSON.stringify(window.losscapeErrors || [String(err)]);
     },
   );
 })();

@@ -13,6 +13,14 @@ use std::fmt::Write;
 const SCRIPT: &str = include_str!("page.js");
 const STYLE: &str = include_str!("page.css");
 
+/// Runs first: keeps every uncaught error, rejected promise and `console.error` of the
+/// page in `window.losscapeErrors`, which page.js writes to `<body data-errors>`.
+const ERRORS: &str = "window.losscapeErrors = [];\
+    window.addEventListener('error', (e) => losscapeErrors.push(String(e.message)));\
+    window.addEventListener('unhandledrejection', (e) => losscapeErrors.push(String(e.reason)));\
+    (function () { const ce = console.error; console.error = function (...a) {\
+    losscapeErrors.push(a.map(String).join(' ')); ce.apply(console, a); }; })();";
+
 /// A page being built.
 pub struct Page {
     title: String,
@@ -54,12 +62,17 @@ impl Page {
             escape(kind),
             env!("CARGO_PKG_VERSION")
         );
-        page.section("Key numbers");
-        let rows: Vec<Vec<Cell>> = key_numbers(numbers)
-            .into_iter()
-            .map(|(k, v)| vec![Cell::Text(k), Cell::Text(v)])
-            .collect();
-        page.table(&["summary.json", "value"], rows);
+        page.section("Key numbers (summary.json)");
+        page.body.push_str("<div class=\"numbers\">");
+        for (k, v) in key_numbers(numbers) {
+            let _ = write!(
+                page.body,
+                "<div><span class=\"k\">{}</span> <span class=\"v\">{}</span></div>",
+                escape(&k),
+                escape(&v)
+            );
+        }
+        page.body.push_str("</div>");
         if let Some(text) = config {
             let _ = write!(
                 page.body,
@@ -168,7 +181,8 @@ impl Page {
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{}</title><style>{STYLE}</style>\n<script>{}</script>\n</head>\
+             <title>{}</title><style>{STYLE}</style>\n<script>{ERRORS}</script>\n\
+             <script>{}</script>\n</head>\
              <body>{}\n<script type=\"application/json\" id=\"losscape-figures\">{}</script>\n\
              <script>{SCRIPT}</script></body></html>\n",
             escape(&self.title),
