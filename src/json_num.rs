@@ -17,6 +17,12 @@ pub fn nans_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Erro
         .collect())
 }
 
+/// A pair of `f64` (an interval), with `null` read as NaN.
+pub fn nan_pair_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+    let [a, b] = <[Option<f64>; 2]>::deserialize(d)?;
+    Ok([a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,10 @@
 //! Facts about the machine a run is on, read once when a plan needs them.
 //!
+//! CPU: [`RunMachine::this`] is the CPU model (`/proc/cpuinfo`) and the SIMD level the
+//! run's kernels used, recorded in `summary.json`: results are bit-for-bit the same on
+//! the same kind of CPU for any thread count, and may differ in their last bits on a CPU
+//! of another SIMD level.
+//!
 //! Memory: [`memory_limit`] is the most a run may use, the smallest of physical memory
 //! (`MemTotal` in `/proc/meminfo`), the cgroup limit of this process (v2 `memory.max`,
 //! "max" meaning none; v1 `memory.limit_in_bytes`, where the kernel's "unlimited" is a
@@ -8,7 +13,48 @@
 //! allocator's slack, thread stacks and the code itself, which the plan's estimate does
 //! not count.
 
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// The CPU a run used and the SIMD level of its kernels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunMachine {
+    /// The model name, family and model number (`/proc/cpuinfo`), or the architecture.
+    pub cpu: String,
+    /// The kernels' level: `AVX-512 (x86-64-v4)`, `AVX2+FMA (x86-64-v3)`, ...
+    pub simd: String,
+}
+
+impl RunMachine {
+    /// This machine.
+    pub fn this() -> RunMachine {
+        RunMachine {
+            cpu: cpu_model(),
+            simd: crate::simd::Level::detect().name().to_string(),
+        }
+    }
+}
+
+/// "Intel(R) Xeon(R) Processor (family 6, model 167)" from `/proc/cpuinfo`, or the
+/// architecture where it cannot be read.
+pub fn cpu_model() -> String {
+    let text = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    cpu_model_of(&text).unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+fn cpu_model_of(cpuinfo: &str) -> Option<String> {
+    let field = |name: &str| {
+        cpuinfo.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+    };
+    let name = field("model name")?;
+    Some(match (field("cpu family"), field("model")) {
+        (Some(f), Some(m)) => format!("{name} (family {f}, model {m})"),
+        _ => name,
+    })
+}
 
 /// Budget used when nothing about the machine's memory can be read (4 GiB).
 pub const FALLBACK_MEMORY_BUDGET: u64 = 4 << 30;
@@ -114,6 +160,18 @@ pub fn address_space_limit() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_cpu_model_names_its_family_and_model() {
+        let info = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 167\n\
+                    model name\t: Intel(R) Xeon(R) Processor\nstepping\t: 1\n";
+        assert_eq!(
+            cpu_model_of(info).unwrap(),
+            "Intel(R) Xeon(R) Processor (family 6, model 167)"
+        );
+        assert_eq!(cpu_model_of("processor: 0\n"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -9,7 +9,8 @@
 //! and passes (`.ci/run` installs Debian's `chromium`, so CI always runs it).
 
 use crate::common::{run_ok, write};
-use crate::report::{figures, SLICE};
+use crate::ranks::SLICE;
+use crate::report::figures;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

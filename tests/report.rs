@@ -6,35 +6,10 @@
 //! writes nothing.
 
 use crate::common::{losscape, npy, run_ok, write};
+// A 9 × 7 slice around a trained spirals net, with a test set and a curvature map.
+use crate::ranks::SLICE;
 use serde_json::Value;
 use std::path::Path;
-
-/// A small 2-D slice around the trained spirals net, with a test set.
-pub const SLICE: &str = r#"
-name = "rs"
-seed = 2
-[data]
-source = "spirals"
-n = 160
-noise = 0.1
-test_fraction = 0.25
-[model]
-layers = [2, 8, 1]
-activation = "tanh"
-loss = "bce"
-init = "xavier"
-[train]
-optimizer = "adam"
-lr = 0.02
-batch_size = 32
-epochs = 5
-[experiment]
-kind = "slice"
-center = "trained"
-x = { range = [-1.0, 1.0], points = 9 }
-y = { range = [-0.5, 0.5], points = 7 }
-directions = "random"
-"#;
 
 /// The page of the run in `dir`.
 pub fn page(dir: &Path) -> String {
@@ -82,7 +57,8 @@ fn a_slice_page_is_self_contained_and_holds_the_saved_grid() {
     for needle in ["src=", "http://", "https://", "<link", "@import", "url("] {
         assert!(!own.contains(needle), "the page's own text has {needle}");
     }
-    assert!(own.contains("<h1>rs</h1>"));
+    assert!(own.contains("<h1>s</h1>"));
+    assert!(own.contains("<h2>Curvature map</h2>"));
     assert!(own.contains("Config (config.toml)"));
     // The key numbers are the summary's.
     let center = summary["center_loss"].as_f64().unwrap();
@@ -131,8 +107,8 @@ fn a_201_by_201_slice_page_stays_under_8_mb_with_a_thinned_surface() {
     let config = SLICE
         .replace("points = 9", "points = 201")
         .replace("points = 7", "points = 201")
-        .replace("n = 160", "n = 60")
-        .replace("batch_size = 32", "batch_size = 16");
+        .replace("n = 120", "n = 60")
+        .replace("curvature = true", "curvature = false");
     let out = dir.path().join("big");
     run_ok(&write(dir.path(), "big.toml", &config), &out, &[]);
     let html = page(&out);

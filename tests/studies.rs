@@ -98,6 +98,54 @@ fn batch_size_study_reports_consistent_numbers() {
         let std = (pair[0] - pair[1]).abs() / 2f64.sqrt();
         assert!((f(&b["test_loss"]["mean"]) - mean).abs() < 1e-12);
         assert!((f(&b["test_loss"]["std"]) - std).abs() < 1e-12);
+        // The 95 % interval of a mean of two: ± t(0.975, 1) · std / √2, with
+        // scipy.stats.t.ppf(0.975, 1) = 12.706204736174694 (scipy 1.17.1).
+        let half = 12.706_204_736_174_694 * std / 2f64.sqrt();
+        let ci = &b["test_loss"]["ci95"];
+        assert!((f(&ci[0]) - (mean - half)).abs() < 1e-9, "{ci}");
+        assert!((f(&ci[1]) - (mean + half)).abs() < 1e-9, "{ci}");
+    }
+    // Comparisons: 4 against full, then 4 against 50 % and 50 % against full, each on
+    // six metrics; the difference is that of the runs' means.
+    let comparisons = s["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 3 * 6);
+    let pairs: Vec<(&str, &str)> = comparisons
+        .iter()
+        .step_by(6)
+        .map(|c| (c["a"].as_str().unwrap(), c["b"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pairs, [("4", "full"), ("4", "50%"), ("50%", "full")]);
+    let metrics: Vec<&str> = comparisons[..6]
+        .iter()
+        .map(|c| c["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            "test_accuracy",
+            "test_loss",
+            "gap",
+            "log10_sharpness_1e-3",
+            "log10_sharpness_5e-4",
+            "lambda_max"
+        ]
+    );
+    let mean_of = |label: &str, key: &str| {
+        let v: Vec<f64> = runs
+            .iter()
+            .filter(|r| r["batch_label"] == label)
+            .map(|r| f(&r[key]))
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    for c in comparisons.iter().filter(|c| c["metric"] == "test_loss") {
+        let (a, b) = (c["a"].as_str().unwrap(), c["b"].as_str().unwrap());
+        let diff = mean_of(b, "test_loss") - mean_of(a, "test_loss");
+        assert!((f(&c["diff"]) - diff).abs() < 1e-12, "{c}");
+        assert!(f(&c["ci95"][0]) <= diff && diff <= f(&c["ci95"][1]), "{c}");
+        let p = f(&c["p"]);
+        assert!((0.0..=1.0).contains(&p), "{c}");
+        assert_eq!(c["significant"], p < 0.05, "{c}");
     }
     // The parametric plot starts at the smallest-batch minimum (α = 0) and ends at the
     // largest-batch one (α = 1) of seed 0: their own training losses.
@@ -130,6 +178,7 @@ fn batch_size_study_reports_consistent_numbers() {
     }
     let report = std::fs::read_to_string(d.join("a/report.md")).unwrap();
     assert!(report.contains("| full (90) |"), "{report}");
+    assert!(report.contains("## Comparisons") && report.contains("| 4 | full | test_accuracy |"));
 
     // `losscape plot` redraws every figure byte-identical from summary.json and the
     // slices' arrays alone.

@@ -15,6 +15,7 @@
 //! accuracy and gap against batch size (mean ± std), and every run's training curve.
 //! `report.md` puts the table and the figures together.
 
+use super::batch_size_compare::{self, BatchComparison};
 use super::batch_size_figures::{
     draw_effects, draw_parametric, draw_slices, draw_training_curves, report_markdown, BatchRow,
     MinimumSlice, Parametric, StudyNote,
@@ -245,11 +246,7 @@ impl BatchStats {
 
     /// As the figures and the table show it, sharpness in the order of `eps_keys`.
     fn row<'a>(&'a self, eps_keys: &[String]) -> BatchRow<'a> {
-        let missing = MeanStd {
-            mean: f64::NAN,
-            std: f64::NAN,
-            n: 0,
-        };
+        let missing = MeanStd::missing();
         BatchRow {
             label: &self.batch_label,
             size: self.batch_size,
@@ -356,6 +353,11 @@ pub struct BatchSizeReport {
     /// Around the smallest- and the largest-batch minimum (absent with slice_points = 0).
     pub slices: Option<Vec<MinimumSliceReport>>,
     pub settings: StudySettings,
+    /// The smallest against the largest batch size, and each against the next larger,
+    /// on the main metrics (Welch's t-test over the seeds); empty in summaries written
+    /// before they existed.
+    #[serde(default)]
+    pub comparisons: Vec<BatchComparison>,
 }
 
 impl BatchSizeReport {
@@ -524,11 +526,14 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<BatchSizeO
         )?),
     };
     let base = &study.base_plan;
+    let labels: Vec<(String, usize)> = batches.iter().map(|b| (b.label.clone(), b.size)).collect();
+    let comparisons = batch_size_compare::compare(&runs, &labels, &eps_keys);
     let report = BatchSizeReport {
         n_params: mlp.n_params(),
         n_train: study.setup.train.n,
         runs,
         by_batch_size,
+        comparisons,
         interpolation,
         slices: slices.as_ref().map(|(s, _)| s.clone()),
         settings: StudySettings {
@@ -588,6 +593,7 @@ pub fn write(out: &BatchSizeOutput, dir: &RunDir) -> Result<()> {
     let eps_keys = r.eps_keys();
     let rows: Vec<BatchRow> = r.by_batch_size.iter().map(|b| b.row(&eps_keys)).collect();
     let md = report_markdown(&out.note, &rows, &eps_keys, r.slices.is_some());
+    let md = format!("{md}\n{}", batch_size_compare::markdown(&r.comparisons));
     dir.write_text("report.md", &md)?;
     Ok(())
 }

@@ -120,7 +120,9 @@ pub fn draw_effects(dir: &RunDir, rows: &[BatchRow], eps_keys: &[String], n: usi
         })
         .collect();
     let col = |f: &dyn Fn(&BatchRow) -> MeanStd| -> (Vec<f64>, Vec<f64>) {
-        rows.iter().map(|b| (f(b).mean, f(b).std)).unzip()
+        rows.iter()
+            .map(|b| (f(b).mean, f(b).ci_half_width()))
+            .unzip()
     };
     let sharp: Vec<(String, Vec<f64>, Vec<f64>)> = eps_keys
         .iter()
@@ -136,7 +138,7 @@ pub fn draw_effects(dir: &RunDir, rows: &[BatchRow], eps_keys: &[String], n: usi
             label: l,
             x: &x,
             mean: m,
-            std: s,
+            err: s,
         })
         .collect();
     let (acc_m, acc_s) = col(&|b| b.test_accuracy);
@@ -152,13 +154,13 @@ pub fn draw_effects(dir: &RunDir, rows: &[BatchRow], eps_keys: &[String], n: usi
         label: perf_label,
         x: &x,
         mean: &perf_m,
-        std: &perf_s,
+        err: &perf_s,
     }];
     let gap = [Band {
         label: "gap",
         x: &x,
         mean: &gap_m,
-        std: &gap_s,
+        err: &gap_s,
     }];
     let gap_label = if classification {
         "train − test accuracy"
@@ -167,7 +169,7 @@ pub fn draw_effects(dir: &RunDir, rows: &[BatchRow], eps_keys: &[String], n: usi
     };
     mean_std_panels(
         &dir.path("batch_size_effects.png"),
-        "Against batch size (mean ± std over seeds)",
+        "Against batch size (mean and 95 % confidence interval over seeds)",
         "batch size",
         &[
             ("ε-sharpness", "sharpness φ", &sharp_series, true),
@@ -221,7 +223,7 @@ pub fn report_markdown(
     slices: bool,
 ) -> String {
     let mut md = format!(
-        "# Batch-size study: {}\n\nOptimizer {}, lr {}, {} per run; seeds {:?}. Mean ± std over seeds.\n\n",
+        "# Batch-size study: {}\n\nOptimizer {}, lr {}, {} per run; seeds {:?}. Mean ± std over seeds, with the 95 % confidence interval of the mean (Student t) in brackets.\n\n",
         note.name, note.optimizer, note.lr, note.length, note.seeds
     );
     let mut header = vec![
@@ -243,9 +245,13 @@ pub fn report_markdown(
         header.join(" | "),
         "---|".repeat(header.len())
     );
-    let cell = |s: &MeanStd| match s.mean.is_finite() {
-        true => format!("{:.4} ± {:.4}", s.mean, s.std),
-        false => "–".into(),
+    let cell = |s: &MeanStd| match (s.mean.is_finite(), s.ci95[0].is_finite()) {
+        (true, true) => format!(
+            "{:.4} ± {:.4} [{:.4}, {:.4}]",
+            s.mean, s.std, s.ci95[0], s.ci95[1]
+        ),
+        (true, false) => format!("{:.4} ± {:.4}", s.mean, s.std),
+        (false, _) => "–".into(),
     };
     for b in rows {
         let mut row = vec![format!("{} ({})", b.label, b.size)];

@@ -5,6 +5,7 @@
 //! `config.toml`. [`plot`] redraws the figures of a finished run from what it saved.
 
 pub mod batch_size;
+pub mod batch_size_compare;
 pub mod batch_size_figures;
 pub mod budget;
 pub mod context;
@@ -71,6 +72,7 @@ fn run_planned(plan: plan::Plan, opts: &RunOptions, job: Option<&Job>) -> Result
             seed: ctx.cfg.config.seed,
             dtype: ctx.cfg.config.dtype,
             seconds: start.elapsed().as_secs_f64(),
+            machine: Some(crate::machine::RunMachine::this()),
             report,
         };
         let dir = ctx.create_dir()?;

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::config::Dtype;
 use crate::error::{Error, Result};
+use crate::machine::RunMachine;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -39,6 +40,9 @@ pub struct Summary {
     pub dtype: Dtype,
     /// Wall-clock time of the computation, in seconds.
     pub seconds: f64,
+    /// The CPU and SIMD level that computed it (absent in summaries written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<RunMachine>,
     #[serde(flatten)]
     pub report: Report,
 }

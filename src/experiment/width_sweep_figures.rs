@@ -55,12 +55,13 @@ pub fn draw(dir: &RunDir, report: &WidthSweepReport, fits: Option<&WidthFits>) -
     }
 }
 
-/// Approximation error, and train and test loss, against width (mean ± std over seeds).
+/// Approximation error, and train and test loss, against width (mean and 95 % confidence
+/// interval over seeds).
 fn draw_by_width(dir: &RunDir, report: &WidthSweepReport) -> Result<()> {
     let by = &report.by_width;
     let x: Vec<f64> = by.iter().map(|b| b.width as f64).collect();
     let col = |f: &dyn Fn(&super::width_sweep::WidthStats) -> crate::study::MeanStd| {
-        by.iter().map(|b| (f(b).mean, f(b).std)).unzip()
+        by.iter().map(|b| (f(b).mean, f(b).ci_half_width())).unzip()
     };
     let (em, es): (Vec<f64>, Vec<f64>) = col(&|b| b.approx_error);
     mean_std_chart(
@@ -72,7 +73,7 @@ fn draw_by_width(dir: &RunDir, report: &WidthSweepReport) -> Result<()> {
             label: "approximation error",
             x: &x,
             mean: &em,
-            std: &es,
+            err: &es,
         }],
         true,
         true,
@@ -84,19 +85,19 @@ fn draw_by_width(dir: &RunDir, report: &WidthSweepReport) -> Result<()> {
         label: "train loss",
         x: &x,
         mean: &trm,
-        std: &trs,
+        err: &trs,
     }];
     if tem.iter().any(|v| v.is_finite()) {
         series.push(Band {
             label: "test loss",
             x: &x,
             mean: &tem,
-            std: &tes,
+            err: &tes,
         });
     }
     mean_std_chart(
         &dir.path("loss_vs_width.png"),
-        "Train and test loss against width (mean ± std over seeds)",
+        "Train and test loss against width (mean and 95 % CI over seeds)",
         "hidden width",
         "loss",
         &series,

@@ -1,15 +1,16 @@
 //! Figures for studies across many training runs: small- against large-batch SGD
 //! (Keskar et al. 2017) and width sweeps.
 //!
-//! - [`mean_std_chart`]: mean ± standard deviation over seeds against a swept quantity
-//!   (sharpness, test accuracy or the generalisation gap against batch size;
+//! - [`mean_std_chart`]: means over seeds with error bars (a standard deviation or a
+//!   confidence interval) against a swept quantity (sharpness, test accuracy or the
+//!   generalisation gap against batch size;
 //!   approximation error against width), markers and capped error bars, optional log
 //!   axes and explicit x tick labels ("full" for full-batch).
 //! - [`mean_std_panels`]: several such charts side by side sharing the x axis.
 //! - [`grouped_curves`]: the training curves of every run, one colour per group (e.g. per
 //!   batch size), one legend entry per group.
 //!
-//! The mean ± std charts fit their axes to the data with the kit's round ticks (on a log
+//! The charts fit their axes to the data with the kit's round ticks (on a log
 //! axis spanning less than three decades 1-2-5 mantissas, so that a sweep of widths
 //! 8..512 reads 10, 20, 50, 100, ... rather than two lone decades). On a log axis,
 //! points whose mean is not positive are gaps and whiskers reaching zero or below are cut
@@ -27,15 +28,16 @@ use super::kit::{
 };
 use crate::error::{Error, Result};
 
-/// One curve of mean ± standard deviation over seeds: `mean[i]` at `x[i]`, with error
-/// bars of ± `std[i]` (no bar where `std[i]` is 0, negative or NaN). Points with a
-/// non-finite `x` or mean are gaps. All three slices have the same length.
+/// One curve of means over seeds: `mean[i]` at `x[i]`, with error bars of ± `err[i]` (a
+/// standard deviation, or a confidence interval's half-width; no bar where `err[i]` is
+/// 0, negative or NaN). Points with a non-finite `x` or mean are gaps. All three slices
+/// have the same length.
 #[derive(Debug, Clone, Copy)]
 pub struct MeanStd<'a> {
     pub label: &'a str,
     pub x: &'a [f64],
     pub mean: &'a [f64],
-    pub std: &'a [f64],
+    pub err: &'a [f64],
 }
 
 /// The `(x, y)` curves of the runs of one group of [`grouped_curves`].
@@ -49,10 +51,10 @@ const CAP_PX: i32 = 6;
 /// Marker radius, in pixels.
 const MARKER_R: i32 = 4;
 
-/// Mean ± std curves against `x`, one colour per series (legend when there is more than
+/// Mean curves against `x`, one colour per series (legend when there is more than
 /// one): a line through the means, a marker on every point and a capped error bar of
-/// ± std. Series with more than [`MARKER_MAX`] drawable points get a translucent band of
-/// ± std instead of markers and bars.
+/// ± err. Series with more than [`MARKER_MAX`] drawable points get a translucent band of
+/// ± err instead of markers and bars.
 ///
 /// `log_x` / `log_y` make the axes logarithmic; there, non-positive x or means are gaps
 /// and error bars reaching zero or below are cut at the bottom of the axis, never an
@@ -178,7 +180,7 @@ pub fn grouped_curves(
 fn check_series(what: &str, panel: Option<&str>, series: &[MeanStd]) -> Result<()> {
     let panel = panel.map(|p| format!(" panel `{p}`,")).unwrap_or_default();
     for s in series {
-        for (name, len) in [("mean", s.mean.len()), ("std", s.std.len())] {
+        for (name, len) in [("mean", s.mean.len()), ("err", s.err.len())] {
             if len != s.x.len() {
                 return Err(Error::Invalid(format!(
                     "{what}:{panel} series `{}`: {} x values but {len} {name} values",
@@ -210,7 +212,7 @@ fn y_axis(series: &[MeanStd], log: bool) -> Axis {
         (0..s.x.len())
             .filter(|&k| s.x[k].is_finite() && s.mean[k].is_finite())
             .flat_map(|k| {
-                let (m, sd) = (s.mean[k], s.std[k]);
+                let (m, sd) = (s.mean[k], s.err[k]);
                 let sd = if sd.is_finite() && sd > 0.0 { sd } else { 0.0 };
                 [m, m - sd, m + sd]
             })
@@ -327,7 +329,7 @@ impl<'s, 'a> Drawn<'s, 'a> {
         }
         let bars = (0..s.x.len())
             .map(|k| {
-                let (m, sd) = (s.mean[k], s.std[k]);
+                let (m, sd) = (s.mean[k], s.err[k]);
                 (sd.is_finite() && sd > 0.0).then(|| {
                     let (lo, hi) = (m - sd, m + sd);
                     let (clo, chi) = (y.clip(lo), y.clip(hi));

@@ -220,6 +220,6 @@ fn ms<'a>(label: &'a str, x: &'a [f64], mean: &'a [f64], std: &'a [f64]) -> Mean
         label,
         x,
         mean,
-        std,
+        err: std,
     }
 }

@@ -12,7 +12,7 @@ fn ms<'a>(label: &'a str, x: &'a [f64], mean: &'a [f64], std: &'a [f64]) -> Mean
         label,
         x,
         mean,
-        std,
+        err: std,
     }
 }
 
@@ -108,7 +108,7 @@ fn mismatched_lengths_are_invalid_name_the_series_and_write_nothing() {
     );
     invalid(
         mean_std_chart(&p, "t", "x", "y", &[short_std], true, true, None),
-        &["`short std`", "std"],
+        &["`short std`", "err"],
     );
     invalid(
         mean_std_panels(

@@ -7,6 +7,7 @@
 use super::page::{num, nums, show, Cell, Page};
 use crate::error::Result;
 use crate::experiment::batch_size::{self, BatchSizeReport};
+use crate::experiment::batch_size_compare;
 use crate::experiment::width_sweep::{self, WidthSweepReport};
 use crate::experiment::width_sweep_figures::WidthFits;
 use crate::io::run_dir::RunDir;
@@ -17,12 +18,18 @@ fn mean_std(m: &MeanStd) -> String {
     match m.n {
         0 => "–".into(),
         1 => show(m.mean),
-        _ => format!("{} ± {}", show(m.mean), show(m.std)),
+        _ => format!(
+            "{} ± {} [{}, {}]",
+            show(m.mean),
+            show(m.std),
+            show(m.ci95[0]),
+            show(m.ci95[1])
+        ),
     }
 }
 
 /// A chart of metrics against the study's variable `x` (log axis), each a line of
-/// means with ±std bars.
+/// means with their 95 % confidence intervals as bars.
 fn against(
     x: &[f64],
     x_label: &str,
@@ -35,9 +42,11 @@ fn against(
         .map(|(name, stats)| {
             json!({ "type": "scatter", "mode": "lines+markers", "name": name, "x": nums(x),
                     "y": stats.iter().map(|m| num(m.mean)).collect::<Vec<_>>(),
-                    "error_y": { "type": "data", "visible": true,
-                                 "array": stats.iter().map(|m| num(m.std)).collect::<Vec<_>>() },
-                    "hovertemplate": format!("{x_label} %{{x}}<br>{name} = %{{y}} ± %{{error_y.array}}<extra></extra>") })
+                    "error_y": { "type": "data", "visible": true, "symmetric": false,
+                                 "array": stats.iter().map(|m| num(m.ci95[1] - m.mean)).collect::<Vec<_>>(),
+                                 "arrayminus": stats.iter().map(|m| num(m.mean - m.ci95[0])).collect::<Vec<_>>() },
+                    "customdata": stats.iter().map(|m| json!([num(m.ci95[0]), num(m.ci95[1])])).collect::<Vec<_>>(),
+                    "hovertemplate": format!("{x_label} %{{x}}<br>{name} = %{{y}}<br>95 % CI [%{{customdata[0]}}, %{{customdata[1]}}]<extra></extra>") })
         })
         .collect();
     (
@@ -208,6 +217,45 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
             figure(&small, &slices[0].batch),
             figure(&large, &slices[1].batch),
         ]);
+    }
+
+    if !r.comparisons.is_empty() {
+        page.section("Comparisons");
+        page.text(
+            "Batch size b against batch size a over the seeds: the difference of the means \
+             (b − a) with its 95 % confidence interval, Welch's two-sided t-test and Cohen's \
+             d. With few seeds only large differences can be told from seed-to-seed spread.",
+        );
+        let rows = r
+            .comparisons
+            .iter()
+            .map(|c| {
+                let t = &c.test;
+                vec![
+                    Cell::from(c.a.as_str()),
+                    Cell::from(c.b.as_str()),
+                    Cell::from(c.metric.as_str()),
+                    Cell::from(show(t.diff)),
+                    Cell::from(format!("[{}, {}]", show(t.ci95[0]), show(t.ci95[1]))),
+                    Cell::from(batch_size_compare::show_p(t.p)),
+                    Cell::from(show(t.cohen_d)),
+                    Cell::from(batch_size_compare::verdict(t)),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "a",
+                "b",
+                "metric",
+                "b − a",
+                "95 % CI",
+                "p",
+                "Cohen's d",
+                "verdict",
+            ],
+            rows,
+        );
     }
 
     page.section("Runs");

@@ -1,7 +1,9 @@
 //! Studies across many training runs: a resumable parallel runner for families of runs
-//! ([`runner`]) and the statistics that summarise them over seeds ([`stats`]). The
+//! ([`runner`]), the statistics that summarise them over seeds ([`stats`]) and the
+//! tests that compare two groups of them ([`compare`]). The
 //! experiment kinds `batch_size` and `width_sweep` are built on them.
 
+pub mod compare;
 pub mod runner;
 pub mod stats;
 
