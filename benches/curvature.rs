@@ -191,6 +191,7 @@ fn workload(s: &Spec) -> Workload {
         record_every: steps,
         snapshot_every: 0,
         patience: None,
+        stop_at_loss: None,
     };
     let obj = MlpObjective::new(&mlp, &data32);
     let before = obj.loss(&theta32);

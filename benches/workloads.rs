@@ -292,6 +292,7 @@ fn train_steps(w: &Workload, b: usize, steps: usize) {
         record_every: steps,
         snapshot_every: 0,
         patience: None,
+        stop_at_loss: None,
     };
     let mut theta = w.theta.clone();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);

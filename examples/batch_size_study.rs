@@ -62,6 +62,7 @@ fn main() -> losscape::Result<()> {
                 record_every: 0,
                 snapshot_every: 0,
                 patience: None,
+                stop_at_loss: None,
             };
             let shuffle = &mut ChaCha8Rng::seed_from_u64(100 + seed);
             let run = train(

@@ -45,6 +45,7 @@ fn main() -> losscape::Result<()> {
         record_every: 0,
         snapshot_every: 0,
         patience: None,
+        stop_at_loss: None,
     };
     let shuffle = &mut ChaCha8Rng::seed_from_u64(1);
     let run = train(

@@ -516,6 +516,23 @@ pub struct BatchStudyConfig {
     /// points per axis over [−slice_range, slice_range] (0 = no slices).
     pub slice_points: usize,
     pub slice_range: f64,
+    /// Train every run until its full-batch training loss, checked every epoch, is at or
+    /// below this, so that all are compared at the same training loss; the training
+    /// length is then a cap, and a run that never gets there is flagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_at_train_loss: Option<f64>,
+    /// What every batch size gets the same amount of: `epochs` (`[train] epochs`) or
+    /// optimiser `steps` (`[train] steps`). Default: whichever `[train]` sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<TrainingBudget>,
+}
+
+/// What every run of a batch-size study gets the same amount of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingBudget {
+    Epochs,
+    Steps,
 }
 
 impl Default for BatchStudyConfig {
@@ -533,6 +550,8 @@ impl Default for BatchStudyConfig {
             alpha_points: 31,
             slice_points: 21,
             slice_range: 1.0,
+            stop_at_train_loss: None,
+            budget: None,
         }
     }
 }
@@ -926,6 +945,7 @@ impl LoadedConfig {
             record_every: train.record_every.unwrap_or(0),
             snapshot_every: train.snapshot_every.unwrap_or(1),
             patience: train.patience,
+            stop_at_loss: None,
         })
     }
 

@@ -281,6 +281,17 @@ fn study_lists_and_values() {
     assert_mentions(&e, &["experiment.epsilons", "positive"]);
     let e = run_bad(&bs("batch_sizes = [2]\nseeds = []\n"), &[]);
     assert_mentions(&e, &["experiment.seeds", "empty"]);
+    for l in ["0.0", "-1.0", "nan"] {
+        let e = run_bad(
+            &bs(&format!("batch_sizes = [2]\nstop_at_train_loss = {l}\n")),
+            &[],
+        );
+        assert_mentions(&e, &["experiment.stop_at_train_loss", "positive"]);
+    }
+    let e = run_bad(&bs("batch_sizes = [2]\nbudget = \"steps\"\n"), &[]);
+    assert_mentions(&e, &["experiment.budget", "[train] steps"]);
+    let e = run_bad(&bs("batch_sizes = [2]\nbudget = \"weeks\"\n"), &[]);
+    assert_mentions(&e, &["exp.toml", "weeks"]);
     let e = run_bad(
         &bs("batch_sizes = [2]\n").replace("optimizer = \"adam\"", "optimizer = \"gd\""),
         &[],

@@ -45,6 +45,41 @@ fn batch_run(d: &Path, out: &str, extra: &[&str]) -> Value {
 }
 
 #[test]
+fn a_target_training_loss_stops_every_run_at_the_first_epoch_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = BATCH
+        .replace("epochs = 8", "epochs = 300")
+        .replace("slice_points = 4", "slice_points = 0")
+        .replace(
+            "[experiment]",
+            "[experiment]\nstop_at_train_loss = 0.25\nbudget = \"epochs\"",
+        );
+    let s = run_ok(&write(d, "bs.toml", &config), &d.join("t"), &[]);
+    assert_eq!(s["settings"]["stop_at_train_loss"], 0.25);
+    let mut reached = 0;
+    for r in s["runs"].as_array().unwrap() {
+        let curve = r["curve_train_loss"].as_array().unwrap();
+        let per_epoch = (90.0 / f(&r["batch_size"])).ceil();
+        // One record per epoch: the steps and epochs it took agree.
+        assert_eq!(f(&r["epochs_taken"]), (curve.len() - 1) as f64, "{r}");
+        assert_eq!(f(&r["steps"]), f(&r["epochs_taken"]) * per_epoch, "{r}");
+        if r["reached_train_loss"] == true {
+            // Stopped at the first epoch whose loss is at or below the target.
+            assert!(f(&r["train_loss"]) <= 0.25, "{r}");
+            assert!(curve[..curve.len() - 1].iter().all(|l| f(l) > 0.25), "{r}");
+            reached += 1;
+        } else {
+            assert_eq!(r["reached_train_loss"], false, "{r}");
+            assert_eq!(f(&r["epochs_taken"]), 300.0, "{r}");
+        }
+    }
+    assert!(reached >= 4, "{reached} of 6 runs reached the target");
+    let md = std::fs::read_to_string(d.join("t/report.md")).unwrap();
+    assert!(md.contains("## Matched training loss"), "{md}");
+}
+
+#[test]
 fn batch_size_study_reports_consistent_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

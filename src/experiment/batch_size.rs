@@ -23,7 +23,7 @@ use super::batch_size_figures::{
 use super::setup::{build, rng, train_seed, Setup};
 use super::Context;
 use crate::cluster::Job;
-use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig};
+use crate::config::{BatchSize, BatchStudyConfig, LoadedConfig, TrainingBudget};
 use crate::curvature::sharpness::{epsilon_sharpness, SharpnessSettings};
 use crate::curvature::{hutch_plus_plus, lanczos, ObjectiveHessian};
 use crate::error::{Error, Result};
@@ -127,6 +127,13 @@ pub struct BatchRun {
     /// The step at which `[train] patience` stopped the run, if it did.
     #[serde(default)]
     pub plateau_at: Option<usize>,
+    /// Epochs trained (steps over steps per epoch).
+    #[serde(default = "nan", deserialize_with = "nan_if_null")]
+    pub epochs_taken: f64,
+    /// With `stop_at_train_loss`: whether the run got there before its length ran out
+    /// (None without a target).
+    #[serde(default)]
+    pub reached_train_loss: Option<bool>,
     #[serde(deserialize_with = "nan_if_null")]
     pub seconds: f64,
     /// Per-epoch records: epoch, train loss, test loss (NaN without a test set).
@@ -195,7 +202,34 @@ pub(super) fn validate(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<()> 
             "needs 0 (no slices) or at least 2 points over a positive slice_range".into(),
         );
     }
+    if let Some(l) = bc.stop_at_train_loss {
+        if !(l.is_finite() && l > 0.0) {
+            return bad(
+                "stop_at_train_loss",
+                format!("must be a positive training loss, got {l}"),
+            );
+        }
+    }
+    if let (Some(budget), Ok(train)) = (bc.budget, cfg.train()) {
+        let (wanted, key) = match budget {
+            TrainingBudget::Epochs => (train.epochs.is_some(), "epochs"),
+            TrainingBudget::Steps => (train.steps.is_some(), "steps"),
+        };
+        if !wanted {
+            return bad(
+                "budget",
+                format!(
+                    "\"{key}\" gives every batch size the same number of {key}, set by \
+                     `[train] {key}`, which this config does not set"
+                ),
+            );
+        }
+    }
     Ok(())
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 /// ε as a summary key: "1e-3", "5e-4".
@@ -330,8 +364,12 @@ pub struct SharpnessReport {
 /// The settings every run shared.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StudySettings {
-    /// The training length, as `Epochs(60)` or `Steps(1000)`.
+    /// The training length, as `Epochs(60)` or `Steps(1000)`: what every batch size
+    /// gets the same amount of (a cap with `stop_at_train_loss`).
     pub epochs_or_steps: String,
+    /// Every run trained until its training loss reached this (checked every epoch).
+    #[serde(default)]
+    pub stop_at_train_loss: Option<f64>,
     pub optimizer: OptimizerKind,
     pub lr: f64,
     /// Training samples sharpness, curvature and the slices are measured on.
@@ -416,6 +454,7 @@ fn prepare<S: Scalar>(cfg: &LoadedConfig, bc: &BatchStudyConfig) -> Result<Study
     let mut base_plan = cfg.train_plan(train_cfg, n)?;
     base_plan.record_every = 0;
     base_plan.snapshot_every = 0;
+    base_plan.stop_at_loss = bc.stop_at_train_loss;
 
     // The sample subset for sharpness, curvature and the slices, the same for every run.
     let m = bc.metric_samples.unwrap_or(METRIC_SAMPLES).min(n);
@@ -538,6 +577,7 @@ pub fn run<S: Scalar>(ctx: &Context, bc: &BatchStudyConfig) -> Result<BatchSizeO
         slices: slices.as_ref().map(|(s, _)| s.clone()),
         settings: StudySettings {
             epochs_or_steps: format!("{:?}", base.length),
+            stop_at_train_loss: bc.stop_at_train_loss,
             optimizer: base.optimizer,
             lr: base.lr,
             metric_samples: study.metric_samples,
@@ -593,9 +633,53 @@ pub fn write(out: &BatchSizeOutput, dir: &RunDir) -> Result<()> {
     let eps_keys = r.eps_keys();
     let rows: Vec<BatchRow> = r.by_batch_size.iter().map(|b| b.row(&eps_keys)).collect();
     let md = report_markdown(&out.note, &rows, &eps_keys, r.slices.is_some());
-    let md = format!("{md}\n{}", batch_size_compare::markdown(&r.comparisons));
+    let md = format!(
+        "{md}\n{}{}",
+        target_note(r),
+        batch_size_compare::markdown(&r.comparisons)
+    );
     dir.write_text("report.md", &md)?;
     Ok(())
+}
+
+/// What `report.md` says of a target training loss: which runs never reached it (their
+/// numbers are then at another stage of training than the others').
+fn target_note(r: &BatchSizeReport) -> String {
+    let Some(l) = r.settings.stop_at_train_loss else {
+        return String::new();
+    };
+    let missed: Vec<String> = r
+        .runs
+        .iter()
+        .filter(|run| run.reached_train_loss == Some(false))
+        .map(|run| format!("{} (seed {})", run.batch_label, run.seed))
+        .collect();
+    let taken: Vec<String> = r
+        .runs
+        .iter()
+        .filter(|run| run.seed == r.runs[0].seed)
+        .map(|run| {
+            format!(
+                "{}: {} steps, {:.1} epochs",
+                run.batch_label, run.steps, run.epochs_taken
+            )
+        })
+        .collect();
+    format!(
+        "## Matched training loss\n\nEvery run trained until its training loss was at most {l} \
+         (checked every epoch; {} at most). Seed {}: {}.\n\n{}\n",
+        r.settings.epochs_or_steps,
+        r.runs[0].seed,
+        taken.join("; "),
+        match missed.is_empty() {
+            true => "Every run reached it.".to_string(),
+            false => format!(
+                "**Not reached** by {}: these runs stopped at the cap, at a higher loss \
+                 than the others, and compare at another stage of training.",
+                missed.join(", ")
+            ),
+        }
+    )
 }
 
 /// Redraws the figures from the report and the slices' saved grids.
@@ -750,6 +834,8 @@ fn one_run<S: Scalar>(
         distance_from_init: distance,
         diverged: traj.divergence.clone(),
         plateau_at: traj.plateau_at,
+        epochs_taken: last.epoch,
+        reached_train_loss: plan.stop_at_loss.map(|_| traj.target_reached_at.is_some()),
         seconds: t0.elapsed().as_secs_f64(),
         epochs: traj.records.iter().map(|r| r.epoch).collect(),
         curve_train_loss: traj.records.iter().map(|r| r.train_loss).collect(),

@@ -88,6 +88,9 @@ pub struct TrainPlan {
     /// Stop early when the training loss has not improved on its best by more than
     /// [`PLATEAU_REL`] (relative) for this many records; the length is then a cap.
     pub patience: Option<usize>,
+    /// Stop at the first record whose full-batch training loss is at or below this;
+    /// the length is then a cap.
+    pub stop_at_loss: Option<f64>,
 }
 
 /// Relative improvement of the best training loss that resets the patience count.
@@ -122,11 +125,18 @@ pub struct Trajectory<S> {
     pub divergence: Option<String>,
     /// The step at which training stopped on a plateau of the training loss (patience).
     pub plateau_at: Option<usize>,
+    /// The step at which the training loss first reached the plan's `stop_at_loss`.
+    pub target_reached_at: Option<usize>,
 }
 
 impl<S> Trajectory<S> {
     pub fn diverged(&self) -> bool {
         self.divergence.is_some()
+    }
+
+    /// Training ended before its length: divergence, a plateau or the target loss.
+    fn stopped(&self) -> bool {
+        self.diverged() || self.plateau_at.is_some() || self.target_reached_at.is_some()
     }
     pub fn last(&self) -> &Record {
         self.records
@@ -222,6 +232,14 @@ impl Plateau {
     }
 }
 
+/// After a record: mark the trajectory when its training loss is at or below `target`.
+fn check_target<S>(traj: &mut Trajectory<S>, target: Option<f64>) {
+    let r = traj.last();
+    if target.is_some_and(|l| r.train_loss <= l) {
+        traj.target_reached_at = Some(r.step);
+    }
+}
+
 /// Train `theta` in place; returns the recorded trajectory.
 pub fn train<S: Scalar>(
     mlp: &Mlp,
@@ -253,6 +271,7 @@ pub fn train<S: Scalar>(
         steps: 0,
         divergence: None,
         plateau_at: None,
+        target_reached_at: None,
     };
     rec.record(0, theta, &mut traj);
 
@@ -263,7 +282,8 @@ pub fn train<S: Scalar>(
     let pool = ChunkPool::new(mlp);
     let mut step = 0;
     let mut plateau = Plateau::new(plan.patience, traj.records[0].train_loss);
-    while step < total && !traj.diverged() && traj.plateau_at.is_none() {
+    check_target(&mut traj, plan.stop_at_loss);
+    while step < total && !traj.stopped() {
         if b < n {
             perm.shuffle(shuffle);
         }
@@ -299,14 +319,16 @@ pub fn train<S: Scalar>(
             if plan.record_every > 0 && step % plan.record_every == 0 {
                 rec.record(step, theta, &mut traj);
                 plateau.check(&mut traj);
+                check_target(&mut traj, plan.stop_at_loss);
             }
-            if step == total || traj.diverged() || traj.plateau_at.is_some() {
+            if step == total || traj.stopped() {
                 break;
             }
         }
-        if plan.record_every == 0 && !traj.diverged() && traj.plateau_at.is_none() {
+        if plan.record_every == 0 && !traj.stopped() {
             rec.record(step, theta, &mut traj);
             plateau.check(&mut traj);
+            check_target(&mut traj, plan.stop_at_loss);
         }
     }
     // The final state is always recorded (also after divergence, showing the NaN).
@@ -337,7 +359,89 @@ pub fn all_finite_shared<S: Scalar>(g: &[S]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{all_finite_shared, team, Schedule};
+    use super::*;
+    use crate::data::{Dataset, Labels};
+    use crate::nn::{Activation, Loss};
+    use ndarray::Array2;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_target_loss_stops_a_linear_fit_at_the_first_step_below_it() {
+        // y = 2x + 1 on 8 points, fitted by z = w·x + b with full-batch GD on the mean
+        // squared error L = mean((w·x + b − y)²), from w = b = 0.
+        let xs: Vec<f64> = (0..8).map(|i| i as f64 / 4.0 - 1.0).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| 2.0 * x + 1.0).collect();
+        let data = Dataset {
+            x: Array2::from_shape_vec((8, 1), xs.clone()).unwrap(),
+            y: Labels::Values(Array2::from_shape_vec((8, 1), ys.clone()).unwrap()),
+        };
+        let samples = Samples::<f64>::new(&data, Loss::Mse, 1, "fit").unwrap();
+        let mlp = Mlp::new(&[1, 1], Activation::Identity, Loss::Mse);
+        let lr = 0.1;
+        // The same descent by hand: dL/dw = 2·mean(e·x), dL/db = 2·mean(e); the step at
+        // which the loss first reaches 0.01.
+        let (mut w, mut b) = (0.0f64, 0.0f64);
+        let loss = |w: f64, b: f64| -> f64 {
+            xs.iter()
+                .zip(&ys)
+                .map(|(x, y)| (w * x + b - y).powi(2))
+                .sum::<f64>()
+                / 8.0
+        };
+        let target = 0.01;
+        let mut first = 0;
+        while loss(w, b) > target {
+            let e: Vec<f64> = xs.iter().zip(&ys).map(|(x, y)| w * x + b - y).collect();
+            let gw = 2.0 * e.iter().zip(&xs).map(|(e, x)| e * x).sum::<f64>() / 8.0;
+            let gb = 2.0 * e.iter().sum::<f64>() / 8.0;
+            (w, b) = (w - lr * gw, b - lr * gb);
+            first += 1;
+        }
+        assert!(first > 5 && first < 200, "{first}");
+        let plan = TrainPlan {
+            optimizer: OptimizerKind::Gd,
+            hyper: Default::default(),
+            lr,
+            schedule: Schedule::Constant,
+            batch_size: None,
+            length: Length::Epochs(1000),
+            record_every: 0,
+            snapshot_every: 0,
+            patience: None,
+            stop_at_loss: Some(target),
+        };
+        let mut theta = vec![0.0f64; 2];
+        let mut shuffle = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let traj = train(
+            &mlp,
+            &samples,
+            None,
+            &mut theta,
+            &plan,
+            &mut shuffle,
+            &Progress::hidden(),
+        );
+        assert_eq!(traj.target_reached_at, Some(first));
+        assert_eq!(traj.steps, first);
+        assert!(traj.last().train_loss <= target);
+        assert!(traj.records[traj.records.len() - 2].train_loss > target);
+        // Without the target, the same run goes on to its length.
+        let plan = TrainPlan {
+            stop_at_loss: None,
+            ..plan
+        };
+        let mut theta = vec![0.0f64; 2];
+        let traj = train(
+            &mlp,
+            &samples,
+            None,
+            &mut theta,
+            &plan,
+            &mut shuffle,
+            &Progress::hidden(),
+        );
+        assert_eq!((traj.steps, traj.target_reached_at), (1000, None));
+    }
 
     #[test]
     fn a_team_finds_a_non_finite_gradient_entry_in_any_block() {

@@ -76,7 +76,8 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
         .unwrap_or_default();
     page.section("By batch size");
     page.text(&format!(
-        "{} runs: {} batch sizes × {} seeds; mean ± std over the seeds.",
+        "{} runs: {} batch sizes × {} seeds; mean ± std [95 % confidence interval of the \
+         mean] over the seeds.",
         r.runs.len(),
         by.len(),
         by.first().map_or(0, |b| b.train_loss.n)
@@ -268,6 +269,12 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
                 Cell::from(run.batch_label.as_str()),
                 Cell::from(run.seed.to_string()),
                 Cell::from(run.steps.to_string()),
+                Cell::from(show(run.epochs_taken)),
+                Cell::from(match run.reached_train_loss {
+                    Some(true) => "yes",
+                    Some(false) => "no: stopped at the cap",
+                    None => "–",
+                }),
                 Cell::from(show(run.train_loss)),
                 Cell::from(opt(run.test_accuracy)),
                 Cell::from(opt(run.gap)),
@@ -282,6 +289,8 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
             "batch",
             "seed",
             "steps",
+            "epochs",
+            "reached the target loss",
             "train loss",
             "test accuracy",
             "gap",
@@ -297,7 +306,7 @@ pub fn width_sweep(page: &mut Page, r: &WidthSweepReport, dir: &RunDir) -> Resul
     let by = &r.by_width;
     page.section("By width");
     page.text(&format!(
-        "{} runs over {} widths; mean ± std over the seeds. The approximation error falls \
+        "{} runs over {} widths; mean ± std [95 % confidence interval] over the seeds. The approximation error falls \
          with width with a log-log slope of {}.",
         r.runs.len(),
         by.len(),
