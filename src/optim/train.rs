@@ -410,36 +410,30 @@ mod tests {
             patience: None,
             stop_at_loss: Some(target),
         };
-        let mut theta = vec![0.0f64; 2];
-        let mut shuffle = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let traj = train(
-            &mlp,
-            &samples,
-            None,
-            &mut theta,
-            &plan,
-            &mut shuffle,
-            &Progress::hidden(),
-        );
+        // From w = b = 0 (GD draws nothing from the shuffle stream).
+        let fit = |plan: &TrainPlan| {
+            let mut shuffle = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+            let mut theta = vec![0.0f64; 2];
+            train(
+                &mlp,
+                &samples,
+                None,
+                &mut theta,
+                plan,
+                &mut shuffle,
+                &Progress::hidden(),
+            )
+        };
+        let traj = fit(&plan);
         assert_eq!(traj.target_reached_at, Some(first));
         assert_eq!(traj.steps, first);
         assert!(traj.last().train_loss <= target);
         assert!(traj.records[traj.records.len() - 2].train_loss > target);
         // Without the target, the same run goes on to its length.
-        let plan = TrainPlan {
+        let traj = fit(&TrainPlan {
             stop_at_loss: None,
             ..plan
-        };
-        let mut theta = vec![0.0f64; 2];
-        let traj = train(
-            &mlp,
-            &samples,
-            None,
-            &mut theta,
-            &plan,
-            &mut shuffle,
-            &Progress::hidden(),
-        );
+        });
         assert_eq!((traj.steps, traj.target_reached_at), (1000, None));
     }
 
