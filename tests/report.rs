@@ -120,7 +120,7 @@ fn a_201_by_201_slice_page_stays_under_8_mb_with_a_thinned_surface() {
         l["sets"]["train"]["value"].as_array().unwrap().len(),
         201 * 201
     );
-    assert!(html.contains("The surface shows every 2th row and column (101 × 101 of the 201 × 201"));
+    assert!(html.contains("The surface shows every 2nd row and column (101 × 101 of the 201 × 201"));
 }
 
 #[test]

@@ -81,10 +81,10 @@ fn run_planned(plan: plan::Plan, opts: &RunOptions, job: Option<&Job>) -> Result
         // From what the run saved, as `losscape report` rebuilds it. A page that cannot
         // be built does not take the run's results with it.
         if let Err(e) = crate::report::write_into(&dir) {
-            eprintln!(
-                "warning: {}: not written: {e:#}",
-                dir.path(crate::report::REPORT_FILE).display()
-            );
+            let page = dir.path(crate::report::REPORT_FILE);
+            eprintln!("warning: {}: not written: {e:#}", page.display());
+            // Not an earlier run's page beside this run's results.
+            let _ = std::fs::remove_file(&page);
         }
         Ok(RunOutcome {
             dir: ctx.out.clone(),

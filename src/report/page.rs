@@ -247,6 +247,18 @@ pub fn show(v: f64) -> String {
     }
 }
 
+/// "2nd", "3rd", "4th", "21st", ...
+pub fn ordinal(k: usize) -> String {
+    let suffix = match (k % 10, k % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{k}{suffix}")
+}
+
 /// The name serde gives a unit enum variant (`converged`, `not_critical`), spaces for
 /// underscores.
 pub fn label<T: serde::Serialize>(v: &T) -> String {
@@ -329,6 +341,16 @@ mod tests {
         assert_eq!(show(2601.0), "2601");
         assert_eq!(show(-0.023405702111102444), "-0.0234057");
         assert_eq!(show(3.2e-9), "3.20000e-9");
+        let o: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 112]
+            .map(ordinal)
+            .into();
+        assert_eq!(
+            o,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st",
+                "112th"
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the contour map, train and test as tabs, the PCA path over both), a 1-D slice as line
 //! charts with one line per direction, and the curvature map when there is one.
 
-use super::page::{nums, Page};
+use super::page::{nums, ordinal, Page};
 use crate::error::Result;
 use crate::experiment::slice::{self, SliceReport};
 use crate::experiment::slice_figures::{AxisLabels, SliceData};
@@ -11,21 +11,74 @@ use crate::landscape::grid::Metric;
 use serde_json::{json, Map, Value};
 
 /// The most cells the surface shows: above, it shows every k-th row and column (the
-/// contour map keeps every point), so that a 201×201 slice still turns smoothly.
+/// contour map keeps every point the page holds), so that a 201×201 slice still turns
+/// smoothly.
 pub const SURFACE_CELLS: usize = 120 * 120;
 
-/// Every k-th row and column keeps an nx × ny surface within [`SURFACE_CELLS`].
-pub fn surface_step(nx: usize, ny: usize) -> usize {
+/// The most cells of a grid the page holds (a 201×201 slice whole): above, every k-th
+/// row and column, so that a page stays under 8 MB; the run's arrays keep every point.
+pub const PAGE_CELLS: usize = 201 * 201;
+
+/// The smallest k for which every k-th row and column of an nx × ny grid (and the
+/// last) is at most `cells` points.
+pub fn thinning(nx: usize, ny: usize, cells: usize) -> usize {
     let mut k = 1;
-    while surface_points(nx, k) * surface_points(ny, k) > SURFACE_CELLS {
+    while surface_points(nx, k) * surface_points(ny, k) > cells {
         k += 1;
     }
     k
 }
 
-/// Of n grid lines, the surface shows every k-th and the last (as page.js picks them).
+/// Of n grid lines, every k-th and the last (as page.js picks the surface's).
 pub fn surface_points(n: usize, k: usize) -> usize {
     n.div_ceil(k) + usize::from(n > 0 && !(n - 1).is_multiple_of(k))
+}
+
+/// The indices of [`surface_points`].
+fn picked(n: usize, k: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = (0..n).step_by(k).collect();
+    if out.last() != Some(&(n - 1)) {
+        out.push(n - 1);
+    }
+    out
+}
+
+/// The grid as the page holds it: its x and y, and a function thinning any (ny, nx)
+/// row-major array of it the same way.
+struct PageGrid {
+    /// Every k-th row and column (and the last) is kept.
+    k: usize,
+    xi: Vec<usize>,
+    yj: Vec<usize>,
+    nx: usize,
+}
+
+impl PageGrid {
+    fn new(nx: usize, ny: usize) -> PageGrid {
+        let k = thinning(nx, ny, PAGE_CELLS);
+        PageGrid {
+            k,
+            xi: picked(nx, k),
+            yj: picked(ny, k),
+            nx,
+        }
+    }
+
+    fn thinned(&self) -> bool {
+        self.k > 1
+    }
+
+    fn axis(&self, v: &[f64], idx: &[usize]) -> Vec<f64> {
+        idx.iter().map(|&i| v[i]).collect()
+    }
+
+    /// Row-major (y, x) values at the kept points.
+    fn values(&self, v: &[f64]) -> Vec<f64> {
+        self.yj
+            .iter()
+            .flat_map(|&j| self.xi.iter().map(move |&i| v[j * self.nx + i]))
+            .collect()
+    }
 }
 
 pub fn sections(page: &mut Page, r: &SliceReport, dir: &RunDir) -> Result<()> {
@@ -36,14 +89,16 @@ pub fn sections(page: &mut Page, r: &SliceReport, dir: &RunDir) -> Result<()> {
         None => lines(page, r, &d, &labels),
     }
     if let (Some(ratio), Some(y)) = (&d.curvature_ratio, &d.y) {
+        let g = PageGrid::new(d.x.len(), y.len());
+        let (x, y, ratio) = (g.axis(&d.x, &g.xi), g.axis(y, &g.yj), g.values(ratio));
         page.section("Curvature map");
         page.text(
             "|λmin / λmax| of the Hessian at each point of the grid: near 0 where the \
              surface is convex, large where it curves downward strongly in some direction.",
         );
-        let z: Vec<Value> = ratio.chunks(d.x.len()).map(nums).collect();
+        let z: Vec<Value> = ratio.chunks(x.len()).map(nums).collect();
         page.figure(
-            json!([{ "type": "heatmap", "x": nums(&d.x), "y": nums(y), "z": z,
+            json!([{ "type": "heatmap", "x": nums(&x), "y": nums(&y), "z": z,
                      "colorscale": "Magma", "colorbar": { "title": { "text": "|λmin/λmax|" } },
                      "hovertemplate": "a = %{x}<br>b = %{y}<br>|λmin/λmax| = %{z}<extra></extra>" }]),
             json!({ "title": { "text": "curvature ratio" },
@@ -56,6 +111,8 @@ pub fn sections(page: &mut Page, r: &SliceReport, dir: &RunDir) -> Result<()> {
 
 fn landscape(page: &mut Page, r: &SliceReport, d: &SliceData, y: &[f64], labels: &AxisLabels) {
     let (nx, ny) = (d.x.len(), y.len());
+    let g = PageGrid::new(nx, ny);
+    let (px, py) = (g.axis(&d.x, &g.xi), g.axis(y, &g.yj));
     let mut sets = Map::new();
     let mut order = Vec::new();
     for (loss, acc, set) in [
@@ -65,13 +122,15 @@ fn landscape(page: &mut Page, r: &SliceReport, d: &SliceData, y: &[f64], labels:
         if let Some(values) = d.grid(loss) {
             sets.insert(
                 set.into(),
-                json!({ "name": loss.label(), "value": nums(values),
-                        "acc_name": acc.label(), "acc": d.grid(acc).map(nums) }),
+                json!({ "name": loss.label(), "value": nums(&g.values(values)),
+                        "acc_name": acc.label(),
+                        "acc": d.grid(acc).map(|a| nums(&g.values(a))) }),
             );
             order.push(set);
         }
     }
-    let step = surface_step(nx, ny);
+    let (mx, my) = (px.len(), py.len());
+    let step = thinning(mx, my, SURFACE_CELLS);
     page.section("Landscape");
     page.text(&format!(
         "The loss over the {nx} × {ny} grid θ(a, b) = θ₀ + a·d_x + b·d_y. Drag the \
@@ -79,12 +138,20 @@ fn landscape(page: &mut Page, r: &SliceReport, d: &SliceData, y: &[f64], labels:
          and the accuracy, and the point is marked on the other. Both views share one \
          colour scale."
     ));
+    if g.thinned() {
+        page.text(&format!(
+            "So that the page stays small, it holds every {} row and column of the grid \
+             ({mx} × {my} of the {nx} × {ny} points); the run's arrays hold every point.",
+            ordinal(g.k),
+        ));
+    }
     if step > 1 {
         page.text(&format!(
-            "The surface shows every {step}th row and column ({} × {} of the {nx} × {ny} \
+            "The surface shows every {} row and column ({} × {} of the {mx} × {my} \
              points) so that it turns smoothly; the contour map shows every point.",
-            surface_points(nx, step),
-            surface_points(ny, step)
+            ordinal(step),
+            surface_points(mx, step),
+            surface_points(my, step)
         ));
     }
     let path = d
@@ -92,7 +159,7 @@ fn landscape(page: &mut Page, r: &SliceReport, d: &SliceData, y: &[f64], labels:
         .as_ref()
         .map(|p| p.iter().map(|&(a, b)| nums(&[a, b])).collect::<Vec<_>>());
     page.landscape(
-        json!({ "x": nums(&d.x), "y": nums(y), "sets": sets, "order": order,
+        json!({ "x": nums(&px), "y": nums(&py), "sets": sets, "order": order,
                 "labels": { "x": labels.x, "y": labels.y }, "levels": r.levels,
                 "step": step, "path": path }),
         &order,
@@ -140,6 +207,7 @@ mod tests {
 
     #[test]
     fn the_surface_keeps_small_grids_whole_and_thins_large_ones_within_the_budget() {
+        let surface_step = |nx, ny| thinning(nx, ny, SURFACE_CELLS);
         assert_eq!(surface_step(51, 51), 1);
         assert_eq!(surface_step(120, 120), 1);
         for n in [121, 200, 201, 401, 1001] {
@@ -154,5 +222,16 @@ mod tests {
         // 0, 2, ..., 198 and the last line, 199.
         assert_eq!(surface_points(200, 2), 101);
         assert_eq!(surface_points(201, 2), 101);
+        assert_eq!(picked(7, 3), [0, 3, 6]);
+        assert_eq!(picked(8, 3), [0, 3, 6, 7]);
+        // The page: 201 × 201 whole, 401 × 401 every 3rd (134 × 134).
+        assert_eq!(thinning(201, 201, PAGE_CELLS), 1);
+        let g = PageGrid::new(401, 401);
+        assert!(g.thinned() && g.xi.len() * g.yj.len() <= PAGE_CELLS);
+        let v: Vec<f64> = (0..401 * 401).map(|i| i as f64).collect();
+        let kept = g.values(&v);
+        assert_eq!(kept.len(), g.xi.len() * g.yj.len());
+        assert_eq!(kept[1], g.xi[1] as f64);
+        assert_eq!(kept[g.xi.len()], (g.yj[1] * 401) as f64);
     }
 }
