@@ -1,8 +1,8 @@
 //! The sections of the study kinds' pages (`batch_size`, `width_sweep`): the table of
-//! mean ± std by variant, charts of the metrics against batch size or width with their
-//! spread, every run linked to its result file, and each kind's own figures (the
-//! parametric plot and the two minima's slices of a batch-size study on one colour
-//! scale; a width sweep's fitted curves).
+//! mean ± std [95 % confidence interval] by variant, charts of the metrics against batch
+//! size or width with their intervals, every run linked to its result file, and each
+//! kind's own parts (a batch-size study's comparisons, parametric plot and the two
+//! minima's slices on one colour scale; a width sweep's fitted curves).
 
 use super::page::{num, nums, show, Cell, Page};
 use crate::error::Result;
