@@ -4,7 +4,7 @@
 //! the difference is significant at 5 %.
 
 use crate::json_num::{nan_if_null, nan_pair_if_null};
-use crate::study::stats::t975;
+use crate::study::stats::{mean_std, t975};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -29,27 +29,14 @@ pub struct Welch {
     pub note: Option<String>,
 }
 
-fn mean_var(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var)
-}
-
 /// Welch's test of `b` against `a`, over their finite values.
 pub fn welch(a: &[f64], b: &[f64]) -> Welch {
-    let finite = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| x.is_finite()).collect() };
-    let (a, b) = (finite(a), finite(b));
+    let (a, b) = (mean_std(a.iter().copied()), mean_std(b.iter().copied()));
     let nan = f64::NAN;
-    if a.len() < 2 || b.len() < 2 {
-        let diff = match a.is_empty() || b.is_empty() {
-            true => nan,
-            false => {
-                b.iter().sum::<f64>() / b.len() as f64 - a.iter().sum::<f64>() / a.len() as f64
-            }
-        };
+    if a.n < 2 || b.n < 2 {
         return Welch {
-            diff,
+            // NaN when a group has no value at all.
+            diff: b.mean - a.mean,
             ci95: [nan; 2],
             p: nan,
             df: nan,
@@ -57,14 +44,13 @@ pub fn welch(a: &[f64], b: &[f64]) -> Welch {
             significant: false,
             note: Some(format!(
                 "no test: {} and {} finite values (a test needs two in each group)",
-                a.len(),
-                b.len()
+                a.n, b.n
             )),
         };
     }
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    let ((ma, va), (mb, vb)) = (mean_var(&a), mean_var(&b));
-    let diff = mb - ma;
+    let (na, nb) = (a.n as f64, b.n as f64);
+    let (va, vb) = (a.std * a.std, b.std * b.std);
+    let diff = b.mean - a.mean;
     let pooled = (((na - 1.0) * va + (nb - 1.0) * vb) / (na + nb - 2.0)).sqrt();
     let (sa, sb) = (va / na, vb / nb);
     let se = (sa + sb).sqrt();
