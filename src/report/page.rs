@@ -232,14 +232,19 @@ pub fn nums(v: &[f64]) -> Value {
 
 /// A number for a table: 6 significant digits, without trailing zeros.
 pub fn show(v: f64) -> String {
+    show_sig(v, 6)
+}
+
+/// A number with `sig` (≥ 1) significant digits, without trailing zeros.
+pub fn show_sig(v: f64, sig: usize) -> String {
     if !v.is_finite() {
         return format!("{v}");
     }
     let a = v.abs();
     if a != 0.0 && !(1e-4..1e6).contains(&a) {
-        return format!("{v:.5e}");
+        return format!("{v:.*e}", sig - 1);
     }
-    let digits = (5 - a.log10().floor().max(-5.0) as i32).clamp(0, 10) as usize;
+    let digits = (sig as i32 - 1 - a.log10().floor().max(-5.0) as i32).clamp(0, 10) as usize;
     let s = format!("{v:.digits$}");
     match s.contains('.') {
         true => s.trim_end_matches('0').trim_end_matches('.').to_string(),
@@ -341,6 +346,9 @@ mod tests {
         assert_eq!(show(2601.0), "2601");
         assert_eq!(show(-0.023405702111102444), "-0.0234057");
         assert_eq!(show(3.2e-9), "3.20000e-9");
+        assert_eq!(show_sig(0.0095098812, 4), "0.00951");
+        assert_eq!(show_sig(149.80714, 4), "149.8");
+        assert_eq!(show_sig(-0.0022621, 2), "-0.0023");
         let o: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 112]
             .map(ordinal)
             .into();

@@ -4,7 +4,7 @@
 //! kind's own parts (a batch-size study's comparisons, parametric plot and the two
 //! minima's slices on one colour scale; a width sweep's fitted curves).
 
-use super::page::{num, nums, show, Cell, Page};
+use super::page::{num, nums, show, show_sig, Cell, Page};
 use crate::error::Result;
 use crate::experiment::batch_size::{self, BatchSizeReport};
 use crate::experiment::batch_size_compare;
@@ -14,16 +14,19 @@ use crate::io::run_dir::RunDir;
 use crate::study::stats::MeanStd;
 use serde_json::{json, Value};
 
+/// Mean ± std [95 % interval], 4 significant digits (the spread of a few seeds makes
+/// more meaningless).
 fn mean_std(m: &MeanStd) -> String {
+    let g = |v: f64| show_sig(v, 4);
     match m.n {
         0 => "–".into(),
-        1 => show(m.mean),
+        1 => g(m.mean),
         _ => format!(
             "{} ± {} [{}, {}]",
-            show(m.mean),
-            show(m.std),
-            show(m.ci95[0]),
-            show(m.ci95[1])
+            g(m.mean),
+            g(m.std),
+            g(m.ci95[0]),
+            g(m.ci95[1])
         ),
     }
 }
@@ -85,7 +88,7 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
     let mut header = vec!["batch", "train loss", "test loss", "test accuracy", "gap"];
     let sharp: Vec<String> = epsilons
         .iter()
-        .map(|e| format!("sharpness ε={e}"))
+        .map(|e| format!("sharpness ε={}", e.trim_start_matches("sharpness_")))
         .collect();
     header.extend(sharp.iter().map(String::as_str));
     header.extend(["λmax", "trace", "‖θ − θ₀‖"]);
@@ -144,7 +147,7 @@ pub fn batch_size(page: &mut Page, r: &BatchSizeReport, dir: &RunDir) -> Result<
             .iter()
             .map(|e| {
                 (
-                    format!("sharpness ε={e}"),
+                    format!("sharpness ε={}", e.trim_start_matches("sharpness_")),
                     by.iter().filter_map(|b| b.sharpness.get(e)).collect(),
                 )
             })
