@@ -282,7 +282,6 @@ fn key_numbers(v: &Value) -> Vec<(String, String)> {
             Value::Number(n) => n.as_f64().map(show),
             Value::String(s) => Some(s.clone()),
             Value::Bool(b) => Some(b.to_string()),
-            Value::Null => None,
             _ => None,
         };
         match v {
