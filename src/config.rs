@@ -12,6 +12,9 @@ use crate::optim::{Hyper, Length, OptimizerKind, TrainPlan};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod noise;
+pub use noise::{Dynamics, EscapeConfig, SgdNoiseConfig};
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dtype {
@@ -192,6 +195,9 @@ pub enum ExperimentConfig {
     WidthSweep(WidthSweepConfig),
     /// The lecture's XOR study (single neuron, formula network, trained nets).
     Xor(XorConfig),
+    /// The minibatch gradient noise Σ_b at a point against the Hessian: its spectrum,
+    /// its alignment with H's top eigenvectors and tr(HΣ_b) (Zhu et al. 2019).
+    SgdNoise(SgdNoiseConfig),
 }
 
 /// `[experiment]` of kind `train`.

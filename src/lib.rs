@@ -81,6 +81,7 @@ pub mod landscape;
 pub mod linalg;
 pub mod machine;
 pub mod nn;
+pub mod noise;
 pub mod objective;
 pub mod oom;
 pub mod optim;

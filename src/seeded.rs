@@ -29,6 +29,8 @@ pub const SADDLE_STARTS: u64 = 1_320;
 pub const SADDLE_TRACKS: u64 = 25_930;
 /// Historical range of [`Stream::CurvaturePoint`]: ids 2³²..2³³.
 pub const CURVATURE_POINTS: u64 = 1 << 32;
+/// Range of [`Stream::EscapeDynamics`]: ids 400..500.
+pub const ESCAPE_DYNAMICS: u64 = 100;
 /// Indices of an indexed stream must stay below this (2⁴⁸; each index is a start, a
 /// snapshot, a direction or a grid point held in memory, so this is never reached).
 pub const MAX_INDEX: u64 = 1 << 48;
@@ -74,6 +76,16 @@ pub enum Stream {
     SaddleStart(u64),
     /// `saddles`: the Lanczos start vector at tracked snapshot `j`.
     SaddleTrack(u64),
+    /// Gradient noise: the training rows whose per-sample gradients are taken.
+    NoiseRows,
+    /// Gradient noise: the Lanczos start vector for the Hessian's top eigenpairs.
+    NoiseHessianLanczos,
+    /// Gradient noise: the Lanczos start vector for the noise covariance's top eigenpairs.
+    NoiseSigmaLanczos,
+    /// Gradient noise: the Hutch++ probes for tr(H).
+    NoiseTrace,
+    /// `escape`: minibatches or Gaussian noise of dynamics `d` (of the repeat's seed).
+    EscapeDynamics(u64),
 }
 
 /// `base + i` below the historical bound `len`, else `tag · 2⁴⁸ + i`.
@@ -113,6 +125,11 @@ impl Stream {
             SaddleTrack(j) => indexed(30_000, SADDLE_TRACKS, 3, j),
             Data => 0xda7a,
             CurvaturePoint(i) => indexed(1 << 32, CURVATURE_POINTS, 4, i),
+            NoiseRows => 300,
+            NoiseHessianLanczos => 301,
+            NoiseSigmaLanczos => 302,
+            NoiseTrace => 303,
+            EscapeDynamics(d) => indexed(400, ESCAPE_DYNAMICS, 5, d),
         }
     }
 }
@@ -131,7 +148,7 @@ mod tests {
     use Stream::*;
 
     /// Every variant once (indexed ones at index 0), at the position [`position`] gives.
-    const EVERY: [Stream; 19] = [
+    const EVERY: [Stream; 24] = [
         Init,
         Shuffle,
         Split,
@@ -151,6 +168,11 @@ mod tests {
         SpectrumSlq,
         SaddleStart(0),
         SaddleTrack(0),
+        NoiseRows,
+        NoiseHessianLanczos,
+        NoiseSigmaLanczos,
+        NoiseTrace,
+        EscapeDynamics(0),
     ];
 
     /// An exhaustive match: a new variant does not compile until it is listed in
@@ -176,6 +198,11 @@ mod tests {
             SpectrumSlq => 16,
             SaddleStart(_) => 17,
             SaddleTrack(_) => 18,
+            NoiseRows => 19,
+            NoiseHessianLanczos => 20,
+            NoiseSigmaLanczos => 21,
+            NoiseTrace => 22,
+            EscapeDynamics(_) => 23,
         }
     }
 
@@ -196,6 +223,7 @@ mod tests {
             SaddleStart(_) => indexed(SaddleStart, SADDLE_STARTS),
             SaddleTrack(_) => indexed(SaddleTrack, SADDLE_TRACKS),
             CurvaturePoint(_) => indexed(CurvaturePoint, CURVATURE_POINTS),
+            EscapeDynamics(_) => indexed(EscapeDynamics, ESCAPE_DYNAMICS),
             fixed => vec![fixed.id()..=fixed.id()],
         }
     }

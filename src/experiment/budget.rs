@@ -45,7 +45,7 @@
 
 use crate::config::{
     BatchSize, BatchStudyConfig, Center, Dtype, Exact, ExperimentConfig, HessianConfig,
-    LoadedConfig, SaddlesConfig, SliceConfig, TrainConfig, WidthSweepConfig,
+    LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig, WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
@@ -159,6 +159,7 @@ pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<
         ExperimentConfig::Saddles(sc) => run.saddles_kind(&mut est, sc)?,
         ExperimentConfig::BatchSize(bc) => run.batch_size_kind(&mut est, bc)?,
         ExperimentConfig::WidthSweep(wc) => run.width_sweep_kind(&mut est, wc)?,
+        ExperimentConfig::SgdNoise(nc) => run.sgd_noise_kind(&mut est, nc)?,
         ExperimentConfig::Xor(xc) => run.xor_kind(
             &mut est,
             xc.seeds,
@@ -760,6 +761,53 @@ impl<'a> Run<'a> {
         self.add_workers(est, 1, &[self.data.n_train], true, 8);
         let spectrum = self.spectrum(hc, SpectrumKeys::HESSIAN);
         est.add(spectrum.0, spectrum.1, spectrum.2);
+        Ok(())
+    }
+
+    /// The gradient noise at a point ([`crate::noise::point`]): the sampled rows'
+    /// per-sample gradients (m × P × 8, kept for the whole measurement), and beside them
+    /// the largest of the two Lanczos bases (steps × P × 8) with 2k Ritz vectors.
+    fn add_noise_point(&self, est: &mut Estimate, samples: usize, k: usize, steps: usize) {
+        let m = n64(samples.min(self.data.n_train.max(1)));
+        est.add(
+            "experiment.samples",
+            format!(
+                "per-sample gradients: {} rows × {} params × 8 B",
+                count(m),
+                count(self.p())
+            ),
+            mul(&[m, self.p(), 8]),
+        );
+        let basis = mul(&[n64(steps).min(self.p()), self.p(), 8]);
+        let ritz = mul(&[4, n64(k).min(self.p()), self.p(), 8]);
+        est.add(
+            "experiment.lanczos_steps",
+            format!(
+                "Lanczos basis ({} steps) and the Ritz vectors of H and Σ of {} params",
+                count(n64(steps)),
+                count(self.p())
+            ),
+            sum(&[basis, ritz]),
+        );
+        self.add_f64_train(est);
+        self.add_workers(est, self.threads, &[1], false, 8);
+        self.add_workers(est, 1, &[self.data.n_train], true, 8);
+    }
+
+    fn sgd_noise_kind(&self, est: &mut Estimate, nc: &SgdNoiseConfig) -> Result<()> {
+        if self.center(nc.center) == Center::Trained {
+            let plan = self.train_plan(self.cfg.train()?)?;
+            self.add_training(est, &plan);
+        }
+        self.add_vectors(est, "model.layers", 3, "center and gradient");
+        self.add_noise_point(est, nc.samples, nc.k, nc.lanczos_steps);
+        if self.p() > n64(nc.exact_max_params) {
+            est.add(
+                "experiment.trace_hvps",
+                "Hutch++ sketch (3 copies)".into(),
+                mul(&[3, n64(nc.trace_hvps / 3).min(self.p()), self.p(), 8]),
+            );
+        }
         Ok(())
     }
 

@@ -18,6 +18,8 @@ pub mod saddles;
 pub mod saddles_figures;
 pub mod saddles_track;
 pub mod setup;
+pub mod sgd_noise;
+pub mod sgd_noise_figures;
 pub mod slice;
 pub mod slice_figures;
 pub mod summary;
@@ -153,6 +155,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             xor::write(&out, &ctx.create_dir()?, &ctx.cfg.name())?;
             Report::Xor(out.report)
         }
+        ExperimentConfig::SgdNoise(nc) => {
+            let out = sgd_noise::run::<S>(ctx, nc)?;
+            sgd_noise::write(&out, &ctx.create_dir()?)?;
+            Report::SgdNoise(out.report)
+        }
     })
 }
 
@@ -173,5 +180,6 @@ pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
         Report::Evaluate(_) => Ok(()),
         Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
+        Report::SgdNoise(r) => sgd_noise::redraw(r, &dir),
     }
 }

@@ -127,6 +127,11 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
             cfg.train()?;
             true
         }
+        ExperimentConfig::SgdNoise(nc) => {
+            let center = super::setup::center_kind(cfg, model()?, nc.center)?;
+            super::sgd_noise::validate(cfg, nc)?;
+            center == Center::Trained
+        }
         // Checked with its default tables in `tables`.
         ExperimentConfig::Xor(_) => true,
     })

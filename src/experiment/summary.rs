@@ -4,8 +4,8 @@
 
 use super::{
     batch_size::BatchSizeReport, evaluate::EvaluateReport, hessian::HessianReport,
-    saddles::SaddlesReport, slice::SliceReport, train::TrainReport, width_sweep::WidthSweepReport,
-    xor::XorReport,
+    saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
+    width_sweep::WidthSweepReport, xor::XorReport,
 };
 use crate::config::Dtype;
 use crate::error::{Error, Result};
@@ -29,6 +29,7 @@ pub enum Report {
     Saddles(SaddlesReport),
     BatchSize(BatchSizeReport),
     WidthSweep(WidthSweepReport),
+    SgdNoise(SgdNoiseReport),
 }
 
 /// The contents of `summary.json`: the report and the run that made it.

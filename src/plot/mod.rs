@@ -5,7 +5,7 @@
 //! TensorFlow Playground picture), the loss-landscape slices [`contour_plot`],
 //! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`), and the critical-point
 //! figures [`loss_vs_index`], [`search_convergence`], [`curvature_track`] and
-//! [`spectrum_pair`] (in `critical.rs`), the two slices on one colour scale
+//! [`spectrum_pair`] (in `critical.rs`), a matrix of values in [0, 1] [`unit_matrix`], the two slices on one colour scale
 //! [`heatmap_pair`] (in `surface/`), and the figures of studies over many runs
 //! [`mean_std_chart`], [`mean_std_panels`] and [`grouped_curves`] (in `studies.rs`). None
 //! of them knows about models or reports: callers pass numbers and strings.
@@ -27,6 +27,7 @@
 pub mod critical;
 pub mod curves;
 mod kit;
+pub mod matrix;
 pub mod regions;
 pub mod studies;
 pub mod surface;
@@ -37,6 +38,7 @@ pub use critical::{
 };
 pub use curves::{bar_chart, histogram, line_chart, training_curves, Curves, Series};
 pub use kit::{register_fonts, DEFAULT_SIZE};
+pub use matrix::unit_matrix;
 pub use regions::{decision_regions, RegionValues, Regions};
 pub use studies::{grouped_curves, mean_std_chart, mean_std_panels, MeanStd, RunCurves};
 pub use surface::{

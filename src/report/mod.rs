@@ -9,6 +9,7 @@ mod hessian;
 pub mod page;
 pub mod plotly_js;
 mod saddles;
+mod sgd_noise;
 mod slice;
 mod studies;
 mod training;
@@ -46,6 +47,7 @@ pub fn build(dir: &RunDir) -> Result<String> {
         Report::Train(r) => training::train(&mut page, r, dir)?,
         Report::Evaluate(r) => training::evaluate(&mut page, r),
         Report::Xor(r) => training::xor(&mut page, r, dir)?,
+        Report::SgdNoise(r) => sgd_noise::sections(&mut page, r),
     }
     Ok(page.finish())
 }
