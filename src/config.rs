@@ -198,6 +198,9 @@ pub enum ExperimentConfig {
     /// The minibatch gradient noise Σ_b at a point against the Hessian: its spectrum,
     /// its alignment with H's top eigenvectors and tr(HΣ_b) (Zhu et al. 2019).
     SgdNoise(SgdNoiseConfig),
+    /// Leaving a minimum under GD, SGD and Gaussian noises of SGD's total variance
+    /// (Zhu et al. 2019).
+    Escape(EscapeConfig),
 }
 
 /// `[experiment]` of kind `train`.

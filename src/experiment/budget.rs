@@ -45,7 +45,7 @@
 
 use crate::config::{
     BatchSize, BatchStudyConfig, Center, Dtype, Exact, ExperimentConfig, HessianConfig,
-    LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig, WidthSweepConfig,
+    EscapeConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig, WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
@@ -160,6 +160,7 @@ pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<
         ExperimentConfig::BatchSize(bc) => run.batch_size_kind(&mut est, bc)?,
         ExperimentConfig::WidthSweep(wc) => run.width_sweep_kind(&mut est, wc)?,
         ExperimentConfig::SgdNoise(nc) => run.sgd_noise_kind(&mut est, nc)?,
+        ExperimentConfig::Escape(ec) => run.escape_kind(&mut est, ec)?,
         ExperimentConfig::Xor(xc) => run.xor_kind(
             &mut est,
             xc.seeds,
@@ -809,6 +810,62 @@ impl<'a> Run<'a> {
             );
         }
         Ok(())
+    }
+
+    /// The noise measurement at the minimum, then min(T, runs) runs at once, each with
+    /// its θ, gradient, noise draw, line point and start (5 × P × 8), a minibatch and
+    /// sequential pools on the training, test and minibatch rows, and its records; the
+    /// Gaussian noises' shapes (diagonal: P; low rank: k × P each) are kept throughout.
+    fn escape_kind(&self, est: &mut Estimate, ec: &EscapeConfig) -> Result<()> {
+        if self.center(ec.center) == Center::Trained {
+            let plan = self.train_plan(self.cfg.train()?)?;
+            self.add_training(est, &plan);
+        }
+        self.add_vectors(est, "model.layers", 3, "center and gradient");
+        self.add_noise_point(est, ec.samples, ec.k, ec.lanczos_steps);
+        self.add_test_f64(est);
+        let k = n64(ec.k).min(self.p());
+        self.add_vectors(est, "experiment.k", sum(&[1, mul(&[2, k])]), "noise shapes");
+        let runs = n64(ec.dynamics.len()).saturating_mul(n64(ec.seeds.len()));
+        let workers = self.threads.min(runs.max(1));
+        let b = ec.batch_size.min(self.data.n_train.max(1));
+        self.add_workers(
+            est,
+            workers,
+            &[self.data.n_train, self.data.n_test, b],
+            false,
+            8,
+        );
+        let every = n64(ec.record_every.unwrap_or((ec.steps / 50).max(1)).max(1));
+        let records = (n64(ec.steps) / every).saturating_add(2);
+        est.add(
+            "experiment.steps",
+            format!(
+                "runs' state and records: {} runs × {} records × 5 metrics",
+                count(runs),
+                count(records)
+            ),
+            sum(&[
+                mul(&[runs, records, 5 * 8]),
+                mul(&[workers, 5, self.p(), 8]),
+                mul(&[workers, n64(b), sum(&[n64(self.data.features), self.net.outputs()]), 8]),
+            ]),
+        );
+        Ok(())
+    }
+
+    /// The f64 copy of the test rows the escape runs evaluate.
+    fn add_test_f64(&self, est: &mut Estimate) {
+        let columns = sum(&[n64(self.data.features), self.net.outputs()]);
+        est.add(
+            self.data_key(),
+            format!(
+                "f64 test rows: {} × {} × 8 B",
+                count(n64(self.data.n_test)),
+                count(columns)
+            ),
+            mul(&[n64(self.data.n_test), columns, 8]),
+        );
     }
 
     /// The peak of `critical::analyse` at one point: (key, what, bytes).

@@ -9,6 +9,9 @@ pub mod batch_size_compare;
 pub mod batch_size_figures;
 pub mod budget;
 pub mod context;
+pub mod escape;
+pub mod escape_figures;
+pub mod escape_run;
 pub mod evaluate;
 pub mod figures;
 pub mod hessian;
@@ -160,6 +163,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             sgd_noise::write(&out, &ctx.create_dir()?)?;
             Report::SgdNoise(out.report)
         }
+        ExperimentConfig::Escape(ec) => {
+            let out = escape::run::<S>(ctx, ec)?;
+            escape::write(&out, &ctx.create_dir()?)?;
+            Report::Escape(out.report)
+        }
     })
 }
 
@@ -181,5 +189,6 @@ pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
         Report::Xor(r) => xor::redraw(r, &dir, &summary.name),
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
         Report::SgdNoise(r) => sgd_noise::redraw(r, &dir),
+        Report::Escape(r) => escape::redraw(r, &dir),
     }
 }

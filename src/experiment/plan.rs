@@ -132,6 +132,11 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
             super::sgd_noise::validate(cfg, nc)?;
             center == Center::Trained
         }
+        ExperimentConfig::Escape(ec) => {
+            let center = super::escape::center(cfg, ec)?;
+            super::escape::validate(cfg, ec)?;
+            center == Center::Trained
+        }
         // Checked with its default tables in `tables`.
         ExperimentConfig::Xor(_) => true,
     })

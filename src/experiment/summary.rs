@@ -3,7 +3,7 @@
 //! Fields that can hold NaN read it back from `null` through [`crate::json_num`].
 
 use super::{
-    batch_size::BatchSizeReport, evaluate::EvaluateReport, hessian::HessianReport,
+    batch_size::BatchSizeReport, escape::EscapeReport, evaluate::EvaluateReport, hessian::HessianReport,
     saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
     width_sweep::WidthSweepReport, xor::XorReport,
 };
@@ -30,6 +30,7 @@ pub enum Report {
     BatchSize(BatchSizeReport),
     WidthSweep(WidthSweepReport),
     SgdNoise(SgdNoiseReport),
+    Escape(EscapeReport),
 }
 
 /// The contents of `summary.json`: the report and the run that made it.
