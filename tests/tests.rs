@@ -11,6 +11,7 @@ mod hessian;
 mod hostile_input;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod noise;
 mod output_safety;
 mod parsers;
 mod plot_check;

@@ -44,8 +44,9 @@
 //! else the largest part.
 
 use crate::config::{
-    BatchSize, BatchStudyConfig, Center, Dtype, Exact, ExperimentConfig, HessianConfig,
-    EscapeConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig, WidthSweepConfig,
+    BatchSize, BatchStudyConfig, Center, Dtype, EscapeConfig, Exact, ExperimentConfig,
+    HessianConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig,
+    WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
@@ -848,7 +849,12 @@ impl<'a> Run<'a> {
             sum(&[
                 mul(&[runs, records, 5 * 8]),
                 mul(&[workers, 5, self.p(), 8]),
-                mul(&[workers, n64(b), sum(&[n64(self.data.features), self.net.outputs()]), 8]),
+                mul(&[
+                    workers,
+                    n64(b),
+                    sum(&[n64(self.data.features), self.net.outputs()]),
+                    8,
+                ]),
             ]),
         );
         Ok(())

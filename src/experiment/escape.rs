@@ -48,14 +48,20 @@ pub(super) fn validate(cfg: &LoadedConfig, ec: &EscapeConfig) -> Result<()> {
     }
     for (i, d) in ec.dynamics.iter().enumerate() {
         if ec.dynamics[..i].contains(d) {
-            return bad(&format!("dynamics[{i}]"), format!("{} is listed twice", d.name()));
+            return bad(
+                &format!("dynamics[{i}]"),
+                format!("{} is listed twice", d.name()),
+            );
         }
     }
     if ec.seeds.is_empty() {
         return bad("seeds", "is empty: give at least one seed".into());
     }
     if let Some(i) = (1..ec.seeds.len()).find(|&i| ec.seeds[..i].contains(&ec.seeds[i])) {
-        return bad(&format!("seeds[{i}]"), format!("{} is listed twice", ec.seeds[i]));
+        return bad(
+            &format!("seeds[{i}]"),
+            format!("{} is listed twice", ec.seeds[i]),
+        );
     }
     for (field, v, least) in [
         ("batch_size", ec.batch_size, 1),
@@ -270,7 +276,9 @@ pub fn run<S: Scalar>(ctx: &Context, ec: &EscapeConfig) -> Result<EscapeOutput> 
             start_eval.loss
         )));
     }
-    let test_eval = test.as_ref().map(|t| MlpObjective::new(mlp, t).eval(&theta));
+    let test_eval = test
+        .as_ref()
+        .map(|t| MlpObjective::new(mlp, t).eval(&theta));
     let record_every = ec.record_every.unwrap_or((ec.steps / 50).max(1));
     let land = Landscape {
         mlp,
@@ -359,7 +367,10 @@ fn summarise(
     escape_barrier: f64,
 ) -> DynamicsResult {
     let last = |f: fn(&RunRecords) -> &Vec<f64>| {
-        mean_std(runs.iter().map(|r| f(r).last().copied().unwrap_or(f64::NAN)))
+        mean_std(
+            runs.iter()
+                .map(|r| f(r).last().copied().unwrap_or(f64::NAN)),
+        )
     };
     let escaped = runs
         .iter()

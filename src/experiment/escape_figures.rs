@@ -28,7 +28,11 @@ pub fn save_records(r: &EscapeReport, runs: &[Vec<RunRecords>], dir: &RunDir) ->
     dir.write_npy("escape_steps.npy", &steps, &[steps.len()])?;
     let shape = [runs.len(), r.seeds.len(), steps.len()];
     for (name, get) in METRICS {
-        let flat: Vec<f64> = runs.iter().flatten().flat_map(|run| get(run).clone()).collect();
+        let flat: Vec<f64> = runs
+            .iter()
+            .flatten()
+            .flat_map(|run| get(run).clone())
+            .collect();
         dir.write_npy(&format!("escape_{name}.npy"), &flat, &shape)?;
     }
     Ok(())
@@ -39,11 +43,7 @@ pub fn load_metric(r: &EscapeReport, dir: &RunDir, name: &str) -> Result<Vec<Vec
     let records = report_steps(r).len();
     let (flat, _) = dir.read_npy(
         &format!("escape_{name}.npy"),
-        &[
-            Some(r.dynamics.len()),
-            Some(r.seeds.len()),
-            Some(records),
-        ],
+        &[Some(r.dynamics.len()), Some(r.seeds.len()), Some(records)],
     )?;
     Ok(flat
         .chunks(records * r.seeds.len())

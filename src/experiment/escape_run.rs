@@ -119,7 +119,11 @@ impl Landscape<'_> {
                 false => pool.eval(self.mlp, self.train, &point).loss,
             };
             // A NaN loss on the line (a diverged run) is the highest barrier.
-            highest = if loss.is_nan() { f64::INFINITY } else { highest.max(loss) };
+            highest = if loss.is_nan() {
+                f64::INFINITY
+            } else {
+                highest.max(loss)
+            };
         }
         out.steps.push(t);
         out.train_loss.push(train.loss);

@@ -3,9 +3,9 @@
 //! Fields that can hold NaN read it back from `null` through [`crate::json_num`].
 
 use super::{
-    batch_size::BatchSizeReport, escape::EscapeReport, evaluate::EvaluateReport, hessian::HessianReport,
-    saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
-    width_sweep::WidthSweepReport, xor::XorReport,
+    batch_size::BatchSizeReport, escape::EscapeReport, evaluate::EvaluateReport,
+    hessian::HessianReport, saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport,
+    train::TrainReport, width_sweep::WidthSweepReport, xor::XorReport,
 };
 use crate::config::Dtype;
 use crate::error::{Error, Result};

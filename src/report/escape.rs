@@ -25,7 +25,10 @@ pub fn sections(page: &mut Page, r: &EscapeReport, dir: &RunDir) -> Result<()> {
         super::page::label(&r.center),
         show(r.start.train_loss),
         show(r.start.test_accuracy),
-        r.start.hessian_top.first().map_or("n/a".into(), |&l| show(l)),
+        r.start
+            .hessian_top
+            .first()
+            .map_or("n/a".into(), |&l| show(l)),
         r.steps,
         show(r.lr),
         r.seeds.len(),
