@@ -32,6 +32,11 @@
 //!   measuring phase (sharpness ascent, Lanczos and Hutch++ on `metric_samples` rows),
 //!   or of the final interpolation and 2-D slices (`slice_points`² × 640 B): the phases
 //!   follow each other and each frees its chunk pools;
+//! - sgd_noise and escape: the sampled rows' per-sample gradients (`experiment.samples`
+//!   × P × 8), a Lanczos basis and the Ritz vectors of H and Σ (`experiment.lanczos_steps`,
+//!   `.k`), Hutch++ for tr(H) above `exact_max_params`; escape adds the noise shapes
+//!   (2k + 1 vectors of P) and min(T, runs) runs at once, each with five P-vectors,
+//!   sequential pools and its records (`experiment.steps`);
 //! - width_sweep: min(T, runs) training runs at once, each sized by the widest net
 //!   (`experiment.widths`);
 //! - xor: the perceptron's error list, 2 × 16 B per epoch (`experiment.perceptron_epochs`,
