@@ -8,6 +8,7 @@
 //! for one and two threads; bad settings are refused before any folder exists.
 
 use crate::common::{f, npy, run, run_ok, write};
+use crate::hessian::{zero_net_data, T, X};
 use losscape::data::{Dataset, Labels};
 use losscape::nn::{Activation, Loss, Mlp, Samples};
 use losscape::objective::{MlpObjective, Objective};
@@ -16,8 +17,6 @@ use ndarray::Array2;
 use serde_json::Value;
 use std::path::Path;
 
-const X: [f64; 6] = [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5];
-const T: [f64; 6] = [0.2, 0.1, 0.5, 0.9, 0.7, 1.3];
 const LAYERS: [usize; 3] = [1, 3, 1];
 
 fn theta() -> Vec<f64> {
@@ -26,26 +25,17 @@ fn theta() -> Vec<f64> {
         .collect()
 }
 
-/// d.csv and w.safetensors in `d`; the config preamble using them.
+/// d.csv (hessian.rs's six rows) and w.safetensors in `d`; the config preamble.
 fn files(d: &Path) -> String {
-    let csv: String = X.iter().zip(T).map(|(x, t)| format!("{x},{t}\n")).collect();
-    std::fs::write(d.join("d.csv"), format!("x,t\n{csv}")).unwrap();
     let layout = losscape::nn::Layout::new(&LAYERS);
     losscape::nn::weights::save(&d.join("w.safetensors"), &layout, &theta()).unwrap();
-    r#"
-dtype = "f64"
-[data]
-source = "csv"
-path = "d.csv"
-target = "t"
-task = "regression"
-[model]
+    zero_net_data(d)
+        + r#"[model]
 layers = [1, 3, 1]
 activation = "tanh"
 loss = "mse"
 weights = "w.safetensors"
 "#
-    .to_string()
 }
 
 fn rows(idx: &[usize]) -> Samples<f64> {

@@ -404,15 +404,20 @@ impl<'a> Run<'a> {
 
     /// The f64 copy of the training rows curvature is measured on.
     fn add_f64_train(&self, est: &mut Estimate) {
+        self.add_f64_rows(est, self.data.n_train, "training");
+    }
+
+    /// An f64 copy of `rows` rows of the `which` set.
+    fn add_f64_rows(&self, est: &mut Estimate, rows: usize, which: &str) {
         let columns = sum(&[n64(self.data.features), self.net.outputs()]);
         est.add(
             self.data_key(),
             format!(
-                "f64 training rows for curvature: {} × {} × 8 B",
-                count(n64(self.data.n_train)),
+                "f64 {which} rows: {} × {} × 8 B",
+                count(n64(rows)),
                 count(columns)
             ),
-            mul(&[n64(self.data.n_train), columns, 8]),
+            mul(&[n64(rows), columns, 8]),
         );
     }
 
@@ -829,7 +834,7 @@ impl<'a> Run<'a> {
         }
         self.add_vectors(est, "model.layers", 3, "center and gradient");
         self.add_noise_point(est, ec.samples, ec.k, ec.lanczos_steps);
-        self.add_test_f64(est);
+        self.add_f64_rows(est, self.data.n_test, "test");
         let k = n64(ec.k).min(self.p());
         self.add_vectors(est, "experiment.k", sum(&[1, mul(&[2, k])]), "noise shapes");
         let runs = n64(ec.dynamics.len()).saturating_mul(n64(ec.seeds.len()));
@@ -863,20 +868,6 @@ impl<'a> Run<'a> {
             ]),
         );
         Ok(())
-    }
-
-    /// The f64 copy of the test rows the escape runs evaluate.
-    fn add_test_f64(&self, est: &mut Estimate) {
-        let columns = sum(&[n64(self.data.features), self.net.outputs()]);
-        est.add(
-            self.data_key(),
-            format!(
-                "f64 test rows: {} × {} × 8 B",
-                count(n64(self.data.n_test)),
-                count(columns)
-            ),
-            mul(&[n64(self.data.n_test), columns, 8]),
-        );
     }
 
     /// The peak of `critical::analyse` at one point: (key, what, bytes).

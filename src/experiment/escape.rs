@@ -25,7 +25,6 @@ use crate::config::{Center, Dynamics, EscapeConfig, LoadedConfig};
 use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
 use crate::json_num::nan_if_null;
-use crate::nn::Samples;
 use crate::noise::point::{measure, NoisePoint, PointSettings};
 use crate::noise::{NoiseShape, Sampling};
 use crate::objective::MlpObjective;
@@ -247,15 +246,7 @@ pub fn run<S: Scalar>(ctx: &Context, ec: &EscapeConfig) -> Result<EscapeOutput> 
     let seed = cfg.config.seed;
     let theta: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
     let train = setup.train_f64(cfg)?;
-    let test = match &setup.split.test {
-        Some(t) => Some(Samples::<f64>::new(
-            t,
-            setup.mlp.loss,
-            setup.mlp.layout.output_width(),
-            &cfg.file.display().to_string(),
-        )?),
-        None => None,
-    };
+    let test = setup.test_f64(cfg)?;
     let mlp = &setup.mlp;
     let p = mlp.n_params();
     let settings = PointSettings {

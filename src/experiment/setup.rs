@@ -182,4 +182,15 @@ impl<S: Scalar> Setup<S> {
             &cfg.file.display().to_string(),
         )
     }
+
+    /// The test set in f64, if there is one.
+    pub fn test_f64(&self, cfg: &LoadedConfig) -> Result<Option<Samples<f64>>> {
+        let k = self.mlp.layout.output_width();
+        let origin = cfg.file.display().to_string();
+        self.split
+            .test
+            .as_ref()
+            .map(|t| Samples::new(t, self.mlp.loss, k, &origin))
+            .transpose()
+    }
 }
