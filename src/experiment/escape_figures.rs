@@ -13,8 +13,11 @@ use crate::io::run_dir::RunDir;
 use crate::plot::{self, MeanStd};
 use crate::study::stats::mean_std;
 
-/// The metrics saved per run, with how to read them from a run's records.
-const METRICS: [(&str, fn(&RunRecords) -> &Vec<f64>); 5] = [
+/// How to read one metric from a run's records.
+type Metric = fn(&RunRecords) -> &Vec<f64>;
+
+/// The metrics saved per run.
+const METRICS: [(&str, Metric); 5] = [
     ("train_loss", |r| &r.train_loss),
     ("test_loss", |r| &r.test_loss),
     ("test_accuracy", |r| &r.test_accuracy),

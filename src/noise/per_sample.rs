@@ -62,9 +62,9 @@ mod tests {
         let p = mlp.n_params();
         let mut full = vec![0.0; p];
         MlpObjective::new(&mlp, &data).loss_grad(&theta, &mut full);
-        for j in 0..p {
+        for (j, want) in full.iter().enumerate() {
             let mean = g.iter().skip(j).step_by(p).sum::<f64>() / data.n as f64;
-            assert!((mean - full[j]).abs() < 1e-12, "{j}: {mean} vs {}", full[j]);
+            assert!((mean - want).abs() < 1e-12, "{j}: {mean} vs {want}");
         }
     }
 
