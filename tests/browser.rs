@@ -189,4 +189,10 @@ fn report_pages_render_in_headless_chromium() {
         run_ok(Path::new(&format!("experiments/{name}.toml")), &out, &[]);
         check(&browser, &out, None);
     }
+    for kind in ["sgd_noise", "escape"] {
+        let text = losscape::templates::template(kind).unwrap();
+        let out = d.join(kind);
+        run_ok(&write(d, &format!("{kind}.toml"), text), &out, &[]);
+        check(&browser, &out, None);
+    }
 }
