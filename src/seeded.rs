@@ -11,7 +11,7 @@
 //! Indexed streams (one per start, per snapshot, per grid point) keep their historical
 //! arithmetic `base + index` for indices below a bound that keeps them clear of every
 //! other stream ([`SLICE_DIRECTIONS`], [`SADDLE_STARTS`], [`SADDLE_TRACKS`],
-//! [`CURVATURE_POINTS`]). An index at or above its bound moves to a block of its own
+//! [`CURVATURE_POINTS`], [`SMOOTHING_DRAWS`]). An index at or above its bound moves to a block of its own
 //! at `tag · 2⁴⁸ + index`, above every historical number, so indices up to 2⁴⁸ never
 //! collide (a unit test checks every pair of blocks).
 
@@ -29,6 +29,9 @@ pub const SADDLE_STARTS: u64 = 1_320;
 pub const SADDLE_TRACKS: u64 = 25_930;
 /// Historical range of [`Stream::CurvaturePoint`]: ids 2³²..2³³.
 pub const CURVATURE_POINTS: u64 = 1 << 32;
+/// Low range of [`Stream::SmoothingNoise`]: ids 350..400 (draws 0..50; later draws move
+/// to their own block, tag 6).
+pub const SMOOTHING_DRAWS: u64 = 50;
 /// Indices of an indexed stream must stay below this (2⁴⁸; each index is a start, a
 /// snapshot, a direction or a grid point held in memory, so this is never reached).
 pub const MAX_INDEX: u64 = 1 << 48;
@@ -74,6 +77,9 @@ pub enum Stream {
     SaddleStart(u64),
     /// `saddles`: the Lanczos start vector at tracked snapshot `j`.
     SaddleTrack(u64),
+    /// `slice` with `smoothing`: the Monte Carlo noise vector z_k (one per draw k, the
+    /// same at every grid point and for every σ).
+    SmoothingNoise(u64),
 }
 
 /// `base + i` below the historical bound `len`, else `tag · 2⁴⁸ + i`.
@@ -113,6 +119,7 @@ impl Stream {
             SaddleTrack(j) => indexed(30_000, SADDLE_TRACKS, 3, j),
             Data => 0xda7a,
             CurvaturePoint(i) => indexed(1 << 32, CURVATURE_POINTS, 4, i),
+            SmoothingNoise(k) => indexed(350, SMOOTHING_DRAWS, 6, k),
         }
     }
 }
@@ -131,7 +138,7 @@ mod tests {
     use Stream::*;
 
     /// Every variant once (indexed ones at index 0), at the position [`position`] gives.
-    const EVERY: [Stream; 19] = [
+    const EVERY: [Stream; 20] = [
         Init,
         Shuffle,
         Split,
@@ -151,6 +158,7 @@ mod tests {
         SpectrumSlq,
         SaddleStart(0),
         SaddleTrack(0),
+        SmoothingNoise(0),
     ];
 
     /// An exhaustive match: a new variant does not compile until it is listed in
@@ -176,6 +184,7 @@ mod tests {
             SpectrumSlq => 16,
             SaddleStart(_) => 17,
             SaddleTrack(_) => 18,
+            SmoothingNoise(_) => 19,
         }
     }
 
@@ -196,6 +205,7 @@ mod tests {
             SaddleStart(_) => indexed(SaddleStart, SADDLE_STARTS),
             SaddleTrack(_) => indexed(SaddleTrack, SADDLE_TRACKS),
             CurvaturePoint(_) => indexed(CurvaturePoint, CURVATURE_POINTS),
+            SmoothingNoise(_) => indexed(SmoothingNoise, SMOOTHING_DRAWS),
             fixed => vec![fixed.id()..=fixed.id()],
         }
     }
@@ -256,6 +266,10 @@ mod tests {
         // Past the historical bounds: a block of their own.
         assert_eq!(SaddleStart(SADDLE_STARTS).id(), (2 << 48) + SADDLE_STARTS);
         assert_eq!(SliceDirection(100).id(), (1 << 48) + 100);
+        // New streams (no history): a low block, then their own.
+        assert_eq!(SmoothingNoise(0).id(), 350);
+        assert_eq!(SmoothingNoise(49).id(), 399);
+        assert_eq!(SmoothingNoise(50).id(), (6 << 48) + 50);
     }
 
     #[test]
