@@ -20,5 +20,6 @@ mod report;
 mod saddles;
 mod sizes;
 mod slice;
+mod smoothed_slice;
 mod studies;
 mod weights_io;
