@@ -114,8 +114,8 @@ pub fn sections(page: &mut Page, r: &SliceReport, dir: &RunDir) -> Result<()> {
 }
 
 /// The smoothed train loss L_σ (Kleinberg et al. 2018): the local-minima counts, then
-/// the raw and smoothed lines of a 1-D slice (its first direction) on one chart, or a
-/// contour map per σ of a 2-D slice.
+/// the raw and smoothed lines of a 1-D slice on one chart per direction, or a contour
+/// map per σ of a 2-D slice.
 fn smoothed(
     page: &mut Page,
     s: &slice::SmoothingSummary,
@@ -150,22 +150,33 @@ fn smoothed(
     let raw = d.grid(Metric::TrainLoss).unwrap_or(&[]);
     match &d.y {
         None => {
-            let nx = d.x.len();
-            let line = |label: String, v: &[f64]| {
-                json!({ "type": "scatter", "mode": "lines", "x": nums(&d.x),
-                        "y": nums(&v[..nx.min(v.len())]), "name": label,
+            let nx = d.x.len().max(1);
+            let lines = raw.len() / nx;
+            let trace = |label: String, v: &[f64]| {
+                json!({ "type": "scatter", "mode": "lines", "x": nums(&d.x), "y": nums(v),
+                        "name": label,
                         "hovertemplate": format!("a = %{{x}}<br>loss = %{{y}}<extra>{label}</extra>") })
             };
-            let mut traces = vec![line("raw".into(), raw)];
-            for (i, &sigma) in grids.sigmas.iter().enumerate() {
-                traces.push(line(sigma_label(sigma), grids.of(i)));
-            }
-            page.figure(
-                Value::Array(traces),
-                json!({ "title": { "text": "train loss and its smoothings" },
-                        "xaxis": { "title": { "text": labels.x } },
-                        "yaxis": { "title": { "text": "train loss" } } }),
-            );
+            let figures = (0..lines)
+                .map(|r| {
+                    let line = r * nx..(r + 1) * nx;
+                    let mut traces = vec![trace("raw".into(), &raw[line.clone()])];
+                    for (i, &sigma) in grids.sigmas.iter().enumerate() {
+                        traces.push(trace(sigma_label(sigma), &grids.of(i)[line.clone()]));
+                    }
+                    let title = match lines {
+                        1 => "train loss and its smoothings".to_string(),
+                        n => format!("direction {} of {n}", r + 1),
+                    };
+                    (
+                        Value::Array(traces),
+                        json!({ "title": { "text": title },
+                                "xaxis": { "title": { "text": labels.x } },
+                                "yaxis": { "title": { "text": "train loss" } } }),
+                    )
+                })
+                .collect();
+            page.figures_row(figures);
         }
         Some(y) => {
             let g = PageGrid::new(d.x.len(), y.len());

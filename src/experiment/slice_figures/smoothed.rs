@@ -1,7 +1,7 @@
 //! The figures of a smoothed slice (Kleinberg et al. 2018), drawn from the saved
 //! `train_loss.npy` and `smoothed_train_loss.npy`:
-//! - 1-D: `smoothed_slice.png`, the raw train loss and one line per σ ("σ = …") along
-//!   the (first) direction;
+//! - 1-D: `smoothed_slice.png`, the raw train loss and one line per σ ("σ = …"); with
+//!   `repeat`, `smoothed_slice_<r>.png` for direction r (0-based, as the array's row);
 //! - 2-D: `smoothed_contour_<s>.png` for σ number s (0-based, as the array's first
 //!   axis), contour lines of the smoothed train loss.
 
@@ -57,35 +57,48 @@ pub(super) fn draw(
         None => {
             let nx = data.x.len();
             let lines = raw.len() / nx.max(1);
-            let labels_sigma: Vec<String> = s.sigmas.iter().map(|&v| sigma_label(v)).collect();
-            let mut curves = vec![Curve1d {
-                label: "train (raw)",
-                loss: &raw[..nx],
-                accuracy: None,
-                dashed: false,
-            }];
-            for (i, label) in labels_sigma.iter().enumerate() {
-                curves.push(Curve1d {
-                    label,
-                    loss: &s.of(i)[..nx],
+            let sigma_labels: Vec<String> = s.sigmas.iter().map(|&v| sigma_label(v)).collect();
+            for r in 0..lines {
+                let line = r * nx..(r + 1) * nx;
+                let mut curves = vec![Curve1d {
+                    label: "train (raw)",
+                    loss: &raw[line.clone()],
                     accuracy: None,
                     dashed: false,
-                });
+                }];
+                for (i, label) in sigma_labels.iter().enumerate() {
+                    curves.push(Curve1d {
+                        label,
+                        loss: &s.of(i)[line.clone()],
+                        accuracy: None,
+                        dashed: false,
+                    });
+                }
+                let (file, title) = match lines {
+                    1 => (
+                        "smoothed_slice.png".to_string(),
+                        "train loss and its Gaussian smoothings".to_string(),
+                    ),
+                    n => (
+                        format!("smoothed_slice_{r}.png"),
+                        format!(
+                            "train loss and its Gaussian smoothings, direction {} of {n}",
+                            r + 1
+                        ),
+                    ),
+                };
+                slice_1d(
+                    &dir.path(&file),
+                    &title,
+                    &Slice1d {
+                        x: &data.x,
+                        curves: &curves,
+                        x_label: &labels.x,
+                        log: style.log,
+                    },
+                )?;
             }
-            let title = match lines {
-                1 => "train loss and its Gaussian smoothings".to_string(),
-                n => format!("train loss and its Gaussian smoothings (direction 1 of {n})"),
-            };
-            slice_1d(
-                &dir.path("smoothed_slice.png"),
-                &title,
-                &Slice1d {
-                    x: &data.x,
-                    curves: &curves,
-                    x_label: &labels.x,
-                    log: style.log,
-                },
-            )
+            Ok(())
         }
     }
 }
