@@ -52,7 +52,10 @@ fn a_1d_smoothed_slice_saves_its_arrays_summary_and_figure() {
     assert!(minima["raw"].as_u64().is_some());
 
     assert_eq!(shape(&out.join("smoothed_train_loss.npy")), vec![3, 21]);
-    assert_eq!(shape(&out.join("smoothed_train_loss_stderr.npy")), vec![3, 21]);
+    assert_eq!(
+        shape(&out.join("smoothed_train_loss_stderr.npy")),
+        vec![3, 21]
+    );
     let raw = npy(&out.join("train_loss.npy"));
     let sm = npy(&out.join("smoothed_train_loss.npy"));
     let se = npy(&out.join("smoothed_train_loss_stderr.npy"));
@@ -77,11 +80,7 @@ fn a_1d_smoothed_slice_saves_its_arrays_summary_and_figure() {
     }
     assert!(sm[2 * 21 + c] > sm[21 + c]);
     // The counts are those of the saved arrays.
-    let count = |v: &[f64]| {
-        v.windows(3)
-            .filter(|w| w[1] < w[0] && w[1] < w[2])
-            .count() as u64
-    };
+    let count = |v: &[f64]| v.windows(3).filter(|w| w[1] < w[0] && w[1] < w[2]).count() as u64;
     assert_eq!(minima["raw"].as_u64().unwrap(), count(&raw));
     for s in 0..3 {
         assert_eq!(
@@ -103,7 +102,10 @@ fn a_1d_smoothed_slice_saves_its_arrays_summary_and_figure() {
     std::fs::remove_file(out.join("smoothed_slice.png")).unwrap();
     let o = losscape(&["plot", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read(out.join("smoothed_slice.png")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(out.join("smoothed_slice.png")).unwrap(),
+        before
+    );
     // The report page has the section.
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(page.contains("Smoothed loss"), "no smoothing section");
@@ -191,10 +193,7 @@ fn bad_smoothing_settings_are_refused_before_anything_is_written() {
         ONE_D.replace(from, to)
     };
     for sigmas in ["[-0.1]", "[0.1, 0.0]", "[nan]", "[inf]"] {
-        refused(
-            &with("[0.0001, 0.05, 0.3]", sigmas),
-            "experiment.smoothing",
-        );
+        refused(&with("[0.0001, 0.05, 0.3]", sigmas), "experiment.smoothing");
     }
     refused(
         &with("smoothing_samples = 16", "smoothing_samples = 0"),

@@ -1325,7 +1325,11 @@ mod tests {
         let off = at("").total();
         let one = at("smoothing = [0.1]\nsmoothing_samples = 10\n");
         let part = |e: &Estimate, key: &str| -> u64 {
-            e.parts.iter().filter(|p| p.key == key).map(|p| p.bytes).sum()
+            e.parts
+                .iter()
+                .filter(|p| p.key == key)
+                .map(|p| p.bytes)
+                .sum()
         };
         // P = 2·16 + 16 + 16 + 1 = 65: 10 draws held, 4 × 1 σ × 100 points of grids.
         assert!(part(&one, "experiment.smoothing_samples") >= 10 * 65 * 8);

@@ -18,7 +18,12 @@ pub fn minima_1d(v: &[f64]) -> usize {
 
 /// Strict interior local minima (8-neighbourhood) of an (ny, nx) row-major grid.
 pub fn minima_2d(z: &[f64], nx: usize, ny: usize) -> usize {
-    assert_eq!(z.len(), nx * ny, "minima_2d: {} values for {ny} × {nx}", z.len());
+    assert_eq!(
+        z.len(),
+        nx * ny,
+        "minima_2d: {} values for {ny} × {nx}",
+        z.len()
+    );
     let mut n = 0;
     for j in 1..ny.saturating_sub(1) {
         for i in 1..nx.saturating_sub(1) {

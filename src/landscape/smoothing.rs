@@ -203,7 +203,12 @@ impl<S: Scalar> Smoother<'_, S> {
     }
 
     /// A rank other than 0 of a job: its share of rank 0's [`Smoother::grid`].
-    pub fn work_grid(&self, planes: &[Plane], coords: &[(usize, f64, f64)], job: &Job) -> Result<()> {
+    pub fn work_grid(
+        &self,
+        planes: &[Plane],
+        coords: &[(usize, f64, f64)],
+        job: &Job,
+    ) -> Result<()> {
         cluster::job::each(
             Some(job),
             &[],

@@ -144,7 +144,10 @@ fn smoothed(
         Cell::from(s.local_minima.raw.to_string()),
     ]];
     for (sigma, n) in s.sigmas.iter().zip(&s.local_minima.smoothed) {
-        rows.push(vec![Cell::from(sigma_label(*sigma)), Cell::from(n.to_string())]);
+        rows.push(vec![
+            Cell::from(sigma_label(*sigma)),
+            Cell::from(n.to_string()),
+        ]);
     }
     page.table(&["train loss", "strict local minima"], rows);
     let raw = d.grid(Metric::TrainLoss).unwrap_or(&[]);

@@ -18,7 +18,11 @@ fn linear() -> (Mlp, Samples<f64>, f64) {
         k,
     };
     let trace = 2.0 / n as f64 * x.iter().map(|v| v * v).sum::<f64>() + 2.0;
-    (Mlp::new(&[d, k], Activation::Identity, Loss::Mse), data, trace)
+    (
+        Mlp::new(&[d, k], Activation::Identity, Loss::Mse),
+        data,
+        trace,
+    )
 }
 
 #[test]
@@ -159,7 +163,14 @@ fn filter_noise_has_the_centers_row_norms_and_no_bias_unless_asked() {
         assert!(z0[span.bias()].iter().all(|&v| v == 0.0));
     }
     // "none" with biases kept: plain standard normal draws, the same stream.
-    let plain = Noise::new(1, 3, &center, &layout, NoiseNormalization::None, Ignore::None);
+    let plain = Noise::new(
+        1,
+        3,
+        &center,
+        &layout,
+        NoiseNormalization::None,
+        Ignore::None,
+    );
     let z = plain.z(0, &mut buf).to_vec();
     let mut r = rng(1, Stream::SmoothingNoise(0));
     let want: Vec<f64> = (0..p).map(|_| r.sample(StandardNormal)).collect();
