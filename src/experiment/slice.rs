@@ -14,7 +14,7 @@
 //! state); [`write`] saves the grids (`<metric>.npy`, `x.npy`, `y.npy`, the VTK surface,
 //! the curvature map) and draws the figures ([`super::slice_figures`]); [`redraw`] draws
 //! them again from the saved arrays. With `smoothing`, the Gaussian-smoothed loss at
-//! every grid point follows the sweep ([`smoothing`]).
+//! every grid point follows the sweep (module `smoothing`).
 
 mod smoothing;
 mod start;

@@ -6,7 +6,7 @@
 //! 2-D: contour lines with labelled levels, a filled heatmap and a 3-D surface of each
 //! loss; heatmaps of the accuracies; the PCA path over the contours. 1-D: loss and
 //! accuracy on twin axes, one colour per direction. With smoothing, the smoothed train
-//! losses ([`smoothed`]).
+//! losses (module `smoothed`).
 
 mod smoothed;
 
@@ -78,7 +78,7 @@ pub struct SliceData {
 }
 
 /// The smoothed train loss L_σ of each σ over the slice's grid and its Monte Carlo
-/// standard error: `loss[s·n + i]` for σ = sigmas[s] at grid point i of n (grid order).
+/// standard error: `loss[s·n + i]` for σ = `sigmas[s]` at grid point i of n (grid order).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SmoothedGrids {
     pub sigmas: Vec<f64>,

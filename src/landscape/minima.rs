@@ -1,7 +1,7 @@
 //! Counting the strict local minima of a slice's grid, to see which minima a smoothing
 //! removes ([`crate::landscape::smoothing`]).
 //!
-//! - 1-D (a line of n values): index i with 0 < i < n − 1 and v[i−1] > v[i] < v[i+1].
+//! - 1-D (a line of n values): index i with 0 < i < n − 1 and `v[i−1] > v[i] < v[i+1]`.
 //! - 2-D ((ny, nx) row-major): an interior point strictly below all 8 neighbours.
 //!
 //! Points on the border are not counted (the loss may keep falling outside the

@@ -131,7 +131,7 @@ impl<'a> Noise<'a> {
 }
 
 /// L_σ on a set of points: `mean[s·n + i]` and its Monte Carlo standard error
-/// `stderr[s·n + i]` for σ = sigmas[s] at point i (n points); NaN where a draw's loss is
+/// `stderr[s·n + i]` for σ = `sigmas[s]` at point i (n points); NaN where a draw's loss is
 /// not finite (and the standard error with a single draw).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Smoothed {
