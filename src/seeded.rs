@@ -11,9 +11,9 @@
 //! Indexed streams (one per start, per snapshot, per grid point) keep their historical
 //! arithmetic `base + index` for indices below a bound that keeps them clear of every
 //! other stream ([`SLICE_DIRECTIONS`], [`SADDLE_STARTS`], [`SADDLE_TRACKS`],
-//! [`CURVATURE_POINTS`], [`SMOOTHING_DRAWS`]). An index at or above its bound moves to a block of its own
-//! at `tag · 2⁴⁸ + index`, above every historical number, so indices up to 2⁴⁸ never
-//! collide (a unit test checks every pair of blocks).
+//! [`CURVATURE_POINTS`], [`SMOOTHING_DRAWS`]). An index at or above its bound moves to
+//! a block of its own at `tag · 2⁴⁸ + index`, above every historical number, so indices
+//! up to 2⁴⁸ never collide (a unit test checks every pair of blocks).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
