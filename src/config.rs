@@ -327,6 +327,16 @@ pub struct SliceConfig {
     /// HVPs per point.
     pub curvature: bool,
     pub curvature_steps: usize,
+    /// Noise scales σ of the smoothed loss L_σ(θ) = E_{u~N(0,σ²I)} L(θ + u) at every
+    /// grid point (Kleinberg et al. 2018); empty: no smoothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub smoothing: Vec<f64>,
+    /// Monte Carlo draws of the smoothed loss (default 32; with `smoothing` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoothing_samples: Option<usize>,
+    /// How the noise is scaled (default `none`; with `smoothing` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoothing_normalization: Option<crate::landscape::smoothing::NoiseNormalization>,
 }
 
 impl Default for SliceConfig {
@@ -348,6 +358,9 @@ impl Default for SliceConfig {
             levels: 20,
             curvature: false,
             curvature_steps: 40,
+            smoothing: Vec::new(),
+            smoothing_samples: None,
+            smoothing_normalization: None,
         }
     }
 }

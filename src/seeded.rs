@@ -11,9 +11,9 @@
 //! Indexed streams (one per start, per snapshot, per grid point) keep their historical
 //! arithmetic `base + index` for indices below a bound that keeps them clear of every
 //! other stream ([`SLICE_DIRECTIONS`], [`SADDLE_STARTS`], [`SADDLE_TRACKS`],
-//! [`CURVATURE_POINTS`]). An index at or above its bound moves to a block of its own
-//! at `tag · 2⁴⁸ + index`, above every historical number, so indices up to 2⁴⁸ never
-//! collide (a unit test checks every pair of blocks).
+//! [`CURVATURE_POINTS`], [`SMOOTHING_DRAWS`]). An index at or above its bound moves to
+//! a block of its own at `tag · 2⁴⁸ + index`, above every historical number, so indices
+//! up to 2⁴⁸ never collide (a unit test checks every pair of blocks).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -31,6 +31,9 @@ pub const SADDLE_TRACKS: u64 = 25_930;
 pub const CURVATURE_POINTS: u64 = 1 << 32;
 /// Range of [`Stream::EscapeDynamics`]: ids 400..500.
 pub const ESCAPE_DYNAMICS: u64 = 100;
+/// Low range of [`Stream::SmoothingNoise`]: ids 350..400 (draws 0..50; later draws move
+/// to their own block, tag 6).
+pub const SMOOTHING_DRAWS: u64 = 50;
 /// Indices of an indexed stream must stay below this (2⁴⁸; each index is a start, a
 /// snapshot, a direction or a grid point held in memory, so this is never reached).
 pub const MAX_INDEX: u64 = 1 << 48;
@@ -86,6 +89,9 @@ pub enum Stream {
     NoiseTrace,
     /// `escape`: minibatches or Gaussian noise of dynamics `d` (of the repeat's seed).
     EscapeDynamics(u64),
+    /// `slice` with `smoothing`: the Monte Carlo noise vector z_k (one per draw k, the
+    /// same at every grid point and for every σ).
+    SmoothingNoise(u64),
 }
 
 /// `base + i` below the historical bound `len`, else `tag · 2⁴⁸ + i`.
@@ -130,6 +136,7 @@ impl Stream {
             NoiseSigmaLanczos => 302,
             NoiseTrace => 303,
             EscapeDynamics(d) => indexed(400, ESCAPE_DYNAMICS, 5, d),
+            SmoothingNoise(k) => indexed(350, SMOOTHING_DRAWS, 6, k),
         }
     }
 }
@@ -148,7 +155,7 @@ mod tests {
     use Stream::*;
 
     /// Every variant once (indexed ones at index 0), at the position [`position`] gives.
-    const EVERY: [Stream; 24] = [
+    const EVERY: [Stream; 25] = [
         Init,
         Shuffle,
         Split,
@@ -173,6 +180,7 @@ mod tests {
         NoiseSigmaLanczos,
         NoiseTrace,
         EscapeDynamics(0),
+        SmoothingNoise(0),
     ];
 
     /// An exhaustive match: a new variant does not compile until it is listed in
@@ -203,6 +211,7 @@ mod tests {
             NoiseSigmaLanczos => 21,
             NoiseTrace => 22,
             EscapeDynamics(_) => 23,
+            SmoothingNoise(_) => 24,
         }
     }
 
@@ -224,6 +233,7 @@ mod tests {
             SaddleTrack(_) => indexed(SaddleTrack, SADDLE_TRACKS),
             CurvaturePoint(_) => indexed(CurvaturePoint, CURVATURE_POINTS),
             EscapeDynamics(_) => indexed(EscapeDynamics, ESCAPE_DYNAMICS),
+            SmoothingNoise(_) => indexed(SmoothingNoise, SMOOTHING_DRAWS),
             fixed => vec![fixed.id()..=fixed.id()],
         }
     }
@@ -284,6 +294,10 @@ mod tests {
         // Past the historical bounds: a block of their own.
         assert_eq!(SaddleStart(SADDLE_STARTS).id(), (2 << 48) + SADDLE_STARTS);
         assert_eq!(SliceDirection(100).id(), (1 << 48) + 100);
+        // New streams (no history): a low block, then their own.
+        assert_eq!(SmoothingNoise(0).id(), 350);
+        assert_eq!(SmoothingNoise(49).id(), 399);
+        assert_eq!(SmoothingNoise(50).id(), (6 << 48) + 50);
     }
 
     #[test]

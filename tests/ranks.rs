@@ -234,7 +234,7 @@ pub fn comparable(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// `text` run as one process (2 threads), then as 2 and 3 ranks: the same files, with
 /// some of the work done by ranks other than 0.
-fn ranks_match_one_process(name: &str, text: &str, must_have: &[&str]) {
+pub fn ranks_match_one_process(name: &str, text: &str, must_have: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let config = write(d, &format!("{name}.toml"), text);

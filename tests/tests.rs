@@ -21,5 +21,6 @@ mod report;
 mod saddles;
 mod sizes;
 mod slice;
+mod smoothed_slice;
 mod studies;
 mod weights_io;

@@ -21,7 +21,9 @@
 //!   text) or × 160 B (1-D) (`experiment.x.points`, `.y.points`, `.repeat`); per thread
 //!   a θ and two chunk pools; one plane's first-layer products, 3 × (train + test rows)
 //!   × width₁ × S, when the sweep reuses them (`landscape::first_layer`); Hessian
-//!   directions and curvature maps as for Lanczos below;
+//!   directions and curvature maps as for Lanczos below; with `smoothing`, the noise
+//!   vectors when held (K × P × 8 up to 64 MiB), per point in flight a chunk pool, three
+//!   P-vectors and K × nσ losses, and 4 × nσ × points × 8 B of smoothed grids;
 //! - Hessian spectra (`experiment.exact`, `.lanczos_steps`, `.trace_hvps`, `.slq_steps`):
 //!   exact = 4 × P² × 8 (H, nalgebra's copy, the eigenvectors, their per-column copy);
 //!   else the largest phase of Lanczos (steps × P × 8 basis), Hutch++ (3 × P × hvps/3 × 8)
@@ -716,7 +718,59 @@ impl<'a> Run<'a> {
                 n64(sc.curvature_steps),
             );
         }
+        if !sc.smoothing.is_empty() {
+            self.add_smoothing(est, sc, points, workers);
+        }
         Ok(())
+    }
+
+    /// `smoothing`: the noise vectors when held (K × P × 8, see
+    /// [`crate::landscape::smoothing::HOLD_BYTES`]); per point in flight a chunk pool
+    /// on the training set, the point and θ (P × (8 + S)), a redrawn z (P × 8) and its
+    /// K × nσ losses; the smoothed grids and their standard errors (2 × nσ × points × 8,
+    /// twice: the results and the arrays written).
+    fn add_smoothing(&self, est: &mut Estimate, sc: &SliceConfig, points: u64, workers: u64) {
+        use crate::landscape::smoothing::Noise;
+        let k = sc
+            .smoothing_samples
+            .unwrap_or(super::slice::DEFAULT_SMOOTHING_SAMPLES);
+        let n_sigma = n64(sc.smoothing.len());
+        let held = Noise::holds(k, self.p() as usize);
+        if held {
+            est.add(
+                "experiment.smoothing_samples",
+                format!(
+                    "smoothing noise: {} draws × {} params × 8 B",
+                    count(n64(k)),
+                    count(self.p())
+                ),
+                mul(&[n64(k), self.p(), 8]),
+            );
+        }
+        self.add_workers(est, workers, &[self.data.n_train], false, self.scalar);
+        let per_point = sum(&[
+            mul(&[self.p(), if held { 8 } else { 16 }]),
+            mul(&[n64(k), n_sigma, 8]),
+        ]);
+        est.add(
+            "experiment.smoothing_samples",
+            format!(
+                "smoothing: {} point(s) at once × (P × {} B + {} draws × {} σ × 8 B)",
+                count(workers),
+                if held { 8 } else { 16 },
+                count(n64(k)),
+                n_sigma
+            ),
+            mul(&[workers, per_point]),
+        );
+        est.add(
+            "experiment.smoothing",
+            format!(
+                "smoothed grids: 4 × {n_sigma} σ × {} points × 8 B",
+                count(points)
+            ),
+            mul(&[4, n_sigma, points, 8]),
+        );
     }
 
     /// The first-layer products a sweep keeps for one plane through `rows` rows, when
@@ -1366,6 +1420,39 @@ mod tests {
         assert!(b > a);
         assert_eq!(b - a, c - b);
         assert_eq!(b - a, 1000 * 10 * SLICE_POINT_2D);
+    }
+
+    #[test]
+    fn smoothing_counts_its_noise_its_losses_and_its_grids() {
+        let net = |layers: &str, smoothing: &str| {
+            let text = format!("{SPIRALS}[model]\nlayers = {layers}\n{TANH_BCE}[experiment]\nkind = \"slice\"\nx = {{ range = [-1, 1], points = 100 }}\n{smoothing}");
+            estimated(&parse(&text))
+        };
+        let at = |smoothing: &str| net("[2, 16, 1]", smoothing);
+        let off = at("").total();
+        let one = at("smoothing = [0.1]\nsmoothing_samples = 10\n");
+        let part = |e: &Estimate, key: &str| -> u64 {
+            e.parts
+                .iter()
+                .filter(|p| p.key == key)
+                .map(|p| p.bytes)
+                .sum()
+        };
+        // P = 2·16 + 16 + 16 + 1 = 65: 10 draws held, 4 × 1 σ × 100 points of grids.
+        assert!(part(&one, "experiment.smoothing_samples") >= 10 * 65 * 8);
+        assert_eq!(part(&one, "experiment.smoothing"), 4 * 100 * 8);
+        assert!(one.total() > off);
+        // Three σ's: three times the grids and the losses per point.
+        let three = at("smoothing = [0.1, 0.2, 0.3]\nsmoothing_samples = 10\n");
+        assert_eq!(part(&three, "experiment.smoothing"), 3 * 4 * 100 * 8);
+        // Noise too large to hold (here 100,000 × 41,001 × 8 B) is redrawn where it is
+        // used: the estimate counts the per-point losses and buffers, not K × P.
+        let big = net(
+            "[2, 200, 200, 1]",
+            "smoothing = [0.1]\nsmoothing_samples = 100000\n",
+        );
+        let bytes = part(&big, "experiment.smoothing_samples");
+        assert!(bytes > 100_000 * 8 && bytes < 100 << 20, "{bytes}");
     }
 
     fn bundled_configs() -> Vec<PathBuf> {

@@ -13,12 +13,14 @@
 //! [`run`] computes the [`SliceReport`] and the value grids (writing only that resumable
 //! state); [`write`] saves the grids (`<metric>.npy`, `x.npy`, `y.npy`, the VTK surface,
 //! the curvature map) and draws the figures ([`super::slice_figures`]); [`redraw`] draws
-//! them again from the saved arrays.
+//! them again from the saved arrays. With `smoothing`, the Gaussian-smoothed loss at
+//! every grid point follows the sweep (module `smoothing`).
 
+mod smoothing;
 mod start;
 
 use super::setup::{build, center_kind, rng, Setup};
-use super::slice_figures::{self, AxisLabels, Restyle, SliceData, Style};
+use super::slice_figures::{self, AxisLabels, Restyle, SliceData, SmoothedGrids, Style};
 use super::{resolved_config, Context};
 use crate::cluster::{self, Job};
 use crate::config::{Center, DirectionKind, LoadedConfig, SliceConfig};
@@ -39,6 +41,7 @@ use crate::progress::Progress;
 use crate::scalar::Scalar;
 use crate::seeded::Stream;
 use serde::{Deserialize, Serialize};
+pub use smoothing::{LocalMinima, SmoothingSummary, DEFAULT_SAMPLES as DEFAULT_SMOOTHING_SAMPLES};
 use start::{json_value, save_start, saved_checksum, start, Start};
 
 /// The sweep log's file name inside the run folder.
@@ -127,6 +130,10 @@ pub struct SliceReport {
     /// accuracies for regression). Absent from the summaries of earlier versions.
     #[serde(default)]
     pub metrics: Vec<Metric>,
+    /// Present with `smoothing`: the σ's, the draws and the local minima of the raw and
+    /// the smoothed train loss (`smoothed_train_loss.npy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoothing: Option<SmoothingSummary>,
 }
 
 impl SliceReport {
@@ -209,7 +216,7 @@ pub(super) fn validate(cfg: &LoadedConfig, sc: &SliceConfig, center: Center) -> 
     if sc.levels < 2 {
         return Err(cfg.err("experiment.levels", "needs at least 2 contour levels"));
     }
-    Ok(())
+    smoothing::validate(cfg, sc)
 }
 
 /// The files and models each kind of directions needs, and no others.
@@ -483,7 +490,21 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig) -> Result<SliceOutput> {
         )?),
         false => None,
     };
-    let report = report(sc, &prep, &start, &swept, at_center, curvature.as_ref());
+    let smoothed = match sc.smoothing.is_empty() {
+        true => None,
+        false => Some(smoothing::smooth(
+            cfg,
+            sc,
+            &prep,
+            &planes,
+            &column(&swept.values, Metric::TrainLoss),
+            ctx.quiet,
+            ctx.job,
+        )?),
+    };
+    let (smoothing, smoothed) = smoothed.unzip();
+    let mut report = report(sc, &prep, &start, &swept, at_center, curvature.as_ref());
+    report.smoothing = smoothing;
     let data = SliceData {
         grids: report
             .metrics
@@ -494,6 +515,7 @@ pub fn run<S: Scalar>(ctx: &Context, sc: &SliceConfig) -> Result<SliceOutput> {
         y: prep.y,
         path: start.directions.pca.as_ref().map(|p| p.coords.clone()),
         curvature_ratio: curvature.as_ref().map(|c| c.ratio.clone()),
+        smoothed,
     };
     Ok(SliceOutput {
         report,
@@ -577,6 +599,7 @@ fn report<S: Scalar>(
                 .fold(f64::NAN, f64::max),
         }),
         metrics: Metric::available(setup.test.is_some(), setup.train.has_labels()),
+        smoothing: None,
     }
 }
 
@@ -624,8 +647,17 @@ pub fn write(out: &SliceOutput, dir: &RunDir) -> Result<()> {
         dir.write_npy("lambda_min.npy", &c.lambda_min, &r.grid)?;
         dir.write_npy("curvature_ratio.npy", &c.ratio, &r.grid)?;
     }
+    if let Some(s) = &d.smoothed {
+        let shape: Vec<usize> = [s.sigmas.len()].into_iter().chain(r.grid.clone()).collect();
+        dir.write_npy(SMOOTHED, &s.loss, &shape)?;
+        dir.write_npy(SMOOTHED_STDERR, &s.stderr, &shape)?;
+    }
     slice_figures::draw(dir, d, &axis_labels(r), &Style::of_run(r.log, r.levels))
 }
+
+/// The smoothed train loss and its Monte Carlo standard error, shape (nσ, …grid).
+const SMOOTHED: &str = "smoothed_train_loss.npy";
+const SMOOTHED_STDERR: &str = "smoothed_train_loss_stderr.npy";
 
 /// Redraws the figures of a finished run from its saved grids, with the run's style
 /// changed by `restyle` (the `losscape plot` flags).
@@ -669,12 +701,27 @@ pub fn load(report: &SliceReport, dir: &RunDir) -> Result<SliceData> {
         Some(_) => Some(dir.read_npy("curvature_ratio.npy", &grid)?.0),
         None => None,
     };
+    let smoothed = match &report.smoothing {
+        Some(s) => {
+            let shape: Vec<Option<usize>> = [Some(s.sigmas.len())]
+                .into_iter()
+                .chain(grid.iter().copied())
+                .collect();
+            Some(SmoothedGrids {
+                sigmas: s.sigmas.clone(),
+                loss: dir.read_npy(SMOOTHED, &shape)?.0,
+                stderr: dir.read_npy(SMOOTHED_STDERR, &shape)?.0,
+            })
+        }
+        None => None,
+    };
     Ok(SliceData {
         x,
         y,
         grids,
         path,
         curvature_ratio,
+        smoothed,
     })
 }
 
@@ -806,6 +853,9 @@ pub fn work<S: Scalar>(cfg: &LoadedConfig, sc: &SliceConfig, job: &Job) -> Resul
     eval.work_sweep(job, &planes, &coords)?;
     if sc.curvature {
         curvature_map(cfg, &prep, &planes[0], sc.curvature_steps, true, Some(job))?;
+    }
+    if !sc.smoothing.is_empty() {
+        smoothing::work(cfg, sc, &prep, &planes, job)?;
     }
     Ok(())
 }

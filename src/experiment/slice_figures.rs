@@ -5,7 +5,10 @@
 //!
 //! 2-D: contour lines with labelled levels, a filled heatmap and a 3-D surface of each
 //! loss; heatmaps of the accuracies; the PCA path over the contours. 1-D: loss and
-//! accuracy on twin axes, one colour per direction.
+//! accuracy on twin axes, one colour per direction. With smoothing, the smoothed train
+//! losses (module `smoothed`).
+
+mod smoothed;
 
 use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
@@ -70,6 +73,30 @@ pub struct SliceData {
     pub path: Option<Vec<(f64, f64)>>,
     /// |λmin/λmax| of the Hessian over a 2-D grid.
     pub curvature_ratio: Option<Vec<f64>>,
+    /// The Gaussian-smoothed train loss (`smoothing`).
+    pub smoothed: Option<SmoothedGrids>,
+}
+
+/// The smoothed train loss L_σ of each σ over the slice's grid and its Monte Carlo
+/// standard error: `loss[s·n + i]` for σ = `sigmas[s]` at grid point i of n (grid order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmoothedGrids {
+    pub sigmas: Vec<f64>,
+    pub loss: Vec<f64>,
+    pub stderr: Vec<f64>,
+}
+
+impl SmoothedGrids {
+    /// The grid of σ number `s`.
+    pub fn of(&self, s: usize) -> &[f64] {
+        let n = self.loss.len() / self.sigmas.len().max(1);
+        &self.loss[s * n..(s + 1) * n]
+    }
+}
+
+/// A σ as the figures and the page write it.
+pub fn sigma_label(sigma: f64) -> String {
+    format!("σ = {sigma}")
 }
 
 impl SliceData {
@@ -92,8 +119,12 @@ pub struct AxisLabels {
 /// Draws every figure of the slice `data` into `dir`.
 pub fn draw(dir: &RunDir, data: &SliceData, labels: &AxisLabels, style: &Style) -> Result<()> {
     match &data.y {
-        Some(y) => draw_2d(dir, data, y, labels, style),
-        None => draw_1d(dir, data, &labels.x, style),
+        Some(y) => draw_2d(dir, data, y, labels, style)?,
+        None => draw_1d(dir, data, &labels.x, style)?,
+    }
+    match &data.smoothed {
+        Some(s) => smoothed::draw(dir, data, s, labels, style),
+        None => Ok(()),
     }
 }
 

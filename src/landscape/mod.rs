@@ -1,7 +1,8 @@
 //! Loss-landscape slices (Li et al. 2018, "Visualizing the Loss Landscape of Neural
 //! Nets"): directions in parameter space ([`directions`], [`pca`] of a training path),
-//! 1-D and 2-D grids of θ + a·d_x + b·d_y evaluated in parallel ([`grid`]), and a
-//! resumable on-disk store for long sweeps ([`store`]).
+//! 1-D and 2-D grids of θ + a·d_x + b·d_y evaluated in parallel ([`grid`]), a
+//! resumable on-disk store for long sweeps ([`store`]), the Gaussian-smoothed loss on
+//! a grid ([`smoothing`]) and its strict local minima ([`minima`]).
 //!
 //! A 1-D slice θ + a·d through a small net along a filter-normalised random direction:
 //!
@@ -45,7 +46,9 @@
 pub mod directions;
 pub mod first_layer;
 pub mod grid;
+pub mod minima;
 pub mod pca;
+pub mod smoothing;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,12 @@
 //! The sections of a `slice` run's page: a 2-D slice as a landscape (3-D surface beside
 //! the contour map, train and test as tabs, the PCA path over both), a 1-D slice as line
-//! charts with one line per direction, and the curvature map when there is one.
+//! charts with one line per direction, the curvature map when there is one, and the
+//! Gaussian-smoothed loss with its local-minima counts when the run has `smoothing`.
 
-use super::page::{nums, ordinal, Page};
+use super::page::{nums, ordinal, Cell, Page};
 use crate::error::Result;
 use crate::experiment::slice::{self, SliceReport};
-use crate::experiment::slice_figures::{AxisLabels, SliceData};
+use crate::experiment::slice_figures::{sigma_label, AxisLabels, SliceData, SmoothedGrids};
 use crate::io::run_dir::RunDir;
 use crate::landscape::grid::Metric;
 use serde_json::{json, Map, Value};
@@ -106,7 +107,102 @@ pub fn sections(page: &mut Page, r: &SliceReport, dir: &RunDir) -> Result<()> {
                     "yaxis": { "title": { "text": labels.y } } }),
         );
     }
+    if let (Some(s), Some(grids)) = (&r.smoothing, &d.smoothed) {
+        smoothed(page, s, &d, grids, &labels);
+    }
     Ok(())
+}
+
+/// The smoothed train loss L_σ (Kleinberg et al. 2018): the local-minima counts, then
+/// the raw and smoothed lines of a 1-D slice on one chart per direction, or a contour
+/// map per σ of a 2-D slice.
+fn smoothed(
+    page: &mut Page,
+    s: &slice::SmoothingSummary,
+    d: &SliceData,
+    grids: &SmoothedGrids,
+    labels: &AxisLabels,
+) {
+    page.section("Smoothed loss");
+    let noise = match s.normalization {
+        crate::landscape::smoothing::NoiseNormalization::None => "u ~ N(0, σ²I)",
+        crate::landscape::smoothing::NoiseNormalization::Filter => {
+            "u = σ·z, z Gaussian with each neuron's incoming weights rescaled to the norm of the center's"
+        }
+    };
+    page.text(&format!(
+        "The training loss averaged over Gaussian perturbations, L_σ(θ) = E L(θ + u) with          {noise} (Kleinberg et al. 2018: SGD behaves like gradient descent on such a          smoothed loss, so minima narrower than its noise scale vanish). Monte Carlo with          the same {} draws at every point and for every σ, so each curve is smooth; the          largest standard error is {}. Strict local minima are counted {}, interior points          only.",
+        s.samples,
+        super::page::show(s.max_stderr),
+        match d.y {
+            Some(_) => "over each point's 8 neighbours on the grid",
+            None => "along each line (summed over the directions)",
+        }
+    ));
+    let mut rows = vec![vec![
+        Cell::from("raw"),
+        Cell::from(s.local_minima.raw.to_string()),
+    ]];
+    for (sigma, n) in s.sigmas.iter().zip(&s.local_minima.smoothed) {
+        rows.push(vec![
+            Cell::from(sigma_label(*sigma)),
+            Cell::from(n.to_string()),
+        ]);
+    }
+    page.table(&["train loss", "strict local minima"], rows);
+    let raw = d.grid(Metric::TrainLoss).unwrap_or(&[]);
+    match &d.y {
+        None => {
+            let nx = d.x.len().max(1);
+            let lines = raw.len() / nx;
+            let trace = |label: String, v: &[f64]| {
+                json!({ "type": "scatter", "mode": "lines", "x": nums(&d.x), "y": nums(v),
+                        "name": label,
+                        "hovertemplate": format!("a = %{{x}}<br>loss = %{{y}}<extra>{label}</extra>") })
+            };
+            let figures = (0..lines)
+                .map(|r| {
+                    let line = r * nx..(r + 1) * nx;
+                    let mut traces = vec![trace("raw".into(), &raw[line.clone()])];
+                    for (i, &sigma) in grids.sigmas.iter().enumerate() {
+                        traces.push(trace(sigma_label(sigma), &grids.of(i)[line.clone()]));
+                    }
+                    let title = match lines {
+                        1 => "train loss and its smoothings".to_string(),
+                        n => format!("direction {} of {n}", r + 1),
+                    };
+                    (
+                        Value::Array(traces),
+                        json!({ "title": { "text": title },
+                                "xaxis": { "title": { "text": labels.x } },
+                                "yaxis": { "title": { "text": "train loss" } } }),
+                    )
+                })
+                .collect();
+            page.figures_row(figures);
+        }
+        Some(y) => {
+            let g = PageGrid::new(d.x.len(), y.len());
+            let (px, py) = (g.axis(&d.x, &g.xi), g.axis(y, &g.yj));
+            let figures = grids
+                .sigmas
+                .iter()
+                .enumerate()
+                .map(|(i, &sigma)| {
+                    let z: Vec<Value> = g.values(grids.of(i)).chunks(px.len()).map(nums).collect();
+                    (
+                        json!([{ "type": "contour", "x": nums(&px), "y": nums(&py), "z": z,
+                                 "colorscale": "Viridis", "ncontours": 20,
+                                 "hovertemplate": "a = %{x}<br>b = %{y}<br>L_σ = %{z}<extra></extra>" }]),
+                        json!({ "title": { "text": sigma_label(sigma) },
+                                "xaxis": { "title": { "text": labels.x } },
+                                "yaxis": { "title": { "text": labels.y } } }),
+                    )
+                })
+                .collect();
+            page.figures_row(figures);
+        }
+    }
 }
 
 fn landscape(page: &mut Page, r: &SliceReport, d: &SliceData, y: &[f64], labels: &AxisLabels) {
