@@ -3,7 +3,7 @@
 //! minimum above the raw one, thread independence, redrawing from the saved arrays, a
 //! 2-D slice's figures, ranks, and bad input refused before any folder exists.
 
-use crate::common::{losscape, npy, run, run_ok, write};
+use crate::common::{f, losscape, npy, run, run_ok, write};
 use losscape::experiment::Report;
 
 /// A 1-D slice through a briefly trained circles net with three σ's.
@@ -31,6 +31,37 @@ smoothing = [0.0001, 0.05, 0.3]
 smoothing_samples = 16
 smoothing_normalization = "filter"
 "#;
+
+#[test]
+fn sgd_noise_scale_is_the_sgd_noise_kinds_at_the_same_center() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sgd = ONE_D
+        .replace("optimizer = \"adam\"", "optimizer = \"sgd\"")
+        .replace("lr = 0.05", "lr = 0.2")
+        .replace(
+            "smoothing_normalization = \"filter\"",
+            "smoothing_normalization = \"none\"",
+        );
+    let s = run_ok(&write(d, "s.toml", &sgd), &d.join("s"), &[]);
+    // The same seed trains the same center; kind sgd_noise measures Σ_30 there from the
+    // same 1,000-row stream (every row of this small set).
+    let i = sgd.find("[experiment]").unwrap();
+    let noise = format!(
+        "{}[experiment]\nkind = \"sgd_noise\"\nbatch_sizes = [30]\nk = 2\nlanczos_steps = 10\n",
+        &sgd[..i]
+    );
+    let n = run_ok(&write(d, "n.toml", &noise), &d.join("n"), &[]);
+    let want = f(&n["batches"][0]["noise_scale"]);
+    let sm = &s["smoothing"];
+    let got = f(&sm["sgd_noise_scale"]);
+    assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+    // Unit Gaussian noise on the 18 weights of 25 parameters (biases zeroed): ‖z‖²/P
+    // over 16 draws is 288 squares / 400, mean 0.72 and standard deviation 0.06.
+    let rms = f(&sm["noise_rms"]);
+    assert!((rms * rms - 0.72).abs() < 0.18, "{rms}");
+    assert!((f(&sm["sgd_sigma"]) - got / rms).abs() <= 1e-12 * got);
+}
 
 fn shape(path: &std::path::Path) -> Vec<usize> {
     losscape::io::npy::read(path).unwrap().1

@@ -771,6 +771,19 @@ impl<'a> Run<'a> {
             ),
             mul(&[4, n_sigma, points, 8]),
         );
+        // The SGD noise scale at the center: an f64 copy of the training rows and 64
+        // rows' per-sample gradients at a time.
+        if self.cfg.config.train.is_some() {
+            self.add_f64_train(est);
+            est.add(
+                "model.layers",
+                format!(
+                    "SGD noise scale: 64 rows × {} params × 8 B",
+                    count(self.p())
+                ),
+                mul(&[64, self.p(), 8]),
+            );
+        }
     }
 
     /// The first-layer products a sweep keeps for one plane through `rows` rows, when

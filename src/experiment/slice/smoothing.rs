@@ -51,10 +51,19 @@ pub struct SmoothingSummary {
     pub max_stderr: f64,
     pub seconds: f64,
     /// The scale of SGD's own noise at the center, √(lr·Tr(Σ_b)/P) with Σ_b the
-    /// covariance of a minibatch gradient, to set beside the σ's (Kleinberg et al.'s
-    /// effective smoothing of SGD); absent when not measured.
+    /// covariance of a minibatch gradient of `[train]`'s batch size, to set beside the
+    /// σ's (Kleinberg et al.'s effective smoothing of SGD); present when `[train]` is
+    /// minibatch SGD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sgd_noise_scale: Option<f64>,
+    /// The RMS size per parameter of the unit noise z (√(mean‖z‖²/P) over the draws): 1
+    /// for `none`, the weights' scale for `filter`; σ·noise_rms is the smoothing's
+    /// per-parameter size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_rms: Option<f64>,
+    /// The σ whose smoothing has SGD's per-parameter size, sgd_noise_scale / noise_rms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sgd_sigma: Option<f64>,
 }
 
 /// The smoothing keys, checked before any work: each σ finite and positive, the
@@ -134,6 +143,8 @@ pub(super) fn smooth<S: Scalar>(
 ) -> Result<(SmoothingSummary, SmoothedGrids)> {
     let t0 = std::time::Instant::now();
     let noise = noise(cfg, sc, prep, planes[0].center);
+    let noise_rms = rms(&noise, planes[0].center.len());
+    let sgd_noise_scale = sgd_noise_scale(cfg, prep, planes[0].center)?;
     let smoother = Smoother {
         mlp: &prep.setup.mlp,
         train: &prep.setup.train,
@@ -165,7 +176,9 @@ pub(super) fn smooth<S: Scalar>(
             .filter(|v| v.is_finite())
             .fold(f64::NAN, f64::max),
         seconds: t0.elapsed().as_secs_f64(),
-        sgd_noise_scale: None,
+        sgd_noise_scale,
+        noise_rms: Some(noise_rms),
+        sgd_sigma: sgd_noise_scale.map(|s| s / noise_rms),
     };
     let grids = SmoothedGrids {
         sigmas: sc.smoothing.clone(),
@@ -173,6 +186,54 @@ pub(super) fn smooth<S: Scalar>(
         stderr: s.stderr,
     };
     Ok((summary, grids))
+}
+
+/// √(mean over the draws of ‖z‖²/P), in draw order.
+fn rms(noise: &Noise, p: usize) -> f64 {
+    let mut buf = vec![0.0; p];
+    let k = noise.samples();
+    let squares: f64 = (0..k)
+        .map(|i| {
+            let z = noise.z(i, &mut buf);
+            crate::linalg::dot(z, z)
+        })
+        .sum();
+    (squares / (k.max(1) * p.max(1)) as f64).sqrt()
+}
+
+/// Rows whose gradients give tr(C) for the SGD noise scale.
+const NOISE_SCALE_SAMPLES: usize = 1000;
+
+/// √(lr·tr(Σ_b)/P) at `center` with `[train]`'s lr and minibatch size b (Σ_b = C/b, C
+/// from up to 1,000 seeded rows' gradients); None unless `[train]` is minibatch SGD
+/// (full batches have no gradient noise; other optimisers rescale it).
+fn sgd_noise_scale<S: Scalar>(
+    cfg: &LoadedConfig,
+    prep: &Prepared<S>,
+    center: &[f64],
+) -> Result<Option<f64>> {
+    let Some(train) = &cfg.config.train else {
+        return Ok(None);
+    };
+    // Momentum and Adam rescale the gradient: their step noise is not lr·Σ_b.
+    if train.optimizer != crate::optim::OptimizerKind::Sgd {
+        return Ok(None);
+    }
+    let setup = &prep.setup;
+    let n = setup.train.n;
+    let b = match cfg.train_plan(train, n)?.batch_size {
+        Some(b) if b < n => b,
+        _ => return Ok(None),
+    };
+    let data = setup.train_f64(cfg)?;
+    Ok(Some(crate::noise::point::sgd_noise_scale(
+        &setup.mlp,
+        &data,
+        center,
+        (train.lr, b),
+        NOISE_SCALE_SAMPLES,
+        cfg.config.seed,
+    )))
 }
 
 /// A rank other than 0 of a job: its share of rank 0's [`smooth`].
