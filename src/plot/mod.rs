@@ -5,8 +5,9 @@
 //! TensorFlow Playground picture), the loss-landscape slices [`contour_plot`],
 //! [`heatmap`], [`surface_3d`] and [`slice_1d`] (in `surface/`), and the critical-point
 //! figures [`loss_vs_index`], [`search_convergence`], [`curvature_track`] and
-//! [`spectrum_pair`] (in `critical.rs`), a matrix of values in [0, 1] [`unit_matrix`], the two slices on one colour scale
-//! [`heatmap_pair`] (in `surface/`), and the figures of studies over many runs
+//! [`spectrum_pair`] (in `critical.rs`), the two slices on one colour scale
+//! [`heatmap_pair`] (in `surface/`), a matrix of values in [0, 1] such as |cos| between
+//! eigenvectors [`unit_matrix`] (in `matrix.rs`), and the figures of studies over many runs
 //! [`mean_std_chart`], [`mean_std_panels`] and [`grouped_curves`] (in `studies.rs`). None
 //! of them knows about models or reports: callers pass numbers and strings.
 //!

@@ -131,7 +131,12 @@ fn smoothed(
         }
     };
     page.text(&format!(
-        "The training loss averaged over Gaussian perturbations, L_σ(θ) = E L(θ + u) with          {noise} (Kleinberg et al. 2018: SGD behaves like gradient descent on such a          smoothed loss, so minima narrower than its noise scale vanish). Monte Carlo with          the same {} draws at every point and for every σ, so each curve is smooth; the          largest standard error is {}. Strict local minima are counted {}, interior points          only.",
+        "The training loss averaged over Gaussian perturbations, L_σ(θ) = E L(θ + u) \
+         with {noise} (Kleinberg et al. 2018: SGD behaves like gradient descent on such \
+         a smoothed loss, so minima narrower than its noise scale vanish). Monte Carlo \
+         with the same {} draws at every point and for every σ, so each curve is \
+         smooth; the largest standard error is {}. Strict local minima are counted {}, \
+         interior points only.",
         s.samples,
         super::page::show(s.max_stderr),
         match d.y {
@@ -139,6 +144,14 @@ fn smoothed(
             None => "along each line (summed over the directions)",
         }
     ));
+    if let (Some(scale), Some(sigma)) = (s.sgd_noise_scale, s.sgd_sigma) {
+        page.text(&format!(
+            "SGD's own noise at the center, √(lr·tr(Σ_b)/P) with [train]'s learning rate \
+             and batch size, is {} per parameter: σ = {} in this slice's units.",
+            super::page::show(scale),
+            super::page::show(sigma),
+        ));
+    }
     let mut rows = vec![vec![
         Cell::from("raw"),
         Cell::from(s.local_minima.raw.to_string()),
