@@ -1,6 +1,7 @@
 //! Optimisers and the training loop that records a trajectory.
 
 pub mod optimizer;
+pub mod saddle_free;
 pub mod train;
 
 pub use optimizer::{Hyper, Optimizer, OptimizerKind};
