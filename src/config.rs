@@ -153,6 +153,14 @@ pub struct TrainConfig {
     pub beta2: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eps: Option<f64>,
+    /// saddle_free_newton: Krylov dimension (default 10), damping μ (default 0.1) and
+    /// backtracking line search on the minibatch loss (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub krylov_dim: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub damping: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_search: Option<bool>,
     /// Learning-rate schedule: `constant` (default) or `cosine` (annealed to 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<crate::optim::Schedule>,
@@ -914,7 +922,19 @@ impl LoadedConfig {
             beta1: train.beta1.unwrap_or(d.beta1),
             beta2: train.beta2.unwrap_or(d.beta2),
             eps: train.eps.unwrap_or(d.eps),
+            krylov_dim: train.krylov_dim.unwrap_or(d.krylov_dim),
+            damping: train.damping.unwrap_or(d.damping),
+            line_search: train.line_search.unwrap_or(d.line_search),
         };
+        if hyper.krylov_dim == 0 {
+            return Err(self.err("train.krylov_dim", "must be at least 1"));
+        }
+        if !(hyper.damping.is_finite() && hyper.damping >= 0.0) {
+            return Err(self.err(
+                "train.damping",
+                format!("must be a number ≥ 0, got {}", hyper.damping),
+            ));
+        }
         let in_unit = |v: f64, field: &str| {
             if (0.0..1.0).contains(&v) {
                 Ok(())
@@ -944,6 +964,11 @@ impl LoadedConfig {
             unused("train.beta1", train.beta1.is_some(), name)?;
             unused("train.beta2", train.beta2.is_some(), name)?;
             unused("train.eps", train.eps.is_some(), name)?;
+        }
+        if train.optimizer != OptimizerKind::SaddleFreeNewton {
+            unused("train.krylov_dim", train.krylov_dim.is_some(), name)?;
+            unused("train.damping", train.damping.is_some(), name)?;
+            unused("train.line_search", train.line_search.is_some(), name)?;
         }
         if train.patience == Some(0) {
             return Err(self.err(

@@ -18,6 +18,7 @@ mod plot_check;
 mod ranks;
 mod relocatable;
 mod report;
+mod saddle_free;
 mod saddles;
 mod sizes;
 mod slice;

@@ -488,6 +488,10 @@ impl<'a> Run<'a> {
     fn training_state_bytes(&self, net: &Net, plan: &TrainPlan) -> u64 {
         let optimizer = match plan.optimizer {
             OptimizerKind::Gd | OptimizerKind::Sgd => 0,
+            // The Krylov basis, its start and the step.
+            OptimizerKind::SaddleFreeNewton => {
+                n64(plan.hyper.krylov_dim).saturating_add(3) * 8 / self.scalar.max(1)
+            }
             OptimizerKind::Momentum => 1,
             OptimizerKind::Adam => 2,
         };

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::json_num::nan_if_null;
 use crate::nn::Layout;
-use crate::optim::{Record, Trajectory};
+use crate::optim::{Record, SfnRecord, Trajectory};
 use crate::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,36 @@ pub struct TrainReport {
     /// Whether `fit.png` is drawn (1-input regressions), from `fit_*.npy`.
     #[serde(default)]
     pub fitted_curve: bool,
+    /// Saddle-free Newton: its HVPs and the curvature its subspaces saw (every step in
+    /// `sfn_steps.csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saddle_free: Option<SaddleFreeSummary>,
+}
+
+/// What saddle-free Newton's steps cost and saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaddleFreeSummary {
+    /// HVPs over all steps.
+    pub hvps: usize,
+    /// λmin of the first and of the last step's Krylov subspace.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub lambda_min_first: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub lambda_min_last: f64,
+    /// Steps whose subspace had a negative eigenvalue.
+    pub negative_steps: usize,
+}
+
+impl SaddleFreeSummary {
+    fn of(steps: &[SfnRecord]) -> Option<Self> {
+        let (first, last) = (steps.first()?, steps.last()?);
+        Some(SaddleFreeSummary {
+            hvps: steps.iter().map(|s| s.hvps).sum(),
+            lambda_min_first: first.lambda_min,
+            lambda_min_last: last.lambda_min,
+            negative_steps: steps.iter().filter(|s| s.lambda_min < 0.0).count(),
+        })
+    }
 }
 
 /// What a train run computed: the report, and what its files are made from.
@@ -126,6 +156,7 @@ pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> Result<TrainOutput<S>
         snapshots,
         decision_regions: regions.as_ref().map(|g| g.info.clone()),
         fitted_curve: fit.is_some(),
+        saddle_free: SaddleFreeSummary::of(&trajectory.sfn_steps),
     };
     Ok(TrainOutput {
         report,
@@ -141,6 +172,18 @@ pub fn run<S: Scalar>(ctx: &Context, resolution: usize) -> Result<TrainOutput<S>
 /// the figures (titled with the run's `name`).
 pub fn write<S: Scalar>(out: &TrainOutput<S>, dir: &RunDir, name: &str) -> Result<()> {
     figures::save_records(dir, "trajectory.csv", &out.trajectory.records)?;
+    let sfn = &out.trajectory.sfn_steps;
+    if !sfn.is_empty() {
+        let rows: Vec<Vec<f64>> = sfn
+            .iter()
+            .map(|s| vec![s.step as f64, s.hvps as f64, s.lambda_min, s.alpha])
+            .collect();
+        dir.write_csv(
+            "sfn_steps.csv",
+            &["step", "hvps", "lambda_min", "alpha"],
+            &rows,
+        )?;
+    }
     dir.save_weights("model.safetensors", &out.layout, &out.theta)?;
     if let Some(info) = &out.report.snapshots {
         let snaps = &out.trajectory.snapshots;

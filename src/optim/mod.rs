@@ -5,4 +5,4 @@ pub mod saddle_free;
 pub mod train;
 
 pub use optimizer::{Hyper, Optimizer, OptimizerKind};
-pub use train::{train, Length, Record, Schedule, Snapshot, TrainPlan, Trajectory};
+pub use train::{train, Length, Record, Schedule, SfnRecord, Snapshot, TrainPlan, Trajectory};

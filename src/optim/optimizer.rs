@@ -31,6 +31,9 @@ pub enum OptimizerKind {
     Sgd,
     Momentum,
     Adam,
+    /// Saddle-free Newton in a Krylov subspace (Dauphin et al. 2014): see
+    /// [`super::saddle_free`]; the training loop computes its step.
+    SaddleFreeNewton,
 }
 
 /// Hyperparameters beyond the learning rate.
@@ -41,6 +44,11 @@ pub struct Hyper {
     pub beta1: f64,
     pub beta2: f64,
     pub eps: f64,
+    /// saddle_free_newton: the Krylov subspace's dimension, the damping μ and whether
+    /// each step backtracks on the minibatch loss.
+    pub krylov_dim: usize,
+    pub damping: f64,
+    pub line_search: bool,
 }
 
 impl Default for Hyper {
@@ -51,6 +59,9 @@ impl Default for Hyper {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
+            krylov_dim: 10,
+            damping: 0.1,
+            line_search: true,
         }
     }
 }
@@ -77,7 +88,10 @@ pub enum Optimizer<S> {
 impl<S: Scalar> Optimizer<S> {
     pub fn new(kind: OptimizerKind, hyper: Hyper, p: usize) -> Self {
         match kind {
-            OptimizerKind::Gd | OptimizerKind::Sgd => Optimizer::Plain,
+            // Saddle-free Newton's step is a plain update by the loop's Δθ.
+            OptimizerKind::Gd | OptimizerKind::Sgd | OptimizerKind::SaddleFreeNewton => {
+                Optimizer::Plain
+            }
             OptimizerKind::Momentum => Optimizer::Momentum {
                 buf: vec![S::zero(); p],
                 mu: S::of(hyper.momentum),

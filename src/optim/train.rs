@@ -11,12 +11,14 @@
 //! exceeds [`EXPLOSION`] × max(initial loss, [`EXPLOSION_FLOOR`]) (a loss that grows
 //! a millionfold has left the basin, even while it is still a finite number).
 
+use crate::curvature::HvpOperator;
 use crate::nn::chunked::ChunkPool;
 use crate::nn::team;
 use crate::nn::Mlp;
 use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
+use crate::optim::saddle_free::{saddle_free_step, SfnSettings};
 use crate::progress::Progress;
 use crate::scalar::{all_finite, Scalar};
 use rand::seq::SliceRandom;
@@ -127,6 +129,18 @@ pub struct Trajectory<S> {
     pub plateau_at: Option<usize>,
     /// The step at which the training loss first reached the plan's `stop_at_loss`.
     pub target_reached_at: Option<usize>,
+    /// Saddle-free Newton only: every step's HVPs, λmin of its Krylov subspace and the
+    /// fraction of Δθ the line search kept.
+    pub sfn_steps: Vec<SfnRecord>,
+}
+
+/// One saddle-free Newton step.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SfnRecord {
+    pub step: usize,
+    pub hvps: usize,
+    pub lambda_min: f64,
+    pub alpha: f64,
 }
 
 impl<S> Trajectory<S> {
@@ -272,6 +286,7 @@ pub fn train<S: Scalar>(
         divergence: None,
         plateau_at: None,
         target_reached_at: None,
+        sfn_steps: Vec::new(),
     };
     rec.record(0, theta, &mut traj);
 
@@ -282,6 +297,7 @@ pub fn train<S: Scalar>(
     let pool = ChunkPool::new(mlp);
     let mut step = 0;
     let mut plateau = Plateau::new(plan.patience, traj.records[0].train_loss);
+    let sfn = plan.optimizer == OptimizerKind::SaddleFreeNewton;
     check_target(&mut traj, plan.stop_at_loss);
     while step < total && !traj.stopped() {
         if b < n {
@@ -299,12 +315,22 @@ pub fn train<S: Scalar>(
                     rec.train.eval_grad(theta, &mut grad).loss
                 };
                 let finite = loss.is_finite() && all_finite_shared(&grad);
-                if finite {
+                if finite && sfn {
+                    let data = if b < n { &batch } else { train };
+                    let mut s = SfnLoop {
+                        mlp,
+                        pool: &pool,
+                        data,
+                        hyper: &plan.hyper,
+                    };
+                    let r = s.step(theta, &grad, loss, lr.f64(), shuffle);
+                    traj.sfn_steps.push(SfnRecord { step, ..r });
+                } else if finite {
                     opt.step(theta, &grad, lr);
                 }
                 (loss, finite)
             };
-            let (loss, finite) = if b < n && pool.wants_team(idx.len()) {
+            let (loss, finite) = if b < n && !sfn && pool.wants_team(idx.len()) {
                 team::with_team(one_step)
             } else {
                 one_step()
@@ -338,6 +364,85 @@ pub fn train<S: Scalar>(
     traj.steps = step;
     progress.finish();
     traj
+}
+
+/// One saddle-free Newton update on a minibatch (or the full set): the step of
+/// [`saddle_free_step`] from HVPs on `data`, then, with a line search, the largest of
+/// 1, ½, ¼, … (down to 2⁻¹⁰) of it that lowers the loss on `data`; without one, or when
+/// none does, the whole step.
+struct SfnLoop<'a, S: Scalar> {
+    mlp: &'a Mlp,
+    pool: &'a ChunkPool<S>,
+    data: &'a Samples<S>,
+    hyper: &'a Hyper,
+}
+
+/// H of a batch at θ as an f64 operator (the products in the run's dtype).
+struct BatchHessian<'a, S: Scalar> {
+    mlp: &'a Mlp,
+    pool: &'a ChunkPool<S>,
+    data: &'a Samples<S>,
+    theta: &'a [S],
+}
+
+impl<S: Scalar> HvpOperator for BatchHessian<'_, S> {
+    fn dim(&self) -> usize {
+        self.theta.len()
+    }
+    fn apply(&self, v: &[f64], out: &mut [f64]) {
+        let vs: Vec<S> = v.iter().map(|&x| S::of(x)).collect();
+        let mut hv = vec![S::zero(); v.len()];
+        self.pool.hvp(self.mlp, self.data, self.theta, &vs, &mut hv);
+        out.iter_mut().zip(&hv).for_each(|(o, h)| *o = h.f64());
+    }
+}
+
+impl<S: Scalar> SfnLoop<'_, S> {
+    fn step(
+        &mut self,
+        theta: &mut [S],
+        grad: &[S],
+        loss: f64,
+        lr: f64,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) -> SfnRecord {
+        let g: Vec<f64> = grad.iter().map(|x| x.f64()).collect();
+        let settings = SfnSettings {
+            krylov_dim: self.hyper.krylov_dim,
+            damping: self.hyper.damping,
+            lr,
+        };
+        let h = BatchHessian {
+            mlp: self.mlp,
+            pool: self.pool,
+            data: self.data,
+            theta,
+        };
+        let s = saddle_free_step(&h, &g, &settings, rng);
+        let at = |alpha: f64| -> Vec<S> {
+            theta
+                .iter()
+                .zip(&s.delta)
+                .map(|(t, d)| S::of(t.f64() + alpha * d))
+                .collect()
+        };
+        let lowers = |alpha: f64| self.pool.eval(self.mlp, self.data, &at(alpha)).loss < loss;
+        let alpha = match self.hyper.line_search {
+            true => (0..=10)
+                .map(|i| 0.5f64.powi(i))
+                .find(|&a| lowers(a))
+                .unwrap_or(1.0),
+            false => 1.0,
+        };
+        let next = at(alpha);
+        theta.copy_from_slice(&next);
+        SfnRecord {
+            step: 0,
+            hvps: s.hvps,
+            lambda_min: s.lambda_min(),
+            alpha,
+        }
+    }
 }
 
 /// [`all_finite`], in blocks shared by the caller's team when it has one (a minibatch
