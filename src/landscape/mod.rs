@@ -43,6 +43,7 @@
 //! # Ok::<(), losscape::Error>(())
 //! ```
 
+pub mod curve;
 pub mod directions;
 pub mod first_layer;
 pub mod grid;
