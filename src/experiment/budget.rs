@@ -488,9 +488,11 @@ impl<'a> Run<'a> {
     fn training_state_bytes(&self, net: &Net, plan: &TrainPlan) -> u64 {
         let optimizer = match plan.optimizer {
             OptimizerKind::Gd | OptimizerKind::Sgd => 0,
-            // The Krylov basis, its start and the step.
+            // The Krylov basis, its start and the step: min(k, P) + 3 vectors of f64,
+            // counted in vectors of the run's scalar.
             OptimizerKind::SaddleFreeNewton => {
-                n64(plan.hyper.krylov_dim).saturating_add(3) * 8 / self.scalar.max(1)
+                let f64_vectors = sum(&[n64(plan.hyper.krylov_dim).min(net.params()), 3]);
+                mul(&[f64_vectors, 8]) / self.scalar.max(1)
             }
             OptimizerKind::Momentum => 1,
             OptimizerKind::Adam => 2,

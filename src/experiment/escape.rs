@@ -18,6 +18,7 @@
 //! the straight line from the center to its last point exceeds the center's by more
 //! than `escape_barrier`.
 
+use super::escape_figures::Metric;
 use super::escape_run::{record_steps, Landscape, RunRecords, Step};
 use super::setup::{build, center_kind, train_center};
 use super::Context;
@@ -170,9 +171,10 @@ pub struct EscapeOutput {
     pub runs: Vec<Vec<RunRecords>>,
 }
 
-/// The noise a dynamics injects (None: none).
-fn shape(d: Dynamics, point: &NoisePoint, c: f64, p: usize) -> Option<NoiseShape> {
-    let trace = c * point.noise.trace();
+/// The noise a dynamics injects (None: none), of total variance `trace` = tr(Σ_b) with
+/// Σ_b = c·C.
+fn shape(d: Dynamics, point: &NoisePoint, c: f64, trace: f64) -> Option<NoiseShape> {
+    let p = point.noise.mean().len();
     let low_rank = |pairs: Vec<(&[f64], f64)>| NoiseShape::LowRank {
         directions: pairs.iter().map(|(v, _)| v.to_vec()).collect(),
         variances: pairs.iter().map(|(_, s)| s.max(0.0)).collect(),
@@ -238,11 +240,10 @@ pub fn run<S: Scalar>(ctx: &Context, ec: &EscapeConfig) -> Result<EscapeOutput> 
         let plan = cfg.train_plan(cfg.train()?, n)?;
         train_center(cfg, &mut setup, &plan, ctx.quiet)?;
     }
-    let lr = match (ec.lr, &cfg.config.train) {
-        (Some(lr), _) => lr,
-        (None, Some(t)) => t.lr,
-        (None, None) => return Err(cfg.err("experiment.lr", "is needed without [train]")),
-    };
+    let lr = ec
+        .lr
+        .or(cfg.config.train.as_ref().map(|t| t.lr))
+        .ok_or_else(|| cfg.err("experiment.lr", "is needed without [train]"))?;
     let seed = cfg.config.seed;
     let theta: Vec<f64> = setup.theta.iter().map(|v| v.f64()).collect();
     let train = setup.train_f64(cfg)?;
@@ -285,37 +286,9 @@ pub fn run<S: Scalar>(ctx: &Context, ec: &EscapeConfig) -> Result<EscapeOutput> 
     let shapes: Vec<Option<NoiseShape>> = ec
         .dynamics
         .iter()
-        .map(|&d| shape(d, &point, c, p))
+        .map(|&d| shape(d, &point, c, noise_trace))
         .collect();
-    let tasks: Vec<(usize, u64)> = (0..ec.dynamics.len())
-        .flat_map(|d| ec.seeds.iter().map(move |&s| (d, s)))
-        .collect();
-    let progress = crate::progress::Progress::new(tasks.len() as u64, "escape", ctx.quiet);
-    let flat: Vec<RunRecords> = tasks
-        .par_iter()
-        .map(|&(d, s)| {
-            let dynamics = ec.dynamics[d];
-            let step = match (&shapes[d], dynamics) {
-                (Some(shape), _) => Step::Noise(shape),
-                (None, Dynamics::Sgd) => Step::Sgd {
-                    batch: ec.batch_size,
-                    sampling: ec.sampling,
-                },
-                (None, _) => Step::Gd,
-            };
-            let records = land.run(
-                &step,
-                &mut rng(s, Stream::EscapeDynamics(stream_index(dynamics))),
-            );
-            progress.inc(1);
-            records
-        })
-        .collect();
-    progress.finish();
-    let runs: Vec<Vec<RunRecords>> = flat
-        .chunks(ec.seeds.len())
-        .map(<[RunRecords]>::to_vec)
-        .collect();
+    let runs = run_all(&land, ec, &shapes, ctx.quiet);
     let dynamics = ec
         .dynamics
         .iter()
@@ -349,6 +322,44 @@ pub fn run<S: Scalar>(ctx: &Context, ec: &EscapeConfig) -> Result<EscapeOutput> 
     })
 }
 
+/// Every (dynamics, seed) run, in parallel (each run is sequential and draws from its
+/// own stream), indexed [dynamics][seed].
+fn run_all(
+    land: &Landscape,
+    ec: &EscapeConfig,
+    shapes: &[Option<NoiseShape>],
+    quiet: bool,
+) -> Vec<Vec<RunRecords>> {
+    let tasks: Vec<(usize, u64)> = (0..ec.dynamics.len())
+        .flat_map(|d| ec.seeds.iter().map(move |&s| (d, s)))
+        .collect();
+    let progress = crate::progress::Progress::new(tasks.len() as u64, "escape", quiet);
+    let flat: Vec<RunRecords> = tasks
+        .par_iter()
+        .map(|&(d, s)| {
+            let dynamics = ec.dynamics[d];
+            let step = match (&shapes[d], dynamics) {
+                (Some(shape), _) => Step::Noise(shape),
+                (None, Dynamics::Sgd) => Step::Sgd {
+                    batch: ec.batch_size,
+                    sampling: ec.sampling,
+                },
+                (None, _) => Step::Gd,
+            };
+            let records = land.run(
+                &step,
+                &mut rng(s, Stream::EscapeDynamics(stream_index(dynamics))),
+            );
+            progress.inc(1);
+            records
+        })
+        .collect();
+    progress.finish();
+    flat.chunks(ec.seeds.len())
+        .map(<[RunRecords]>::to_vec)
+        .collect()
+}
+
 /// One dynamics' result over its seeds' runs.
 fn summarise(
     d: Dynamics,
@@ -357,7 +368,7 @@ fn summarise(
     sgd_trace: f64,
     escape_barrier: f64,
 ) -> DynamicsResult {
-    let last = |f: fn(&RunRecords) -> &Vec<f64>| {
+    let last = |f: Metric| {
         mean_std(
             runs.iter()
                 .map(|r| f(r).last().copied().unwrap_or(f64::NAN)),

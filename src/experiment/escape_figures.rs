@@ -14,7 +14,7 @@ use crate::plot::{self, MeanStd};
 use crate::study::stats::mean_std;
 
 /// How to read one metric from a run's records.
-type Metric = fn(&RunRecords) -> &Vec<f64>;
+pub type Metric = fn(&RunRecords) -> &Vec<f64>;
 
 /// The metrics saved per run.
 const METRICS: [(&str, Metric); 5] = [

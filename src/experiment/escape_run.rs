@@ -41,10 +41,9 @@ pub struct Landscape<'a> {
     pub line_points: usize,
 }
 
-/// The measurements of one run, one entry per record.
+/// The measurements of one run, one entry per record (at [`record_steps`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunRecords {
-    pub steps: Vec<usize>,
     pub train_loss: Vec<f64>,
     pub test_loss: Vec<f64>,
     pub test_accuracy: Vec<f64>,
@@ -76,7 +75,7 @@ impl Landscape<'_> {
         for t in 0..=self.steps {
             if next.peek() == Some(&&t) {
                 next.next();
-                self.record(&pool, &theta, t, &mut out);
+                self.record(&pool, &theta, &mut out);
             }
             if t == self.steps {
                 break;
@@ -101,7 +100,7 @@ impl Landscape<'_> {
         out
     }
 
-    fn record(&self, pool: &ChunkPool<f64>, theta: &[f64], t: usize, out: &mut RunRecords) {
+    fn record(&self, pool: &ChunkPool<f64>, theta: &[f64], out: &mut RunRecords) {
         let train = pool.eval(self.mlp, self.train, theta);
         let test = self.test.map(|d| pool.eval(self.mlp, d, theta));
         let delta: Vec<f64> = theta.iter().zip(self.start).map(|(a, b)| a - b).collect();
@@ -125,7 +124,6 @@ impl Landscape<'_> {
                 highest.max(loss)
             };
         }
-        out.steps.push(t);
         out.train_loss.push(train.loss);
         out.test_loss.push(test.map_or(f64::NAN, |e| e.loss));
         out.test_accuracy

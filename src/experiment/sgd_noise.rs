@@ -77,7 +77,7 @@ pub(super) fn check_mean_loss(cfg: &LoadedConfig) -> Result<()> {
 
 /// Σ_b = `factor`·C for each configured batch size, checked against `n` rows: the error
 /// names the entry.
-pub(super) fn batch_factors(
+fn batch_factors(
     cfg: &LoadedConfig,
     nc: &SgdNoiseConfig,
     n: usize,
@@ -168,8 +168,8 @@ pub struct SgdNoiseReport {
     pub precision: String,
 }
 
-/// What an sgd_noise run computed: the report, and the arrays its figures are drawn
-/// from (also in the report; saved as .npy for other tools).
+/// What an sgd_noise run computed: its report, which holds every number its arrays
+/// (saved as .npy for other tools) and figures show.
 pub struct SgdNoiseOutput {
     pub report: SgdNoiseReport,
 }

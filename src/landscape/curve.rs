@@ -127,8 +127,13 @@ mod tests {
             g[1] = 4.0 * r * t[1];
             r * r
         }
-        fn hvp(&self, _: &[f64], _: &[f64], _: &mut [f64]) {
-            unimplemented!("not needed")
+        /// H = 4(r² − 1)·I + 8·θθᵀ.
+        fn hvp(&self, t: &[f64], v: &[f64], hv: &mut [f64]) {
+            let r = t[0] * t[0] + t[1] * t[1] - 1.0;
+            let tv = t[0] * v[0] + t[1] * v[1];
+            for ((h, vi), ti) in hv.iter_mut().zip(v).zip(t) {
+                *h = 4.0 * r * vi + 8.0 * ti * tv;
+            }
         }
     }
 
@@ -175,6 +180,20 @@ mod tests {
                 bent < most * line,
                 "{kind:?}: barrier {bent} with bend {c:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_ring_hessian_matches_differences_of_its_gradient() {
+        let (t, v, h) = ([0.7, -0.4], [0.3, 1.1], 1e-6);
+        let mut hv = [0.0; 2];
+        Ring.hvp(&t, &v, &mut hv);
+        let (mut gp, mut gm) = ([0.0; 2], [0.0; 2]);
+        Ring.loss_grad(&[t[0] + h * v[0], t[1] + h * v[1]], &mut gp);
+        Ring.loss_grad(&[t[0] - h * v[0], t[1] - h * v[1]], &mut gm);
+        for i in 0..2 {
+            let fd = (gp[i] - gm[i]) / (2.0 * h);
+            assert!((hv[i] - fd).abs() < 1e-6, "{i}: {} vs {fd}", hv[i]);
         }
     }
 }

@@ -317,14 +317,14 @@ pub fn train<S: Scalar>(
                 let finite = loss.is_finite() && all_finite_shared(&grad);
                 if finite && sfn {
                     let data = if b < n { &batch } else { train };
-                    let mut s = SfnLoop {
+                    let s = SfnLoop {
                         mlp,
                         pool: &pool,
                         data,
                         hyper: &plan.hyper,
                     };
-                    let r = s.step(theta, &grad, loss, lr.f64(), shuffle);
-                    traj.sfn_steps.push(SfnRecord { step, ..r });
+                    let r = s.step(step, theta, &grad, loss, lr.f64(), shuffle);
+                    traj.sfn_steps.push(r);
                 } else if finite {
                     opt.step(theta, &grad, lr);
                 }
@@ -398,8 +398,10 @@ impl<S: Scalar> HvpOperator for BatchHessian<'_, S> {
 }
 
 impl<S: Scalar> SfnLoop<'_, S> {
+    /// Optimiser step `step`: θ updated in place, and its record.
     fn step(
-        &mut self,
+        &self,
+        step: usize,
         theta: &mut [S],
         grad: &[S],
         loss: f64,
@@ -437,7 +439,7 @@ impl<S: Scalar> SfnLoop<'_, S> {
         let next = at(alpha);
         theta.copy_from_slice(&next);
         SfnRecord {
-            step: 0,
+            step,
             hvps: s.hvps,
             lambda_min: s.lambda_min(),
             alpha,
