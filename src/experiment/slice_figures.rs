@@ -136,10 +136,10 @@ fn draw_2d(
     style: &Style,
 ) -> Result<()> {
     let x = &data.x[..];
-    let overlay = data.path.as_ref().map(|p| Overlay {
-        points: p,
-        label: "training path",
-    });
+    let overlay = data
+        .path
+        .as_ref()
+        .map(|p| Overlay::path(p, "training path"));
     let axes = |z_label: &str| SurfaceStyle {
         x_label: labels.x.clone(),
         y_label: labels.y.clone(),
@@ -165,14 +165,14 @@ fn draw_2d(
             &format!("{label}: contours"),
             &s,
             &st,
-            overlay.as_ref(),
+            overlay.as_slice(),
         )?;
         heatmap(
             &dir.path(&format!("{name}_heatmap.png")),
             &format!("{label}: heatmap"),
             &s,
             &st,
-            overlay.as_ref(),
+            overlay.as_slice(),
         )?;
         surface_3d(
             &dir.path(&format!("{name}_surface.png")),
@@ -199,7 +199,7 @@ fn draw_2d(
             &format!("{label}: heatmap"),
             &Surface { x, y, z },
             &st,
-            overlay.as_ref(),
+            overlay.as_slice(),
         )?;
     }
     if let Some(z) = &data.curvature_ratio {
@@ -216,7 +216,7 @@ fn draw_2d(
             "|λmin / λmax| of the Hessian (large: strongly non-convex)",
             &Surface { x, y, z },
             &st,
-            overlay.as_ref(),
+            overlay.as_slice(),
         )?;
     }
     Ok(())

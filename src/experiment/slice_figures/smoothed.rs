@@ -49,7 +49,7 @@ pub(super) fn draw(
                         z: s.of(i),
                     },
                     &st,
-                    None,
+                    &[],
                 )?;
             }
             Ok(())

@@ -24,14 +24,14 @@ use crate::error::{Error, Result};
 
 /// Contour lines with labelled levels (matplotlib's `contour` + `clabel`): lines
 /// coloured by level from viridis, about every other level labelled inline, the grid
-/// minimum marked with a star, masked cells grey, an optional path on top; a colour bar
+/// minimum marked with a star, masked cells grey, any paths on top; a colour bar
 /// with the levels marked at the right.
 pub fn contour_plot(
     path: &Path,
     title: &str,
     s: &Surface,
     style: &SurfaceStyle,
-    overlay: Option<&Overlay>,
+    overlays: &[Overlay],
 ) -> Result<()> {
     if style.levels == 0 {
         return Err(Error::Invalid(
@@ -45,7 +45,7 @@ pub fn contour_plot(
         Vec::new()
     };
     let polylines = contour_lines(&g, &levels).map_err(|e| Error::output(path, e))?;
-    draw_2d(path, title, &g, style, overlay, Some((&levels, &polylines)))
+    draw_2d(path, title, &g, style, overlays, Some((&levels, &polylines)))
 }
 
 /// One piece of a contour line in data coordinates.
@@ -269,7 +269,7 @@ fn labelled_levels(levels: &[Mark], stride: usize, log: bool) -> Vec<bool> {
 
 /// Draw the contour lines of `levels` (cut where their labels go) and the inline labels.
 /// `to_px` maps data to absolute pixels, `plot` is the plotting area in pixels; labels
-/// keep clear of the minimum's star at `star_at` and of the overlay path.
+/// keep clear of the minimum's star at `star_at` and of the overlay paths.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw_contours(
     root: &Area,
@@ -279,7 +279,7 @@ pub(super) fn draw_contours(
     plot: Rect,
     to_px: &dyn Fn(f64, f64) -> Pt,
     star_at: Option<Pt>,
-    overlay: Option<&Overlay>,
+    overlays: &[Overlay],
 ) -> DrawResult {
     let lines: Vec<Vec<Pt>> = polylines
         .iter()
@@ -305,7 +305,7 @@ pub(super) fn draw_contours(
     }
     let mut obstacles = lines.clone();
     let mut obstacle_levels = line_level.clone();
-    if let Some(o) = overlay {
+    for o in overlays {
         let (pieces, _) = overlay_pixels(o, g.x_range(), g.y_range(), to_px);
         for piece in pieces {
             obstacles.push(piece);

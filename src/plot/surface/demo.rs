@@ -37,7 +37,7 @@ fn render_surface_demos() {
         "Saddle: L = α² − β²",
         &s,
         &st,
-        None,
+        &[],
     )
     .unwrap();
     heatmap(
@@ -48,7 +48,7 @@ fn render_surface_demos() {
             diverging: true,
             ..st.clone()
         },
-        None,
+        &[],
     )
     .unwrap();
     surface_3d(&dir.join("saddle_3d.png"), "Saddle: L = α² − β²", &s, &st).unwrap();
@@ -72,10 +72,7 @@ fn render_surface_demos() {
             (0.15 + r * a.cos(), -0.1 + r * a.sin())
         })
         .collect();
-    let o = Overlay {
-        points: &path,
-        label: "SGD trajectory",
-    };
+    let o = Overlay::path(&path, "SGD trajectory");
     let s = Surface {
         x: &x,
         y: &y,
@@ -92,7 +89,7 @@ fn render_surface_demos() {
         "Train loss around θ*",
         &s,
         &st,
-        Some(&o),
+        &[o],
     )
     .unwrap();
     heatmap(
@@ -100,7 +97,7 @@ fn render_surface_demos() {
         "Train loss around θ*",
         &s,
         &st,
-        Some(&o),
+        &[o],
     )
     .unwrap();
     let log = SurfaceStyle {
@@ -112,7 +109,7 @@ fn render_surface_demos() {
         "Train loss (log levels)",
         &s,
         &log,
-        Some(&o),
+        &[o],
     )
     .unwrap();
     surface_3d(&dir.join("bowl_3d.png"), "Train loss around θ*", &s, &st).unwrap();
@@ -244,7 +241,7 @@ fn render_surface_demos() {
             name,
             &s,
             &st,
-            None,
+            &[],
         )
         .unwrap();
         heatmap(
@@ -252,7 +249,7 @@ fn render_surface_demos() {
             name,
             &s,
             &st,
-            None,
+            &[],
         )
         .unwrap();
         surface_3d(&edge.join(format!("{name}_3d.png")), name, &s, &st).unwrap();

@@ -20,14 +20,14 @@ use super::{Overlay, SurfaceStyle};
 use crate::error::Result;
 
 /// The 2-D figure of grid `g`: the heatmap (`contour` = None) or the contour lines at the
-/// given levels over the masked cells, with the overlay path, the minimum's star, the
+/// given levels over the masked cells, with the overlay paths, the minimum's star, the
 /// legend and the colour bar.
 pub(super) fn draw_2d(
     path: &Path,
     title: &str,
     g: &Grid,
     style: &SurfaceStyle,
-    overlay: Option<&Overlay>,
+    overlays: &[Overlay],
     contour: Option<(&[Mark], &[Polyline])>,
 ) -> Result<()> {
     let (width, height) =
@@ -64,7 +64,7 @@ pub(super) fn draw_2d(
         let star_at = g.argmin.map(|k| to_px(g.x[k % g.nx], g.y[k / g.nx]));
 
         if let Some((levels, polylines)) = contour {
-            draw_contours(root, g, levels, polylines, plot, &to_px, star_at, overlay)?;
+            draw_contours(root, g, levels, polylines, plot, &to_px, star_at, overlays)?;
         }
 
         // Frame around the field.
@@ -72,7 +72,7 @@ pub(super) fn draw_2d(
         if g.argmin.is_none() {
             draw_no_data(&pa)?;
         }
-        if let Some(o) = overlay {
+        for o in overlays {
             draw_overlay(root, o, (x0, x1), (y0, y1), &to_px, plot)?;
         }
         if let Some(c) = star_at {
@@ -83,9 +83,7 @@ pub(super) fn draw_2d(
         let panel_x = (width - FIELD_SIDE_PANEL) as i32 + 14;
         let mut keys = Vec::new();
         keys.extend(min_key(g));
-        if let Some(o) = overlay {
-            keys.push(Key::Path(o.label));
-        }
+        keys.extend(overlays.iter().map(|o| Key::Path(o.label, o.color)));
         if g.n_masked > 0 {
             keys.push(masked_key(style.log));
         }

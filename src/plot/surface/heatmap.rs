@@ -16,17 +16,17 @@ use crate::error::Result;
 pub(super) const MASKED: RGBColor = RGBColor(205, 205, 205);
 
 /// Filled heatmap (bilinear between grid points, masked cells light grey) with a colour
-/// bar, the minimum's star and an optional path; `style.diverging` for signed values and
+/// bar, the minimum's star and any paths; `style.diverging` for signed values and
 /// ratios.
 pub fn heatmap(
     path: &Path,
     title: &str,
     s: &Surface,
     style: &SurfaceStyle,
-    overlay: Option<&Overlay>,
+    overlays: &[Overlay],
 ) -> Result<()> {
     let g = prepare("heatmap", s, style)?;
-    draw_2d(path, title, &g, style, overlay, None)
+    draw_2d(path, title, &g, style, overlays, None)
 }
 
 /// Fill the plotting area `pa` pixel by pixel: the colour field (`heat`) or only the

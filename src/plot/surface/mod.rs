@@ -96,12 +96,31 @@ impl Default for SurfaceStyle {
 }
 
 /// A projected optimisation path drawn over a 2-D figure: points in `(x, y)` coordinates,
-/// a line with dots, the first point marked "start" and the last "end". Non-finite points
-/// break the line; parts outside the grid's range are clipped.
+/// a line with dots (when there are few), its first and last points circled and named.
+/// Non-finite points break the line; parts outside the grid's range are clipped. A
+/// one-point overlay is a named marker. A figure takes any number of overlays, drawn in
+/// order, each with a legend row.
 #[derive(Debug, Clone, Copy)]
 pub struct Overlay<'a> {
     pub points: &'a [(f64, f64)],
     pub label: &'a str,
+    /// The path's colour: 0 is the red of a lone path, then a palette that stands out
+    /// on viridis ([`overlay::path_color`]).
+    pub color: usize,
+    /// Written beside the first and the last point ("" for nothing).
+    pub ends: [&'a str; 2],
+}
+
+impl<'a> Overlay<'a> {
+    /// A lone red path, its ends named "start" and "end".
+    pub fn path(points: &'a [(f64, f64)], label: &'a str) -> Self {
+        Overlay {
+            points,
+            label,
+            color: 0,
+            ends: ["start", "end"],
+        }
+    }
 }
 
 /// A 1-D slice: every curve's `loss` (and `accuracy`, when given) has the length of `x`.

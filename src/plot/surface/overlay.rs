@@ -1,6 +1,6 @@
-//! The projected optimisation path ([`Overlay`]) drawn over a 2-D figure: a red line
-//! with dots, clipped to the grid's range and broken at non-finite points, its first
-//! point marked "start" and its last "end".
+//! The projected optimisation paths ([`Overlay`]) drawn over a 2-D figure: a line in
+//! the path's colour with dots, clipped to the grid's range and broken at non-finite
+//! points, its first and last points circled and named.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -12,6 +12,21 @@ use super::Overlay;
 
 /// The overlay path.
 pub(super) const PATH: RGBColor = RGBColor(220, 30, 40);
+
+/// Path colours that stand out on viridis and on white: red first (a lone path's).
+const PATHS: [RGBColor; 6] = [
+    PATH,
+    RGBColor(25, 25, 25),
+    RGBColor(30, 100, 230),
+    RGBColor(230, 60, 210),
+    RGBColor(255, 140, 0),
+    RGBColor(0, 170, 130),
+];
+
+/// The colour of path `i` (cycles).
+pub(super) fn path_color(i: usize) -> RGBColor {
+    PATHS[i % PATHS.len()]
+}
 
 /// The overlay path in pixels: the drawable pieces (clipped to the data range) and the
 /// start and end points when they lie inside it.
@@ -82,6 +97,7 @@ pub(super) fn draw_overlay(
     to_px: &dyn Fn(f64, f64) -> Pt,
     plot: Rect,
 ) -> DrawResult {
+    let color = path_color(o.color);
     let (pieces, dots) = overlay_pixels(o, x, y, to_px);
     for piece in &pieces {
         let pts: Vec<(i32, i32)> = piece.iter().map(|&p| to_i(p)).collect();
@@ -89,35 +105,33 @@ pub(super) fn draw_overlay(
             pts.clone(),
             WHITE.mix(0.9).stroke_width(5),
         ))?;
-        root.draw(&PathElement::new(pts, PATH.stroke_width(2)))?;
+        root.draw(&PathElement::new(pts, color.stroke_width(2)))?;
     }
     if dots.len() <= 300 {
         for &d in &dots {
             root.draw(&Circle::new(to_i(d), 4, WHITE.filled()))?;
-            root.draw(&Circle::new(to_i(d), 3, PATH.filled()))?;
+            root.draw(&Circle::new(to_i(d), 3, color.filled()))?;
         }
     }
-    let first = o
-        .points
-        .first()
-        .filter(|p| p.0.is_finite() && p.1.is_finite());
-    let last = o
-        .points
-        .last()
-        .filter(|p| p.0.is_finite() && p.1.is_finite());
+    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let first = o.points.first().filter(finite);
+    let last = o.points.last().filter(finite).filter(|_| o.points.len() > 1);
     let inside = |p: &(f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
-    for (p, name, is_start) in [(first, "start", true), (last, "end", false)] {
+    for (p, name, is_start) in [(first, o.ends[0], true), (last, o.ends[1], false)] {
         let Some(p) = p.filter(|p| inside(p)) else {
             continue;
         };
         let c = to_px(p.0, p.1);
         let ci = to_i(c);
         if is_start {
-            root.draw(&Circle::new(ci, 7, PATH.filled()))?;
+            root.draw(&Circle::new(ci, 7, color.filled()))?;
             root.draw(&Circle::new(ci, 4, WHITE.filled()))?;
         } else {
             root.draw(&Circle::new(ci, 7, WHITE.filled()))?;
-            root.draw(&Circle::new(ci, 6, PATH.filled()))?;
+            root.draw(&Circle::new(ci, 6, color.filled()))?;
+        }
+        if name.is_empty() {
+            continue;
         }
         // Label to the upper right, or the left when near the right edge.
         let right = c.0 + 70.0 < plot.2;
@@ -132,7 +146,7 @@ pub(super) fn draw_overlay(
             VPos::Top
         };
         let dy = if matches!(v, VPos::Bottom) { -6 } else { 6 };
-        let style = text(LEGEND_PX - 2, &PATH, h, v);
+        let style = text(LEGEND_PX - 2, &color, h, v);
         draw_boxed_text(root, name, (ci.0 + dx, ci.1 + dy), &style)?;
     }
     Ok(())

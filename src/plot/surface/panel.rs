@@ -1,5 +1,5 @@
 //! The side panel right of the 2-D figures and the 3-D surface: the legend rows (the
-//! minimum's star, the overlay path, masked cells) and the ticks of the colour bar.
+//! minimum's star, the overlay paths, masked cells) and the ticks of the colour bar.
 
 use plotters::prelude::*;
 
@@ -9,13 +9,14 @@ use super::super::kit::{
 use super::glyphs::draw_star;
 use super::grid::Grid;
 use super::heatmap::MASKED;
-use super::overlay::PATH;
+use super::overlay::path_color;
 use super::scale::Scale;
 
 /// One row of the legend next to a 2-D figure.
 pub(super) enum Key<'a> {
     Star(String),
-    Path(&'a str),
+    /// A path's label and colour index.
+    Path(&'a str, usize),
     Masked(&'static str),
 }
 
@@ -34,15 +35,18 @@ pub(super) fn draw_keys(root: &Area, keys: &[Key], x: i32, y: i32) -> Result<i32
         .iter()
         .map(|key| match key {
             Key::Star(s) => LegendRow::new(s.as_str(), |a: &Area, c| draw_star(a, c, 10.0)),
-            Key::Path(s) => LegendRow::new(*s, |a: &Area, (cx, cy): (i32, i32)| {
-                a.draw(&PathElement::new(
-                    vec![(cx - 13, cy), (cx + 13, cy)],
-                    PATH.stroke_width(2),
-                ))?;
-                a.draw(&Circle::new((cx, cy), 4, WHITE.filled()))?;
-                a.draw(&Circle::new((cx, cy), 3, PATH.filled()))?;
-                Ok(())
-            }),
+            Key::Path(s, i) => {
+                let color = path_color(*i);
+                LegendRow::new(*s, move |a: &Area, (cx, cy): (i32, i32)| {
+                    a.draw(&PathElement::new(
+                        vec![(cx - 13, cy), (cx + 13, cy)],
+                        color.stroke_width(2),
+                    ))?;
+                    a.draw(&Circle::new((cx, cy), 4, WHITE.filled()))?;
+                    a.draw(&Circle::new((cx, cy), 3, color.filled()))?;
+                    Ok(())
+                })
+            }
             Key::Masked(s) => LegendRow::new(*s, |a: &Area, (cx, cy): (i32, i32)| {
                 let corners = [(cx - 10, cy - 8), (cx + 10, cy + 8)];
                 a.draw(&Rectangle::new(corners, MASKED.filled()))?;

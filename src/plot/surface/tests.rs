@@ -18,16 +18,13 @@ fn every_figure_writes_a_png() {
     };
     let st = SurfaceStyle::default();
     let pts: Vec<(f64, f64)> = (0..10).map(|k| (0.9 - 0.09 * k as f64, 0.5)).collect();
-    let o = Overlay {
-        points: &pts,
-        label: "SGD path",
-    };
+    let o = Overlay::path(&pts, "SGD path");
     let p = dir.path().join("contour.png");
-    contour_plot(&p, "Contour", &s, &st, Some(&o)).unwrap();
+    contour_plot(&p, "Contour", &s, &st, &[o]).unwrap();
     let side = FIELD_PLOT_PX as u32;
     assert_eq!(check_png(&p), field_figure_size((side, side)));
     let p = dir.path().join("heat.png");
-    heatmap(&p, "Heatmap", &s, &st, Some(&o)).unwrap();
+    heatmap(&p, "Heatmap", &s, &st, &[o]).unwrap();
     check_png(&p);
     let p = dir.path().join("surf.png");
     surface_3d(&p, "Surface", &s, &st).unwrap();
@@ -99,14 +96,11 @@ fn masked_and_degenerate_inputs_do_not_panic() {
         (-3.0, 0.5),
         (0.5, 0.5),
     ];
-    let o = Overlay {
-        points: &wild,
-        label: "wild",
-    };
+    let o = Overlay::path(&wild, "wild");
     for (name, st) in &cases {
         for (k, f) in [contour_plot, heatmap].iter().enumerate() {
             let p = dir.path().join(format!("{name}{k}.png"));
-            f(&p, name, &s, st, Some(&o)).unwrap();
+            f(&p, name, &s, st, &[o]).unwrap();
         }
         surface_3d(&dir.path().join(format!("{name}3d.png")), name, &s, st).unwrap();
     }
