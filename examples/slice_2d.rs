@@ -124,7 +124,7 @@ fn main() -> losscape::Result<()> {
         "spirals net: loss on a random plane",
         &surface,
         &style,
-        None,
+        &[],
     )?;
     println!("wrote {}", out.display());
     Ok(())

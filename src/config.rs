@@ -12,7 +12,9 @@ use crate::optim::{Hyper, Length, OptimizerKind, TrainPlan};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod connect;
 mod noise;
+pub use connect::ConnectConfig;
 pub use noise::{Dynamics, EscapeConfig, SgdNoiseConfig};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +211,9 @@ pub enum ExperimentConfig {
     /// Leaving a minimum under GD, SGD and Gaussian noises of SGD's total variance
     /// (Zhu et al. 2019).
     Escape(EscapeConfig),
+    /// A low-loss curve trained between two minima, against the straight line
+    /// (Garipov et al. 2018).
+    Connect(ConnectConfig),
 }
 
 /// `[experiment]` of kind `train`.

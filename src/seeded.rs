@@ -92,6 +92,12 @@ pub enum Stream {
     /// `slice` with `smoothing`: the Monte Carlo noise vector z_k (one per draw k, the
     /// same at every grid point and for every σ).
     SmoothingNoise(u64),
+    /// `connect`: the t ~ U(0, 1) of each step of the bend's training.
+    ConnectT,
+    /// `connect`: the minibatch order of the bend's training.
+    ConnectShuffle,
+    /// `connect`: the plane's second direction when the bend lies on the line.
+    ConnectPlane,
 }
 
 /// `base + i` below the historical bound `len`, else `tag · 2⁴⁸ + i`.
@@ -137,6 +143,9 @@ impl Stream {
             NoiseTrace => 303,
             EscapeDynamics(d) => indexed(400, ESCAPE_DYNAMICS, 5, d),
             SmoothingNoise(k) => indexed(350, SMOOTHING_DRAWS, 6, k),
+            ConnectT => 310,
+            ConnectShuffle => 311,
+            ConnectPlane => 312,
         }
     }
 }
@@ -155,7 +164,7 @@ mod tests {
     use Stream::*;
 
     /// Every variant once (indexed ones at index 0), at the position [`position`] gives.
-    const EVERY: [Stream; 25] = [
+    const EVERY: [Stream; 28] = [
         Init,
         Shuffle,
         Split,
@@ -181,6 +190,9 @@ mod tests {
         NoiseTrace,
         EscapeDynamics(0),
         SmoothingNoise(0),
+        ConnectT,
+        ConnectShuffle,
+        ConnectPlane,
     ];
 
     /// An exhaustive match: a new variant does not compile until it is listed in
@@ -212,6 +224,9 @@ mod tests {
             NoiseTrace => 22,
             EscapeDynamics(_) => 23,
             SmoothingNoise(_) => 24,
+            ConnectT => 25,
+            ConnectShuffle => 26,
+            ConnectPlane => 27,
         }
     }
 

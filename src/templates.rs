@@ -3,7 +3,7 @@
 //! binary (`source = "digits"`, see `crate::bundled`). tests/cli.rs runs every one,
 //! and tests/relocatable.rs runs every one from a copied binary in an empty folder.
 
-pub const TEMPLATES: [(&str, &str); 10] = [
+pub const TEMPLATES: [(&str, &str); 11] = [
     ("train", include_str!("templates/train.toml")),
     ("evaluate", include_str!("templates/evaluate.toml")),
     ("slice", include_str!("templates/slice.toml")),
@@ -14,6 +14,7 @@ pub const TEMPLATES: [(&str, &str); 10] = [
     ("xor", include_str!("templates/xor.toml")),
     ("sgd_noise", include_str!("templates/sgd_noise.toml")),
     ("escape", include_str!("templates/escape.toml")),
+    ("connect", include_str!("templates/connect.toml")),
 ];
 
 /// The template of `kind`, if there is one.

@@ -328,7 +328,9 @@ fn escape_gd_follows_the_train_kinds_gd() {
     close(after_escape, after_train, 1e-10, "30 GD steps");
 }
 
-fn run_bad(d: &Path, cfg: &str, parts: &[&str]) {
+/// A config that must be refused: exit 2, no panic, no output folder, and every one of
+/// `parts` in the message.
+pub fn run_bad(d: &Path, cfg: &str, parts: &[&str]) {
     let out = d.join("bad-out");
     let o = run(&write(d, "bad.toml", cfg), &out, &[]);
     let stderr = String::from_utf8_lossy(&o.stderr);

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod common;
 mod configs;
+mod connect;
 mod derivatives;
 mod formats;
 mod hessian;

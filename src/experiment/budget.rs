@@ -51,9 +51,9 @@
 //! else the largest part.
 
 use crate::config::{
-    BatchSize, BatchStudyConfig, Center, Dtype, EscapeConfig, Exact, ExperimentConfig,
-    HessianConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig, TrainConfig,
-    WidthSweepConfig,
+    BatchSize, BatchStudyConfig, Center, ConnectConfig, Dtype, EscapeConfig, Exact,
+    ExperimentConfig, HessianConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig,
+    TrainConfig, WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
@@ -169,6 +169,7 @@ pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<
         ExperimentConfig::WidthSweep(wc) => run.width_sweep_kind(&mut est, wc)?,
         ExperimentConfig::SgdNoise(nc) => run.sgd_noise_kind(&mut est, nc)?,
         ExperimentConfig::Escape(ec) => run.escape_kind(&mut est, ec)?,
+        ExperimentConfig::Connect(cc) => run.connect_kind(&mut est, cc)?,
         ExperimentConfig::Xor(xc) => run.xor_kind(
             &mut est,
             xc.seeds,
@@ -939,6 +940,63 @@ impl<'a> Run<'a> {
                     8,
                 ]),
             ]),
+        );
+        Ok(())
+    }
+
+    /// The two minima's training (one after the other), the f64 rows, the ends, the bend
+    /// with its optimiser state, gradient and point on the curve (8 × P × 8), a
+    /// minibatch and the parallel pools of the bend's training and the path
+    /// measurements, then the plane: min(T, cells) workers with a sequential pool and a
+    /// θ each, and per cell its coordinates and two losses (4 × 8 B, twice over while
+    /// collected).
+    fn connect_kind(&self, est: &mut Estimate, cc: &ConnectConfig) -> Result<()> {
+        if cc.model_a.is_none() {
+            let plan = self.train_plan(self.cfg.train()?)?;
+            self.add_training(est, &plan);
+        }
+        self.add_f64_rows(est, self.data.n_train, "training");
+        self.add_f64_rows(est, self.data.n_test, "test");
+        self.add_vectors(
+            est,
+            "model.layers",
+            8,
+            "ends, bend, optimiser state, gradient",
+        );
+        let b = cc
+            .batch_size
+            .samples(self.data.n_train)
+            .min(self.data.n_train.max(1));
+        let pools = sum(&[
+            self.net.pool_bytes(self.data.n_train, false, 8),
+            self.net.pool_bytes(self.data.n_test, false, 8),
+            self.net.pool_bytes(b, false, 8),
+        ]);
+        est.add(
+            "experiment.batch_size",
+            format!("minibatch of {} rows and evaluation pools", count(n64(b))),
+            sum(&[
+                pools,
+                mul(&[
+                    n64(b),
+                    sum(&[n64(self.data.features), self.net.outputs()]),
+                    8,
+                ]),
+            ]),
+        );
+        let cells = mul(&[n64(cc.grid), n64(cc.grid)]);
+        let workers = self.threads.min(cells.max(1));
+        self.add_workers(
+            est,
+            workers,
+            &[self.data.n_train, self.data.n_test],
+            false,
+            8,
+        );
+        est.add(
+            "experiment.grid",
+            format!("plane: {} cells × 64 B", count(cells)),
+            mul(&[cells, 64]),
         );
         Ok(())
     }

@@ -8,6 +8,9 @@ pub mod batch_size;
 pub mod batch_size_compare;
 pub mod batch_size_figures;
 pub mod budget;
+pub mod connect;
+pub mod connect_figures;
+pub mod connect_plane;
 pub mod context;
 pub mod escape;
 pub mod escape_figures;
@@ -168,6 +171,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             escape::write(&out, &ctx.create_dir()?)?;
             Report::Escape(out.report)
         }
+        ExperimentConfig::Connect(cc) => {
+            let out = connect::run::<S>(ctx, cc)?;
+            connect::write(&out, &ctx.create_dir()?)?;
+            Report::Connect(out.report)
+        }
     })
 }
 
@@ -190,5 +198,6 @@ pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
         Report::WidthSweep(r) => width_sweep::redraw(r, &dir),
         Report::SgdNoise(r) => sgd_noise::redraw(r, &dir),
         Report::Escape(r) => escape::redraw(r, &dir),
+        Report::Connect(r) => connect::redraw(r, &dir),
     }
 }

@@ -137,6 +137,10 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
             super::escape::validate(cfg, ec)?;
             center == Center::Trained
         }
+        ExperimentConfig::Connect(cc) => {
+            super::connect::validate(cfg, cc)?;
+            cc.model_a.is_none()
+        }
         // Checked with its default tables in `tables`.
         ExperimentConfig::Xor(_) => true,
     })

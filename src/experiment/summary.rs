@@ -3,9 +3,10 @@
 //! Fields that can hold NaN read it back from `null` through [`crate::json_num`].
 
 use super::{
-    batch_size::BatchSizeReport, escape::EscapeReport, evaluate::EvaluateReport,
-    hessian::HessianReport, saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport,
-    train::TrainReport, width_sweep::WidthSweepReport, xor::XorReport,
+    batch_size::BatchSizeReport, connect::ConnectReport, escape::EscapeReport,
+    evaluate::EvaluateReport, hessian::HessianReport, saddles::SaddlesReport,
+    sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
+    width_sweep::WidthSweepReport, xor::XorReport,
 };
 use crate::config::Dtype;
 use crate::error::{Error, Result};
@@ -31,6 +32,7 @@ pub enum Report {
     WidthSweep(WidthSweepReport),
     SgdNoise(SgdNoiseReport),
     Escape(EscapeReport),
+    Connect(ConnectReport),
 }
 
 /// The contents of `summary.json`: the report and the run that made it.

@@ -6,9 +6,9 @@
 //!   (φ = (2−2t)θ_c + (2t−1)θ_b), so ∂φ/∂θ_c = min(2t, 2−2t)·I.
 //!
 //! Both pass through θ_a at t = 0 and θ_b at t = 1 exactly. [`fit_bend`] minimises
-//! E_{t~U(0,1)} L(φ(t)) over θ_c by SGD with one t per step: the gradient of L(φ(t)) in
-//! θ_c is w(t)·∇L(φ(t)). [`barrier`] is the highest loss on a path minus the mean of its
-//! ends' losses.
+//! E_{t~U(0,1)} L(φ(t)) over θ_c, one t per step, with the caller's optimiser: the
+//! gradient of L(φ(t)) in θ_c is w(t)·∇L(φ(t)). [`barrier`] is the highest loss on a
+//! path minus the mean of its ends' losses.
 
 use crate::objective::Objective;
 use rand::Rng;
@@ -31,14 +31,29 @@ pub struct Curve<'a> {
     pub b: &'a [f64],
 }
 
-impl Curve<'_> {
+impl CurveKind {
     /// The weights (of θ_a, θ_c, θ_b) of φ(t).
-    pub fn weights(&self, t: f64) -> [f64; 3] {
-        match self.kind {
+    pub fn weights(self, t: f64) -> [f64; 3] {
+        match self {
             CurveKind::Bezier => [(1.0 - t) * (1.0 - t), 2.0 * t * (1.0 - t), t * t],
             CurveKind::Polychain if t <= 0.5 => [1.0 - 2.0 * t, 2.0 * t, 0.0],
             CurveKind::Polychain => [0.0, 2.0 - 2.0 * t, 2.0 * t - 1.0],
         }
+    }
+
+    /// The name, as in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            CurveKind::Bezier => "bezier",
+            CurveKind::Polychain => "polychain",
+        }
+    }
+}
+
+impl Curve<'_> {
+    /// The weights (of θ_a, θ_c, θ_b) of φ(t).
+    pub fn weights(&self, t: f64) -> [f64; 3] {
+        self.kind.weights(t)
     }
 
     /// φ(t) with bend `c`, written to `out`.
@@ -60,25 +75,31 @@ impl Curve<'_> {
     }
 }
 
-/// SGD on the bend: `steps` steps of c ← c − lr·w_c(t)·∇L(φ(t)), t ~ U(0, 1) from `rng`;
-/// `loss_grad(θ, grad)` is the objective at step s (a minibatch's, say).
+/// Training of the bend: `steps` steps, each drawing t ~ U(0, 1) from `rng`, taking
+/// `loss_grad(s, φ(t), g)` (the objective of step s, a minibatch's say) and handing the
+/// bend's gradient w_c(t)·g to `update(c, g_c)` (an optimiser step). Returns each step's
+/// sampled loss L(φ(t)).
 pub fn fit_bend<R: Rng + ?Sized>(
     curve: &Curve,
     c: &mut [f64],
     steps: usize,
-    lr: f64,
     rng: &mut R,
     mut loss_grad: impl FnMut(usize, &[f64], &mut [f64]) -> f64,
-) {
+    mut update: impl FnMut(&mut [f64], &[f64]),
+) -> Vec<f64> {
     let p = c.len();
     let (mut at, mut g) = (vec![0.0; p], vec![0.0; p]);
-    for s in 0..steps {
-        let t: f64 = rng.random();
-        curve.point(c, t, &mut at);
-        loss_grad(s, &at, &mut g);
-        let w = curve.weights(t)[1];
-        c.iter_mut().zip(&g).for_each(|(ci, gi)| *ci -= lr * w * gi);
-    }
+    (0..steps)
+        .map(|s| {
+            let t: f64 = rng.random();
+            curve.point(c, t, &mut at);
+            let loss = loss_grad(s, &at, &mut g);
+            let w = curve.weights(t)[1];
+            g.iter_mut().for_each(|gi| *gi *= w);
+            update(c, &g);
+            loss
+        })
+        .collect()
 }
 
 /// The loss at `points` evenly spaced t in [0, 1] along the curve with bend `c`.
@@ -165,9 +186,17 @@ mod tests {
             // Start the bend just off the line, so the gradient can choose a side.
             let mut c = vec![0.0, 0.1];
             let mut rng = ChaCha8Rng::seed_from_u64(4);
-            fit_bend(&curve, &mut c, 4000, 0.05, &mut rng, |_, t, g| {
-                Ring.loss_grad(t, g)
-            });
+            let sgd = |c: &mut [f64], g: &[f64]| {
+                c.iter_mut().zip(g).for_each(|(ci, gi)| *ci -= 0.05 * gi)
+            };
+            fit_bend(
+                &curve,
+                &mut c,
+                4000,
+                &mut rng,
+                |_, t, g| Ring.loss_grad(t, g),
+                sgd,
+            );
             let bent = barrier(&losses_along(&Ring, &curve, &c, 101));
             // A Bézier curve can follow the ring closely; two straight chords cannot
             // (their bend sits off the ring or their middles cut inside it), so the

@@ -5,6 +5,7 @@
 //! [`page`] holds the page (header, key numbers, config, sections, the embedded
 //! plotly.js of [`plotly_js`] and the page's script); each kind adds its sections.
 
+mod connect;
 mod escape;
 mod hessian;
 pub mod page;
@@ -50,6 +51,7 @@ pub fn build(dir: &RunDir) -> Result<String> {
         Report::Xor(r) => training::xor(&mut page, r, dir)?,
         Report::SgdNoise(r) => sgd_noise::sections(&mut page, r),
         Report::Escape(r) => escape::sections(&mut page, r, dir)?,
+        Report::Connect(r) => connect::sections(&mut page, r, dir)?,
     }
     Ok(page.finish())
 }

@@ -45,7 +45,14 @@ pub fn contour_plot(
         Vec::new()
     };
     let polylines = contour_lines(&g, &levels).map_err(|e| Error::output(path, e))?;
-    draw_2d(path, title, &g, style, overlays, Some((&levels, &polylines)))
+    draw_2d(
+        path,
+        title,
+        &g,
+        style,
+        overlays,
+        Some((&levels, &polylines)),
+    )
 }
 
 /// One piece of a contour line in data coordinates.
@@ -361,7 +368,7 @@ mod tests {
                 z: &z,
             },
             &SurfaceStyle::default(),
-            None,
+            &[],
         )
         .unwrap();
         let png = read_png(&p);

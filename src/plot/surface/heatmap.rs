@@ -81,7 +81,7 @@ mod tests {
             y: &y,
             z: &z,
         };
-        heatmap(&p, "All above vmax", &s, &st, None).unwrap();
+        heatmap(&p, "All above vmax", &s, &st, &[]).unwrap();
         let png = read_png(&p);
         let (x0, y0, x1, y1) = plot_rect();
         // Off the centre (the star sits on the first grid point = the minimum).
@@ -106,7 +106,7 @@ mod tests {
             y: &y,
             z: &z,
         };
-        heatmap(&p, "All below vmin", &s, &st, None).unwrap();
+        heatmap(&p, "All below vmin", &s, &st, &[]).unwrap();
         let png = read_png(&p);
         let bottom = viridis(0.0);
         assert_eq!(png.pixel(x1 - 40, y0 + 60), (bottom.0, bottom.1, bottom.2));

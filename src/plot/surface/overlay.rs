@@ -115,7 +115,11 @@ pub(super) fn draw_overlay(
     }
     let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
     let first = o.points.first().filter(finite);
-    let last = o.points.last().filter(finite).filter(|_| o.points.len() > 1);
+    let last = o
+        .points
+        .last()
+        .filter(finite)
+        .filter(|_| o.points.len() > 1);
     let inside = |p: &(f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
     for (p, name, is_start) in [(first, o.ends[0], true), (last, o.ends[1], false)] {
         let Some(p) = p.filter(|p| inside(p)) else {

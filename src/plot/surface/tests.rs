@@ -127,8 +127,8 @@ fn masked_and_degenerate_inputs_do_not_panic() {
             z: zz,
         };
         for st in [&SurfaceStyle::default(), &log] {
-            contour_plot(&dir.path().join(format!("{name}c.png")), name, &s, st, None).unwrap();
-            heatmap(&dir.path().join(format!("{name}h.png")), name, &s, st, None).unwrap();
+            contour_plot(&dir.path().join(format!("{name}c.png")), name, &s, st, &[]).unwrap();
+            heatmap(&dir.path().join(format!("{name}h.png")), name, &s, st, &[]).unwrap();
             surface_3d(&dir.path().join(format!("{name}s.png")), name, &s, st).unwrap();
         }
     }
@@ -142,7 +142,7 @@ fn masked_and_degenerate_inputs_do_not_panic() {
         "2x2",
         &tiny,
         &SurfaceStyle::default(),
-        None,
+        &[],
     )
     .unwrap();
     heatmap(
@@ -150,7 +150,7 @@ fn masked_and_degenerate_inputs_do_not_panic() {
         "2x2",
         &tiny,
         &SurfaceStyle::default(),
-        None,
+        &[],
     )
     .unwrap();
     surface_3d(
@@ -174,7 +174,7 @@ fn masked_and_degenerate_inputs_do_not_panic() {
         "huge",
         &s,
         &SurfaceStyle::default(),
-        None,
+        &[],
     )
     .unwrap();
     surface_3d(
@@ -253,11 +253,11 @@ fn bad_arguments_are_invalid() {
     ];
     for s in &bad {
         assert!(matches!(
-            contour_plot(&p, "t", s, &st, None),
+            contour_plot(&p, "t", s, &st, &[]),
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            heatmap(&p, "t", s, &st, None),
+            heatmap(&p, "t", s, &st, &[]),
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
@@ -287,7 +287,7 @@ fn bad_arguments_are_invalid() {
         },
     ] {
         assert!(matches!(
-            heatmap(&p, "t", &ok, &st, None),
+            heatmap(&p, "t", &ok, &st, &[]),
             Err(Error::Invalid(_))
         ));
     }
@@ -296,7 +296,7 @@ fn bad_arguments_are_invalid() {
         ..SurfaceStyle::default()
     };
     assert!(matches!(
-        contour_plot(&p, "t", &ok, &zero_levels, None),
+        contour_plot(&p, "t", &ok, &zero_levels, &[]),
         Err(Error::Invalid(_))
     ));
     let short = [1.0];
@@ -314,7 +314,7 @@ fn bad_arguments_are_invalid() {
     assert!(matches!(slice_1d(&p, "t", &s), Err(Error::Invalid(_))));
     let unwritable = dir.path().join("nope").join("x.png");
     assert!(matches!(
-        heatmap(&unwritable, "t", &ok, &st, None),
+        heatmap(&unwritable, "t", &ok, &st, &[]),
         Err(Error::Output { .. })
     ));
     assert!(files_in(dir.path()).is_empty());
