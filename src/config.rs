@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 mod connect;
 mod noise;
+mod optimizers;
 pub use connect::ConnectConfig;
 pub use noise::{Dynamics, EscapeConfig, SgdNoiseConfig};
+pub use optimizers::{OptimizersConfig, RaceBudget, RaceStart, Racer};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +216,9 @@ pub enum ExperimentConfig {
     /// A low-loss curve trained between two minima, against the straight line
     /// (Garipov et al. 2018).
     Connect(ConnectConfig),
+    /// GD, momentum, Adam, Newton and saddle-free Newton raced from the same points
+    /// near saddles (Dauphin et al. 2014).
+    Optimizers(OptimizersConfig),
 }
 
 /// `[experiment]` of kind `train`.

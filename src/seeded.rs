@@ -34,6 +34,10 @@ pub const ESCAPE_DYNAMICS: u64 = 100;
 /// Low range of [`Stream::SmoothingNoise`]: ids 350..400 (draws 0..50; later draws move
 /// to their own block, tag 6).
 pub const SMOOTHING_DRAWS: u64 = 50;
+/// Range of each of [`Stream::RaceSearch`], [`Stream::RacePerturb`] and
+/// [`Stream::RaceKrylov`]: ids 500..600, 600..700 and 700..800 (later indices move to
+/// blocks of their own, tags 7 to 9).
+pub const RACE_INDICES: u64 = 100;
 /// Indices of an indexed stream must stay below this (2⁴⁸; each index is a start, a
 /// snapshot, a direction or a grid point held in memory, so this is never reached).
 pub const MAX_INDEX: u64 = 1 << 48;
@@ -98,6 +102,16 @@ pub enum Stream {
     ConnectShuffle,
     /// `connect`: the plane's second direction when the bend lies on the line.
     ConnectPlane,
+    /// `optimizers`: the initialisation of saddle search `i`.
+    RaceSearch(u64),
+    /// `optimizers`: the perturbation of start point `k`.
+    RacePerturb(u64),
+    /// `optimizers`: the Krylov start vectors of the second-order races from start `k`
+    /// (the same for Newton and saddle-free Newton).
+    RaceKrylov(u64),
+    /// `optimizers`: the Lanczos start vector of every extreme eigenpair it measures (of
+    /// the plateau's candidates, the searches' ends, the starts and the races' ends).
+    RaceSpectrum,
 }
 
 /// `base + i` below the historical bound `len`, else `tag · 2⁴⁸ + i`.
@@ -146,6 +160,10 @@ impl Stream {
             ConnectT => 310,
             ConnectShuffle => 311,
             ConnectPlane => 312,
+            RaceSearch(i) => indexed(500, RACE_INDICES, 7, i),
+            RacePerturb(k) => indexed(600, RACE_INDICES, 8, k),
+            RaceKrylov(k) => indexed(700, RACE_INDICES, 9, k),
+            RaceSpectrum => 800,
         }
     }
 }
@@ -164,7 +182,7 @@ mod tests {
     use Stream::*;
 
     /// Every variant once (indexed ones at index 0), at the position [`position`] gives.
-    const EVERY: [Stream; 28] = [
+    const EVERY: [Stream; 32] = [
         Init,
         Shuffle,
         Split,
@@ -193,6 +211,10 @@ mod tests {
         ConnectT,
         ConnectShuffle,
         ConnectPlane,
+        RaceSearch(0),
+        RacePerturb(0),
+        RaceKrylov(0),
+        RaceSpectrum,
     ];
 
     /// An exhaustive match: a new variant does not compile until it is listed in
@@ -227,6 +249,10 @@ mod tests {
             ConnectT => 25,
             ConnectShuffle => 26,
             ConnectPlane => 27,
+            RaceSearch(_) => 28,
+            RacePerturb(_) => 29,
+            RaceKrylov(_) => 30,
+            RaceSpectrum => 31,
         }
     }
 
@@ -249,6 +275,9 @@ mod tests {
             CurvaturePoint(_) => indexed(CurvaturePoint, CURVATURE_POINTS),
             EscapeDynamics(_) => indexed(EscapeDynamics, ESCAPE_DYNAMICS),
             SmoothingNoise(_) => indexed(SmoothingNoise, SMOOTHING_DRAWS),
+            RaceSearch(_) => indexed(RaceSearch, RACE_INDICES),
+            RacePerturb(_) => indexed(RacePerturb, RACE_INDICES),
+            RaceKrylov(_) => indexed(RaceKrylov, RACE_INDICES),
             fixed => vec![fixed.id()..=fixed.id()],
         }
     }

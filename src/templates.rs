@@ -3,7 +3,7 @@
 //! binary (`source = "digits"`, see `crate::bundled`). tests/cli.rs runs every one,
 //! and tests/relocatable.rs runs every one from a copied binary in an empty folder.
 
-pub const TEMPLATES: [(&str, &str); 11] = [
+pub const TEMPLATES: [(&str, &str); 12] = [
     ("train", include_str!("templates/train.toml")),
     ("evaluate", include_str!("templates/evaluate.toml")),
     ("slice", include_str!("templates/slice.toml")),
@@ -15,6 +15,7 @@ pub const TEMPLATES: [(&str, &str); 11] = [
     ("sgd_noise", include_str!("templates/sgd_noise.toml")),
     ("escape", include_str!("templates/escape.toml")),
     ("connect", include_str!("templates/connect.toml")),
+    ("optimizers", include_str!("templates/optimizers.toml")),
 ];
 
 /// The template of `kind`, if there is one.

@@ -189,7 +189,7 @@ fn report_pages_render_in_headless_chromium() {
         run_ok(Path::new(&format!("experiments/{name}.toml")), &out, &[]);
         check(&browser, &out, None);
     }
-    for kind in ["sgd_noise", "escape", "connect"] {
+    for kind in ["sgd_noise", "escape", "connect", "optimizers"] {
         let text = losscape::templates::template(kind).unwrap();
         let out = d.join(kind);
         run_ok(&write(d, &format!("{kind}.toml"), text), &out, &[]);

@@ -82,7 +82,7 @@ fn finite(v: &Value, pointer: &str) -> f64 {
 }
 
 /// Each kind and a number its run computes (a JSON pointer into summary.json).
-const COMPUTED: [(&str, &str); 11] = [
+const COMPUTED: [(&str, &str); 12] = [
     ("train", "/final/train_loss"),
     ("evaluate", "/train/loss"),
     ("xor", "/single_neuron/best_correct"),
@@ -94,6 +94,7 @@ const COMPUTED: [(&str, &str); 11] = [
     ("sgd_noise", "/batches/0/anisotropy_ratio"),
     ("escape", "/dynamics/0/final_train_loss/mean"),
     ("connect", "/barrier_curve"),
+    ("optimizers", "/starts/0/races/4/final_loss"),
 ];
 
 #[test]

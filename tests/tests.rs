@@ -13,6 +13,7 @@ mod hostile_input;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod noise;
+mod optimizers;
 mod output_safety;
 mod parsers;
 mod plot_check;

@@ -52,8 +52,8 @@
 
 use crate::config::{
     BatchSize, BatchStudyConfig, Center, ConnectConfig, Dtype, EscapeConfig, Exact,
-    ExperimentConfig, HessianConfig, LoadedConfig, SaddlesConfig, SgdNoiseConfig, SliceConfig,
-    TrainConfig, WidthSweepConfig,
+    ExperimentConfig, HessianConfig, LoadedConfig, OptimizersConfig, SaddlesConfig, SgdNoiseConfig,
+    SliceConfig, TrainConfig, WidthSweepConfig,
 };
 use crate::data::config::{DataConfig, Source};
 use crate::data::shape::{data_shape, DataShape};
@@ -170,6 +170,7 @@ pub fn estimate(cfg: &LoadedConfig, data: &DataShape, threads: usize) -> Result<
         ExperimentConfig::SgdNoise(nc) => run.sgd_noise_kind(&mut est, nc)?,
         ExperimentConfig::Escape(ec) => run.escape_kind(&mut est, ec)?,
         ExperimentConfig::Connect(cc) => run.connect_kind(&mut est, cc)?,
+        ExperimentConfig::Optimizers(oc) => run.optimizers_kind(&mut est, oc)?,
         ExperimentConfig::Xor(xc) => run.xor_kind(
             &mut est,
             xc.seeds,
@@ -997,6 +998,54 @@ impl<'a> Run<'a> {
             "experiment.grid",
             format!("plane: {} cells × 64 B", count(cells)),
             mul(&[cells, 64]),
+        );
+        Ok(())
+    }
+
+    /// The plateau's training run (every record a snapshot), or the searches: min(T,
+    /// searches) at once, each with its ~20 vectors; the extreme eigenpairs (exact: 4 P²
+    /// × 8; Lanczos: 200 × P × 8) of min(T, optimisers) points at once; every race's
+    /// records, (steps + 1) × 4 values, its θ, gradient, optimiser state and Krylov
+    /// basis; the plane's grid (4 values a cell).
+    fn optimizers_kind(&self, est: &mut Estimate, oc: &OptimizersConfig) -> Result<()> {
+        use crate::config::RaceStart;
+        let p = self.p();
+        if oc.start == RaceStart::Plateau {
+            let mut plan = self.train_plan(self.cfg.train()?)?;
+            plan.record_every = 1;
+            plan.snapshot_every = 1;
+            self.add_training(est, &plan);
+        }
+        self.add_f64_rows(est, self.data.n_train, "training");
+        let points = self.threads.min(n64(oc.optimizers.len().max(oc.searches)));
+        let spectrum = if p <= n64(super::optimizers_start::LANCZOS_STEPS) {
+            mul(&[4, p, p, 8])
+        } else {
+            mul(&[n64(super::optimizers_start::LANCZOS_STEPS), p, 8])
+        };
+        self.add_workers(est, points, &[self.data.n_train], true, 8);
+        est.add(
+            "experiment.searches",
+            format!("{} points' eigenpairs and search vectors", count(points)),
+            mul(&[points, sum(&[spectrum, mul(&[20, p, 8])])]),
+        );
+        let races = mul(&[n64(oc.max_starts), n64(oc.optimizers.len())]);
+        est.add(
+            "experiment.steps",
+            format!("{} races' records and state", count(races)),
+            mul(&[
+                races,
+                sum(&[
+                    mul(&[n64(oc.steps).saturating_add(1), 4, 8]),
+                    mul(&[n64(oc.krylov_dim).min(p).saturating_add(6), p, 8]),
+                ]),
+            ]),
+        );
+        let cells = mul(&[n64(oc.grid), n64(oc.grid)]);
+        est.add(
+            "experiment.grid",
+            format!("plane: {} cells", count(cells)),
+            mul(&[cells, 4, 8]),
         );
         Ok(())
     }

@@ -141,13 +141,13 @@ fn plane_figures(r: &ConnectReport, p: &Plane, dir: &RunDir) -> Result<()> {
         Overlay {
             points: &bent,
             label: &curve_label,
-            color: 0,
+            color: 2,
             ends: ["", ""],
         },
         Overlay {
             points: &bend,
             label: "bend θ_c",
-            color: 2,
+            color: 0,
             ends: ["θ_c", ""],
         },
     ];

@@ -19,6 +19,10 @@ pub mod evaluate;
 pub mod figures;
 pub mod hessian;
 pub mod job;
+pub mod optimizers;
+pub mod optimizers_figures;
+pub mod optimizers_run;
+pub mod optimizers_start;
 pub mod plan;
 pub mod saddles;
 pub mod saddles_figures;
@@ -176,6 +180,11 @@ fn run_kind<S: Scalar>(ctx: &Context) -> Result<Report> {
             connect::write(&out, &ctx.create_dir()?)?;
             Report::Connect(out.report)
         }
+        ExperimentConfig::Optimizers(oc) => {
+            let out = optimizers::run::<S>(ctx, oc)?;
+            optimizers::write(&out, &ctx.create_dir()?)?;
+            Report::Optimizers(out.report)
+        }
     })
 }
 
@@ -199,5 +208,6 @@ pub fn plot(run_dir: &Path, restyle: &slice_figures::Restyle) -> Result<()> {
         Report::SgdNoise(r) => sgd_noise::redraw(r, &dir),
         Report::Escape(r) => escape::redraw(r, &dir),
         Report::Connect(r) => connect::redraw(r, &dir),
+        Report::Optimizers(r) => optimizers::redraw(r, &dir),
     }
 }

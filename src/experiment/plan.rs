@@ -141,6 +141,10 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
             super::connect::validate(cfg, cc)?;
             cc.model_a.is_none()
         }
+        ExperimentConfig::Optimizers(oc) => {
+            super::optimizers::validate(cfg, oc)?;
+            oc.start == crate::config::RaceStart::Plateau
+        }
         // Checked with its default tables in `tables`.
         ExperimentConfig::Xor(_) => true,
     })

@@ -4,8 +4,8 @@
 
 use super::{
     batch_size::BatchSizeReport, connect::ConnectReport, escape::EscapeReport,
-    evaluate::EvaluateReport, hessian::HessianReport, saddles::SaddlesReport,
-    sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
+    evaluate::EvaluateReport, hessian::HessianReport, optimizers::OptimizersReport,
+    saddles::SaddlesReport, sgd_noise::SgdNoiseReport, slice::SliceReport, train::TrainReport,
     width_sweep::WidthSweepReport, xor::XorReport,
 };
 use crate::config::Dtype;
@@ -33,6 +33,7 @@ pub enum Report {
     SgdNoise(SgdNoiseReport),
     Escape(EscapeReport),
     Connect(ConnectReport),
+    Optimizers(OptimizersReport),
 }
 
 /// The contents of `summary.json`: the report and the run that made it.

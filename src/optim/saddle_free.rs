@@ -12,7 +12,8 @@
 //! Newton's step in the subspace with each eigenvalue replaced by its absolute value (so
 //! a direction of negative curvature is followed downhill, away from a saddle, where
 //! Newton's step would climb to it), damped by μ, plus a plain gradient step of size
-//! `lr` in the subspace's complement. The Lanczos iteration stops early when the
+//! `lr` in the subspace's complement. With `absolute = false` the same machinery gives
+//! Newton's step, sign(λ)·(|λ| + μ) in place of |λ| + μ, for comparison. The Lanczos iteration stops early when the
 //! subspace is invariant (the next vector's norm is below 1e-12 of T's scale). The
 //! start vector comes from the caller's generator, so a seeded run repeats exactly.
 
@@ -31,6 +32,10 @@ pub struct SfnSettings {
     pub damping: f64,
     /// The gradient step's size in the subspace's complement.
     pub lr: f64,
+    /// true: saddle-free, each eigenvalue by its absolute value |λ| + μ; false: Newton's
+    /// step, each eigenvalue with its sign, sign(λ)·(|λ| + μ), which climbs along
+    /// negative curvature towards a saddle.
+    pub absolute: bool,
 }
 
 /// One step: Δθ and what it cost and saw.
@@ -72,7 +77,12 @@ pub fn saddle_free_step<O: HvpOperator + ?Sized, R: Rng + ?Sized>(
     let mut coef = vec![0.0; basis.len()];
     for &i in &order {
         let q = eig.eigenvectors.column(i);
-        let c = dot(q.as_slice(), &vg) / (eig.eigenvalues[i].abs() + s.damping);
+        let lambda = eig.eigenvalues[i];
+        let curvature = match s.absolute || lambda >= 0.0 {
+            true => lambda.abs() + s.damping,
+            false => lambda - s.damping,
+        };
+        let c = dot(q.as_slice(), &vg) / curvature;
         coef.iter_mut()
             .zip(q.iter())
             .for_each(|(a, qj)| *a += c * qj);
@@ -87,6 +97,20 @@ pub fn saddle_free_step<O: HvpOperator + ?Sized, R: Rng + ?Sized>(
         hvps,
         subspace_eigenvalues: order.iter().map(|&i| eig.eigenvalues[i]).collect(),
     }
+}
+
+/// Backtracking on a step: the largest α of 1, ½, ¼, … (down to 2⁻¹⁰) with
+/// `loss_at(α)` below `loss`, or 1 when none is; and the losses evaluated.
+pub fn backtrack(loss: f64, mut loss_at: impl FnMut(f64) -> f64) -> (f64, usize) {
+    let mut evaluated = 0;
+    let alpha = (0..=10)
+        .map(|i| 0.5f64.powi(i))
+        .find(|&a| {
+            evaluated += 1;
+            loss_at(a) < loss
+        })
+        .unwrap_or(1.0);
+    (alpha, evaluated)
 }
 
 /// Lanczos from `start` with full reorthogonalisation: the orthonormal basis, T = VᵀHV
@@ -164,6 +188,7 @@ mod tests {
             krylov_dim: 2,
             damping: 0.0,
             lr: 0.1,
+            absolute: true,
         };
         let step = saddle_free_step(&Hess(&Saddle, &theta), &g, &s, &mut rng());
         let next = [theta[0] + step.delta[0], theta[1] + step.delta[1]];
@@ -175,6 +200,15 @@ mod tests {
         assert!(Saddle.loss(&next) < f0);
         assert_eq!(step.hvps, 2);
         assert!((step.lambda_min() + 2.0).abs() < 1e-12);
+        // The same step with signed eigenvalues is Newton's, onto the saddle.
+        let newton_step = SfnSettings {
+            absolute: false,
+            ..s
+        };
+        let step = saddle_free_step(&Hess(&Saddle, &theta), &g, &newton_step, &mut rng());
+        for i in 0..2 {
+            assert!((theta[i] + step.delta[i] - newton[i]).abs() < 1e-12, "{i}");
+        }
     }
 
     #[test]
@@ -187,6 +221,7 @@ mod tests {
             krylov_dim: 5,
             damping: 0.0,
             lr: 0.1,
+            absolute: true,
         };
         let step = saddle_free_step(&Hess(&q, &theta), &g, &s, &mut rng());
         // Newton lands on the minimum, the center c.
@@ -206,6 +241,7 @@ mod tests {
                 krylov_dim: 3,
                 damping,
                 lr: 0.1,
+                absolute: true,
             };
             norm(&saddle_free_step(&Hess(&q, &theta), &g, &s, &mut rng()).delta)
         };
@@ -222,6 +258,7 @@ mod tests {
             krylov_dim: 2,
             damping: 0.1,
             lr: 0.25,
+            absolute: true,
         };
         let step = saddle_free_step(&Hess(&q, &theta), &g, &s, &mut rng());
         assert_eq!(step.hvps, 2);

@@ -18,7 +18,7 @@ use crate::nn::Mlp;
 use crate::nn::Samples;
 use crate::objective::MlpObjective;
 use crate::optim::optimizer::{Hyper, Optimizer, OptimizerKind};
-use crate::optim::saddle_free::{saddle_free_step, SfnSettings};
+use crate::optim::saddle_free::{backtrack, saddle_free_step, SfnSettings};
 use crate::progress::Progress;
 use crate::scalar::{all_finite, Scalar};
 use rand::seq::SliceRandom;
@@ -413,6 +413,7 @@ impl<S: Scalar> SfnLoop<'_, S> {
             krylov_dim: self.hyper.krylov_dim,
             damping: self.hyper.damping,
             lr,
+            absolute: true,
         };
         let h = BatchHessian {
             mlp: self.mlp,
@@ -428,12 +429,8 @@ impl<S: Scalar> SfnLoop<'_, S> {
                 .map(|(t, d)| S::of(t.f64() + alpha * d))
                 .collect()
         };
-        let lowers = |alpha: f64| self.pool.eval(self.mlp, self.data, &at(alpha)).loss < loss;
         let alpha = match self.hyper.line_search {
-            true => (0..=10)
-                .map(|i| 0.5f64.powi(i))
-                .find(|&a| lowers(a))
-                .unwrap_or(1.0),
+            true => backtrack(loss, |a| self.pool.eval(self.mlp, self.data, &at(a)).loss).0,
             false => 1.0,
         };
         let next = at(alpha);

@@ -8,6 +8,7 @@
 mod connect;
 mod escape;
 mod hessian;
+mod optimizers;
 pub mod page;
 pub mod plotly_js;
 mod saddles;
@@ -52,6 +53,7 @@ pub fn build(dir: &RunDir) -> Result<String> {
         Report::SgdNoise(r) => sgd_noise::sections(&mut page, r),
         Report::Escape(r) => escape::sections(&mut page, r, dir)?,
         Report::Connect(r) => connect::sections(&mut page, r, dir)?,
+        Report::Optimizers(r) => optimizers::sections(&mut page, r, dir)?,
     }
     Ok(page.finish())
 }

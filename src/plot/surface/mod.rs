@@ -104,8 +104,8 @@ impl Default for SurfaceStyle {
 pub struct Overlay<'a> {
     pub points: &'a [(f64, f64)],
     pub label: &'a str,
-    /// The path's colour: 0 is the red of a lone path, then a palette that stands out
-    /// on viridis ([`overlay::path_color`]).
+    /// The path's colour: 0 is the red of a lone path, i ≥ 1 the chart palette's colour
+    /// i − 1 (as the i-th line of a line chart).
     pub color: usize,
     /// Written beside the first and the last point ("" for nothing).
     pub ends: [&'a str; 2],

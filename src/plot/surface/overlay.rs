@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::super::kit::{text, Area, DrawResult, LEGEND_PX};
+use super::super::kit::{palette, text, Area, DrawResult, LEGEND_PX};
 use super::geometry::{at, clip_segment, Pt, Rect};
 use super::glyphs::{draw_boxed_text, to_i};
 use super::Overlay;
@@ -13,19 +13,14 @@ use super::Overlay;
 /// The overlay path.
 pub(super) const PATH: RGBColor = RGBColor(220, 30, 40);
 
-/// Path colours that stand out on viridis and on white: red first (a lone path's).
-const PATHS: [RGBColor; 6] = [
-    PATH,
-    RGBColor(25, 25, 25),
-    RGBColor(30, 100, 230),
-    RGBColor(230, 60, 210),
-    RGBColor(255, 140, 0),
-    RGBColor(0, 170, 130),
-];
-
-/// The colour of path `i` (cycles).
+/// The colour of path `i`: 0 is a lone path's red, i ≥ 1 the chart palette's colour
+/// i − 1, so paths can match the lines of a chart beside them (a white halo keeps them
+/// visible on viridis).
 pub(super) fn path_color(i: usize) -> RGBColor {
-    PATHS[i % PATHS.len()]
+    match i {
+        0 => PATH,
+        i => palette(i - 1),
+    }
 }
 
 /// The overlay path in pixels: the drawable pieces (clipped to the data range) and the
