@@ -121,6 +121,30 @@ pub fn run_ok(config: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
+/// A run's summary without who ran it and how long it took.
+pub fn numbers(mut s: serde_json::Value) -> serde_json::Value {
+    let m = s.as_object_mut().unwrap();
+    m.remove("seconds");
+    m.remove("machine");
+    s
+}
+
+/// `config` run with `--threads 1` into dir/1 and `--threads 2` into dir/2: each run's
+/// [`numbers`] and folder, after checking that the two summaries agree.
+pub fn one_and_two_threads(config: &Path, dir: &Path) -> [(serde_json::Value, PathBuf); 2] {
+    let runs = ["1", "2"].map(|t| {
+        let out = dir.join(t);
+        (numbers(run_ok(config, &out, &["--threads", t])), out)
+    });
+    assert_eq!(
+        runs[0].0,
+        runs[1].0,
+        "{}: 1 and 2 threads",
+        config.display()
+    );
+    runs
+}
+
 /// Write `text` to dir/name and return the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

@@ -4,7 +4,7 @@
 //! loaded ends reproduce a trained run's line exactly; one and two threads give the
 //! same bytes; bad settings are refused before any folder exists.
 
-use crate::common::{f, npy, run, run_ok, write};
+use crate::common::{f, npy, one_and_two_threads, run, run_ok, write};
 use crate::noise::run_bad;
 use losscape::nn::{weights, Layout};
 use serde_json::Value;
@@ -183,17 +183,8 @@ fn one_and_two_threads_give_the_same_bytes() {
         "c.toml",
         &CONNECT.replace("curve = \"bezier\"", "curve = \"polychain\""),
     );
-    let mut outs = Vec::new();
-    for threads in ["1", "2"] {
-        let out = d.join(threads);
-        let mut s = run_ok(&cfg, &out, &["--threads", threads]);
-        let m = s.as_object_mut().unwrap();
-        m.remove("seconds");
-        m.remove("machine");
-        outs.push((s, out));
-    }
+    let outs = one_and_two_threads(&cfg, d);
     assert_eq!(outs[0].0["shape"], "polychain");
-    assert_eq!(outs[0].0, outs[1].0);
     for file in [
         "bend.safetensors",
         "plane_train_loss.npy",

@@ -7,14 +7,13 @@
 //! against the `train` kind's GD from the same weights; both kinds give the same bytes
 //! for one and two threads; bad settings are refused before any folder exists.
 
-use crate::common::{f, npy, run, run_ok, write};
+use crate::common::{f, npy, numbers, run, run_ok, write};
 use crate::hessian::{zero_net_data, T, X};
 use losscape::data::{Dataset, Labels};
 use losscape::nn::{Activation, Loss, Mlp, Samples};
 use losscape::objective::{MlpObjective, Objective};
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::Array2;
-use serde_json::Value;
 use std::path::Path;
 
 const LAYERS: [usize; 3] = [1, 3, 1];
@@ -179,14 +178,6 @@ fn sgd_noise_matches_the_dense_covariance_and_hessian() {
     // The saved top-k of Σ_b per batch size, scaled by its factor.
     let sigma = npy(&d.join("out/sigma_top.npy"));
     close(sigma[3], cp[0].0 / 4.0, 1e-5, "sigma_top.npy[1, 0]");
-}
-
-/// A run's summary without who ran it and how long it took.
-fn numbers(mut s: Value) -> Value {
-    let m = s.as_object_mut().unwrap();
-    m.remove("seconds");
-    m.remove("machine");
-    s
 }
 
 const ESCAPE: &str = r#"

@@ -20,6 +20,7 @@
 
 use super::escape_figures::Metric;
 use super::escape_run::{record_steps, Landscape, RunRecords, Step};
+use super::plan::check_list;
 use super::setup::{build, center_kind, train_center};
 use super::Context;
 use crate::config::{Center, Dynamics, EscapeConfig, LoadedConfig};
@@ -43,26 +44,21 @@ const LANCZOS_TOL: f64 = 1e-6;
 /// Checks the kind's settings before any work.
 pub(super) fn validate(cfg: &LoadedConfig, ec: &EscapeConfig) -> Result<()> {
     let bad = |field: &str, msg: String| Err(cfg.err(&format!("experiment.{field}"), msg));
-    if ec.dynamics.is_empty() {
-        return bad("dynamics", "is empty: name at least one dynamics".into());
-    }
-    for (i, d) in ec.dynamics.iter().enumerate() {
-        if ec.dynamics[..i].contains(d) {
-            return bad(
-                &format!("dynamics[{i}]"),
-                format!("{} is listed twice", d.name()),
-            );
-        }
-    }
-    if ec.seeds.is_empty() {
-        return bad("seeds", "is empty: give at least one seed".into());
-    }
-    if let Some(i) = (1..ec.seeds.len()).find(|&i| ec.seeds[..i].contains(&ec.seeds[i])) {
-        return bad(
-            &format!("seeds[{i}]"),
-            format!("{} is listed twice", ec.seeds[i]),
-        );
-    }
+    let name_dynamics = |d: &Dynamics| d.name().to_string();
+    check_list(
+        cfg,
+        "dynamics",
+        "name at least one dynamics",
+        &ec.dynamics,
+        name_dynamics,
+    )?;
+    check_list(
+        cfg,
+        "seeds",
+        "give at least one seed",
+        &ec.seeds,
+        u64::to_string,
+    )?;
     for (field, v, least) in [
         ("batch_size", ec.batch_size, 1),
         ("steps", ec.steps, 1),

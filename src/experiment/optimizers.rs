@@ -14,6 +14,7 @@
 
 use super::optimizers_run::{distance, escape, race, Plane, Race, RaceSettings, GRADIENT_COST};
 use super::optimizers_start::{extremes, starts, SearchSummary};
+use super::plan::check_list;
 use super::setup::build;
 use super::Context;
 use crate::config::{LoadedConfig, OptimizersConfig, RaceBudget, RaceStart, Racer};
@@ -34,17 +35,14 @@ pub use super::optimizers_figures::redraw;
 /// Checks the kind's settings before any work.
 pub(super) fn validate(cfg: &LoadedConfig, oc: &OptimizersConfig) -> Result<()> {
     let bad = |field: &str, msg: String| Err(cfg.err(&format!("experiment.{field}"), msg));
-    if oc.optimizers.is_empty() {
-        return bad("optimizers", "is empty: name at least one optimiser".into());
-    }
-    for (i, o) in oc.optimizers.iter().enumerate() {
-        if oc.optimizers[..i].contains(o) {
-            return bad(
-                &format!("optimizers[{i}]"),
-                format!("{} is listed twice", o.name()),
-            );
-        }
-    }
+    let name = |o: &Racer| o.name().to_string();
+    check_list(
+        cfg,
+        "optimizers",
+        "name at least one optimiser",
+        &oc.optimizers,
+        name,
+    )?;
     for (field, v, least) in [
         ("steps", oc.steps, 1),
         ("krylov_dim", oc.krylov_dim, 1),

@@ -150,6 +150,27 @@ fn check_kind(cfg: &LoadedConfig) -> Result<bool> {
     })
 }
 
+/// `experiment.<field>`, a list, must hold something (`empty` says what to give) and
+/// nothing twice; `name` writes an element as the config does.
+pub(super) fn check_list<T: PartialEq>(
+    cfg: &LoadedConfig,
+    field: &str,
+    empty: &str,
+    v: &[T],
+    name: impl Fn(&T) -> String,
+) -> Result<()> {
+    if v.is_empty() {
+        return Err(cfg.err(&format!("experiment.{field}"), format!("is empty: {empty}")));
+    }
+    match (1..v.len()).find(|&i| v[..i].contains(&v[i])) {
+        Some(i) => Err(cfg.err(
+            &format!("experiment.{field}[{i}]"),
+            format!("{} is listed twice", name(&v[i])),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Some kinds decide how their training runs record: a study keeps only the end of each
 /// run, `saddles` records at `experiment.track_every` and snapshots every record. Setting
 /// those `[train]` keys for them is an error naming the key, not silently replaced.
