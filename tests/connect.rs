@@ -210,6 +210,8 @@ fn bad_connect_settings_are_refused_before_any_folder() {
         &[0.1; 13],
     )
     .unwrap();
+    crate::hostile_input::mkfifo(&d.join("pipe.safetensors"));
+    std::fs::create_dir(d.join("folder.safetensors")).unwrap();
     let right = Layout::new(&LAYERS);
     let p = right.n_params();
     weights::save(&d.join("a.safetensors"), &right, &vec![0.1; p]).unwrap();
@@ -250,6 +252,15 @@ fn bad_connect_settings_are_refused_before_any_folder() {
         (
             no_train("model_a = \"a.safetensors\"\nmodel_b = \"missing.safetensors\""),
             vec!["missing.safetensors"],
+        ),
+        // Special files are refused without hanging on them.
+        (
+            no_train("model_a = \"pipe.safetensors\"\nmodel_b = \"a.safetensors\""),
+            vec!["pipe.safetensors", "not a regular file"],
+        ),
+        (
+            no_train("model_a = \"a.safetensors\"\nmodel_b = \"folder.safetensors\""),
+            vec!["folder.safetensors"],
         ),
         (
             with(

@@ -29,7 +29,8 @@ fn with(base: &str, replace: &str, by: &str) -> String {
     base.replace(replace, by)
 }
 
-fn mkfifo(path: &Path) {
+/// A named pipe at `path` (reading it would block until a writer came).
+pub fn mkfifo(path: &Path) {
     let ok = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(ok.success(), "mkfifo {}", path.display());
 }
