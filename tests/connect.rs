@@ -6,6 +6,7 @@
 
 use crate::common::{f, npy, one_and_two_threads, run, run_ok, write};
 use crate::noise::run_bad;
+use crate::plot_check::assert_plot_redraws;
 use losscape::nn::{weights, Layout};
 use serde_json::Value;
 use std::path::Path;
@@ -121,14 +122,16 @@ fn the_summary_agrees_with_the_saved_minima_and_bend() {
     let grid = npy(&out.join("plane_train_loss.npy"));
     assert_eq!(grid.len(), 81);
     assert!(grid.iter().all(|v| v.is_finite() && *v > 0.0));
-    for png in [
-        "connect_paths.png",
-        "plane_train_loss.png",
-        "plane_test_loss.png",
-        "bend_loss.png",
-    ] {
-        assert!(out.join(png).is_file(), "{png}");
-    }
+    // Every figure comes back the same from the saved files.
+    assert_eq!(
+        assert_plot_redraws(&out),
+        [
+            "bend_loss.png",
+            "connect_paths.png",
+            "plane_test_loss.png",
+            "plane_train_loss.png"
+        ]
+    );
 
     // At t = 1/2 the Bézier curve is θ_a/4 + θ_c/2 + θ_b/4: its training loss, measured
     // by the evaluate kind from weights built here, is the summary's.

@@ -8,6 +8,7 @@
 
 use crate::common::{f, npy, one_and_two_threads, run_ok, write};
 use crate::noise::run_bad;
+use crate::plot_check::assert_plot_redraws;
 use serde_json::Value;
 
 const XOR: &str = r#"
@@ -154,13 +155,15 @@ fn from_the_xor_plateau_saddle_free_newton_escapes_where_newton_stays() {
             "{name}: {c} vs {krylov_work}"
         );
     }
-    for png in [
-        "race0_loss_vs_step.png",
-        "race0_loss_vs_cost.png",
-        "race0_paths.png",
-    ] {
-        assert!(out.join(png).is_file(), "{png}");
-    }
+    // Every figure comes back the same from the saved files.
+    assert_eq!(
+        assert_plot_redraws(&out),
+        [
+            "race0_loss_vs_cost.png",
+            "race0_loss_vs_step.png",
+            "race0_paths.png"
+        ]
+    );
     assert_eq!(npy(&out.join("race0_plane.npy")).len(), 81);
 }
 
