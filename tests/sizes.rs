@@ -115,6 +115,40 @@ fn sizes_that_would_exhaust_memory_or_never_finish_are_refused_naming_the_key() 
             )]),
         ),
         (
+            "experiment.grid",
+            config(&[(
+                "kind = \"train\"",
+                "kind = \"connect\"\nseeds = [1, 2]\ngrid = 1000000000",
+            )]),
+        ),
+        (
+            "experiment.epochs",
+            config(&[(
+                "kind = \"train\"",
+                "kind = \"connect\"\nseeds = [1, 2]\nepochs = 1000000000000",
+            )]),
+        ),
+        (
+            "experiment.steps",
+            config(&[(
+                "kind = \"train\"",
+                "kind = \"optimizers\"\nsteps = 100000000000",
+            )]),
+        ),
+        (
+            "experiment.searches",
+            config(&[
+                (
+                    "[train]\noptimizer = \"sgd\"\nlr = 0.1\nbatch_size = 2\nepochs = 2\n",
+                    "",
+                ),
+                (
+                    "kind = \"train\"",
+                    "kind = \"optimizers\"\nstart = \"saddles\"\nsearches = 1000000000000",
+                ),
+            ]),
+        ),
+        (
             "train.epochs",
             config(&[("epochs = 2", "epochs = 9223372036854775807")]),
         ),

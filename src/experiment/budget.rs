@@ -43,7 +43,12 @@
 //!   (`experiment.widths`);
 //! - xor: the perceptron's error list, 2 × 16 B per epoch (`experiment.perceptron_epochs`,
 //!   an XOR perceptron never converges), the single-neuron axis, both region grids and
-//!   every seed's result (`experiment.seeds`).
+//!   every seed's result (`experiment.seeds`);
+//! - connect: the two minima's training, the ends, the bend and its optimiser state,
+//!   every step's sampled loss (`experiment.epochs`) and the plane (`experiment.grid`);
+//! - optimizers: the plateau's training run or the searches' ends
+//!   (`experiment.searches`), extreme eigenpairs, every race's records
+//!   (`experiment.steps`) and the plane (`experiment.grid`).
 //!
 //! All arithmetic saturates at u64::MAX, so absurd sizes give an absurd estimate, never
 //! an overflow. [`check`] blames the first part that alone exceeds the budget (data and
@@ -948,7 +953,7 @@ impl<'a> Run<'a> {
     /// The two minima's training (one after the other), the f64 rows, the ends, the bend
     /// with its optimiser state, gradient and point on the curve (8 × P × 8), a
     /// minibatch and the parallel pools of the bend's training and the path
-    /// measurements, then the plane: min(T, cells) workers with a sequential pool and a
+    /// measurements, every step's sampled loss, then the plane: min(T, cells) workers with a sequential pool and a
     /// θ each, and per cell its coordinates and two losses (4 × 8 B, twice over while
     /// collected).
     fn connect_kind(&self, est: &mut Estimate, cc: &ConnectConfig) -> Result<()> {
@@ -985,6 +990,14 @@ impl<'a> Run<'a> {
                 ]),
             ]),
         );
+        // fit_bend's loss of every step and the mean of every epoch.
+        let n = n64(self.data.n_train.max(1));
+        let steps = mul(&[n64(cc.epochs), n.div_ceil(n64(b.max(1)))]);
+        est.add(
+            "experiment.epochs",
+            format!("the bend's {} sampled losses", count(steps)),
+            mul(&[sum(&[steps, n64(cc.epochs)]), 8]),
+        );
         let cells = mul(&[n64(cc.grid), n64(cc.grid)]);
         let workers = self.threads.min(cells.max(1));
         self.add_workers(
@@ -1002,17 +1015,21 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// The plateau's training run (every record a snapshot), or the searches: min(T,
-    /// searches) at once, each with its ~20 vectors; the extreme eigenpairs (exact: 4 P²
-    /// × 8; Lanczos: 200 × P × 8) of min(T, optimisers) points at once; every race's
-    /// records, (steps + 1) × 4 values, its θ, gradient, optimiser state and Krylov
-    /// basis; the plane's grid (4 values a cell).
+    /// The plateau's training run (about 500 records, each a snapshot), or the
+    /// searches: min(T, searches) at once, each with its ~20 vectors, and every search's
+    /// end; the extreme eigenpairs (exact: 4 P² × 8; Lanczos: 200 × P × 8) of min(T,
+    /// optimisers) points at once; every race's records, (steps + 1) × 4 values (100 ×
+    /// steps with budget = "work"), its θ, gradient, optimiser state and Krylov basis;
+    /// the plane's grid (4 values a cell).
     fn optimizers_kind(&self, est: &mut Estimate, oc: &OptimizersConfig) -> Result<()> {
         use crate::config::RaceStart;
         let p = self.p();
         if oc.start == RaceStart::Plateau {
+            // As optimizers_start records it: about PLATEAU_RECORDS snapshots.
             let mut plan = self.train_plan(self.cfg.train()?)?;
-            plan.record_every = 1;
+            let (steps, _, _) = self.length(&plan);
+            let every = steps / n64(super::optimizers_start::PLATEAU_RECORDS);
+            plan.record_every = every.clamp(1, usize::MAX as u64) as usize;
             plan.snapshot_every = 1;
             self.add_training(est, &plan);
         }
@@ -1026,17 +1043,29 @@ impl<'a> Run<'a> {
         self.add_workers(est, points, &[self.data.n_train], true, 8);
         est.add(
             "experiment.searches",
-            format!("{} points' eigenpairs and search vectors", count(points)),
-            mul(&[points, sum(&[spectrum, mul(&[20, p, 8])])]),
+            format!(
+                "{} points' eigenpairs and search vectors, {} searches' ends",
+                count(points),
+                count(n64(oc.searches))
+            ),
+            sum(&[
+                mul(&[points, sum(&[spectrum, mul(&[20, p, 8])])]),
+                mul(&[n64(oc.searches), sum(&[mul(&[p, 8]), 48])]),
+            ]),
         );
         let races = mul(&[n64(oc.max_starts), n64(oc.optimizers.len())]);
+        // With budget = "work" a first-order race may take 100 × steps steps.
+        let steps = match oc.budget {
+            crate::config::RaceBudget::Work => mul(&[n64(oc.steps), 100]),
+            crate::config::RaceBudget::Steps => n64(oc.steps),
+        };
         est.add(
             "experiment.steps",
             format!("{} races' records and state", count(races)),
             mul(&[
                 races,
                 sum(&[
-                    mul(&[n64(oc.steps).saturating_add(1), 4, 8]),
+                    mul(&[steps.saturating_add(1), 4, 8]),
                     mul(&[n64(oc.krylov_dim).min(p).saturating_add(6), p, 8]),
                 ]),
             ]),

@@ -33,7 +33,7 @@ pub const NEGATIVE_TOL: f64 = 1e-4;
 pub const LANCZOS_STEPS: usize = 200;
 const LANCZOS_TOL: f64 = 1e-9;
 /// Records of the `[train]` run when looking for its plateau.
-const PLATEAU_RECORDS: usize = 500;
+pub const PLATEAU_RECORDS: usize = 500;
 
 /// A start point and where it came from.
 pub struct Start {
