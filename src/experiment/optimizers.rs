@@ -251,7 +251,7 @@ pub fn run<S: Scalar>(ctx: &Context, oc: &OptimizersConfig) -> Result<Optimizers
             .reduce(f64::max);
         let first_order = match (oc.budget, work) {
             (RaceBudget::Work, Some(w)) => RaceSettings {
-                steps: ((w / GRADIENT_COST).ceil() as usize).clamp(1, 100 * oc.steps),
+                steps: ((w / GRADIENT_COST).ceil() as usize).clamp(1, oc.steps.saturating_mul(100)),
                 work: Some(w),
                 ..settings
             },
