@@ -13,7 +13,7 @@
 //! how they treat the eigenvalues' signs.
 
 use super::optimizers_run::{distance, escape, race, Plane, Race, RaceSettings, GRADIENT_COST};
-use super::optimizers_start::{extremes, starts, SearchSummary};
+use super::optimizers_start::{extremes, starts, SearchSummary, Start};
 use super::plan::check_list;
 use super::setup::build;
 use super::Context;
@@ -190,97 +190,25 @@ pub struct OptimizersOutput {
 pub fn run<S: Scalar>(ctx: &Context, oc: &OptimizersConfig) -> Result<OptimizersOutput> {
     let cfg = &ctx.cfg;
     validate(cfg, oc)?;
-    let seed = cfg.config.seed;
     let mut setup = build::<S>(cfg, cfg.model()?, oc.start == RaceStart::Plateau)?;
     let train = setup.train_f64(cfg)?;
     let (points, searches) = starts(cfg, oc, &mut setup, &train, ctx.quiet)?;
-    let obj = MlpObjective::new(&setup.mlp, &train);
-    let settings = RaceSettings {
-        steps: oc.steps,
-        work: None,
-        lr: oc.lr,
-        adam_lr: oc.adam_lr,
-        krylov_dim: oc.krylov_dim,
-        damping: oc.damping,
-        line_search: oc.line_search,
-    };
     let progress = Progress::new(
         (points.len() * oc.optimizers.len()) as u64,
         "race",
         ctx.quiet,
     );
+    let racing = Racing {
+        obj: &MlpObjective::new(&setup.mlp, &train),
+        oc,
+        seed: cfg.config.seed,
+        progress: &progress,
+    };
     let mut reports = Vec::new();
     let (mut races, mut planes) = (Vec::new(), Vec::new());
     for (k, start) in points.iter().enumerate() {
-        let theta = &start.theta;
-        let mut grad = vec![0.0; theta.len()];
-        let loss = obj.loss_grad(theta, &mut grad);
-        let (top, bottom) = extremes(&obj, theta, seed);
-        let z = gaussian(theta.len(), &mut rng(seed, Stream::RacePerturb(k as u64)));
-        let scale = oc.perturbation / norm(&z).max(f64::MIN_POSITIVE);
-        let from: Vec<f64> = theta.iter().zip(&z).map(|(t, z)| t + scale * z).collect();
-        let plane = Plane {
-            center: theta,
-            x: &top.vector,
-            y: &bottom.vector,
-        };
-        let run_all = |second_order: bool, s: &RaceSettings| -> Vec<(usize, Race)> {
-            let picked: Vec<(usize, Racer)> = oc
-                .optimizers
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(_, o)| o.second_order() == second_order)
-                .collect();
-            picked
-                .par_iter()
-                .map(|&(i, racer)| {
-                    let krylov = &mut rng(seed, Stream::RaceKrylov(k as u64));
-                    let r = race(&obj, racer, &from, &plane, s, krylov);
-                    progress.inc(1);
-                    (i, r)
-                })
-                .collect()
-        };
-        // The Krylov methods first: with budget = "work", their costlier race sets the
-        // work the first-order methods may spend.
-        let mut run = run_all(true, &settings);
-        let work = run
-            .iter()
-            .filter_map(|(_, r)| r.cost.last().copied())
-            .reduce(f64::max);
-        let first_order = match (oc.budget, work) {
-            (RaceBudget::Work, Some(w)) => RaceSettings {
-                steps: ((w / GRADIENT_COST).ceil() as usize).clamp(1, oc.steps.saturating_mul(100)),
-                work: Some(w),
-                ..settings
-            },
-            _ => settings,
-        };
-        run.extend(run_all(false, &first_order));
-        run.sort_by_key(|(i, _)| *i);
-        let records = run.iter().map(|(_, r)| r.loss.len()).max().unwrap_or(0);
-        let mut run: Vec<Race> = run.into_iter().map(|(_, r)| r).collect();
-        let race_reports = oc
-            .optimizers
-            .iter()
-            .zip(&run)
-            .map(|(&racer, r)| summarise(&obj, racer, r, &from, loss, oc.escape_drop, seed))
-            .collect();
-        let (plane_x, plane_y, grid) = map_plane(&obj, &plane, &run, oc);
-        run.iter_mut().for_each(|r| r.pad(records));
-        reports.push(StartReport {
-            origin: start.origin.clone(),
-            loss,
-            grad_norm: norm(&grad),
-            lambda_max: top.value,
-            lambda_min: bottom.value,
-            perturbed_loss: obj.loss(&from),
-            records,
-            races: race_reports,
-            plane_x,
-            plane_y,
-        });
+        let (report, run, grid) = racing.race_from(k, start);
+        reports.push(report);
         races.push(run);
         planes.push(grid);
     }
@@ -309,6 +237,115 @@ pub fn run<S: Scalar>(ctx: &Context, oc: &OptimizersConfig) -> Result<Optimizers
         races,
         planes,
     })
+}
+
+/// What the races from every start share.
+struct Racing<'a> {
+    obj: &'a MlpObjective<'a, f64>,
+    oc: &'a OptimizersConfig,
+    seed: u64,
+    progress: &'a Progress,
+}
+
+impl Racing<'_> {
+    /// Every race from start `k` (records padded to the longest), the start's report and
+    /// the loss over its plane.
+    fn race_from(&self, k: usize, start: &Start) -> (StartReport, Vec<Race>, Vec<f64>) {
+        let (obj, oc) = (self.obj, self.oc);
+        let theta = &start.theta;
+        let mut grad = vec![0.0; theta.len()];
+        let loss = obj.loss_grad(theta, &mut grad);
+        let (top, bottom) = extremes(obj, theta, self.seed);
+        let z = gaussian(
+            theta.len(),
+            &mut rng(self.seed, Stream::RacePerturb(k as u64)),
+        );
+        let scale = oc.perturbation / norm(&z).max(f64::MIN_POSITIVE);
+        let from: Vec<f64> = theta.iter().zip(&z).map(|(t, z)| t + scale * z).collect();
+        let plane = Plane {
+            center: theta,
+            x: &top.vector,
+            y: &bottom.vector,
+        };
+        let settings = RaceSettings {
+            steps: oc.steps,
+            work: None,
+            lr: oc.lr,
+            adam_lr: oc.adam_lr,
+            krylov_dim: oc.krylov_dim,
+            damping: oc.damping,
+            line_search: oc.line_search,
+        };
+        // The Krylov methods first: with budget = "work", their costlier race sets the
+        // work the first-order methods may spend.
+        let mut run = self.races(k, true, &from, &plane, &settings);
+        let work = run
+            .iter()
+            .filter_map(|(_, r)| r.cost.last().copied())
+            .reduce(f64::max);
+        let first_order = match (oc.budget, work) {
+            (RaceBudget::Work, Some(w)) => RaceSettings {
+                steps: ((w / GRADIENT_COST).ceil() as usize).clamp(1, oc.steps.saturating_mul(100)),
+                work: Some(w),
+                ..settings
+            },
+            _ => settings,
+        };
+        run.extend(self.races(k, false, &from, &plane, &first_order));
+        run.sort_by_key(|(i, _)| *i);
+        let records = run.iter().map(|(_, r)| r.loss.len()).max().unwrap_or(0);
+        let mut run: Vec<Race> = run.into_iter().map(|(_, r)| r).collect();
+        let races = oc
+            .optimizers
+            .iter()
+            .zip(&run)
+            .map(|(&racer, r)| summarise(obj, racer, r, &from, loss, oc.escape_drop, self.seed))
+            .collect();
+        let (plane_x, plane_y, grid) = map_plane(obj, &plane, &run, oc);
+        run.iter_mut().for_each(|r| r.pad(records));
+        let report = StartReport {
+            origin: start.origin.clone(),
+            loss,
+            grad_norm: norm(&grad),
+            lambda_max: top.value,
+            lambda_min: bottom.value,
+            perturbed_loss: obj.loss(&from),
+            records,
+            races,
+            plane_x,
+            plane_y,
+        };
+        (report, run, grid)
+    }
+
+    /// The races of the second-order (or the first-order) optimisers from `from`, in
+    /// parallel, each with its place in the config's list.
+    fn races(
+        &self,
+        k: usize,
+        second_order: bool,
+        from: &[f64],
+        plane: &Plane,
+        s: &RaceSettings,
+    ) -> Vec<(usize, Race)> {
+        let picked: Vec<(usize, Racer)> = self
+            .oc
+            .optimizers
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, o)| o.second_order() == second_order)
+            .collect();
+        picked
+            .par_iter()
+            .map(|&(i, racer)| {
+                let krylov = &mut rng(self.seed, Stream::RaceKrylov(k as u64));
+                let r = race(self.obj, racer, from, plane, s, krylov);
+                self.progress.inc(1);
+                (i, r)
+            })
+            .collect()
+    }
 }
 
 /// One race's numbers, with H's extreme eigenvalues at its end.
