@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::io::run_dir::RunDir;
 use crate::json_num::nan_if_null;
 use crate::landscape::curve::{barrier, fit_bend, Curve, CurveKind};
+use crate::landscape::Axis;
 use crate::linalg::norm;
 use crate::nn::chunked::{ChunkPool, Eval};
 use crate::nn::{weights, Layout, Mlp, Samples};
@@ -205,9 +206,11 @@ pub fn run<S: Scalar>(ctx: &Context, cc: &ConnectConfig) -> Result<ConnectOutput
         )));
     }
     let pool = ChunkPool::<f64>::new(mlp);
-    let ts: Vec<f64> = (0..cc.points)
-        .map(|i| i as f64 / (cc.points - 1) as f64)
-        .collect();
+    let ts = Axis {
+        range: [0.0, 1.0],
+        points: cc.points,
+    }
+    .coords();
     // The midpoint bend makes the curve the straight line, measured at the same t.
     let midpoint = curve.midpoint();
     let measure = |c: &[f64]| path_points(&pool, mlp, &train, test.as_ref(), &curve, c, &ts);
@@ -226,7 +229,7 @@ pub fn run<S: Scalar>(ctx: &Context, cc: &ConnectConfig) -> Result<ConnectOutput
             &bend,
             cc,
             cfg.config.seed,
-        );
+        )?;
         (Some(pl), tr, te)
     } else {
         (None, vec![], None)

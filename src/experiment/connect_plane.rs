@@ -6,16 +6,19 @@
 //! direction (stream `ConnectPlane`) made orthogonal to e₁.
 //!
 //! The grid spans the three points plus `margin` times their extent on every side; the
-//! training (and test) loss is measured at each of its points, in parallel, each point
-//! on its own sequential evaluation, so the grid does not depend on the thread count.
+//! training (and test) loss is measured at each of its points by the slice engine
+//! ([`crate::landscape::grid::slice_values`]), so the grid does not depend on the
+//! thread count.
 
 use crate::config::ConnectConfig;
+use crate::error::Result;
 use crate::landscape::curve::Curve;
+use crate::landscape::grid::{column, slice_values, Evaluator, Metric, Plane as GridPlane};
+use crate::landscape::Axis;
 use crate::linalg::{axpy, dot, gaussian, norm, scale};
-use crate::nn::chunked::ChunkPool;
 use crate::nn::{Mlp, Samples};
+use crate::progress::Progress;
 use crate::seeded::{rng, Stream};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The plane's grid and where the three points sit in it.
@@ -58,7 +61,7 @@ pub fn plane(
     bend: &[f64],
     cc: &ConnectConfig,
     seed: u64,
-) -> (Plane, Vec<f64>, Option<Vec<f64>>) {
+) -> Result<(Plane, Vec<f64>, Option<Vec<f64>>)> {
     let (a, b) = (curve.a, curve.b);
     let mut e1: Vec<f64> = b.iter().zip(a).map(|(x, y)| x - y).collect();
     let length = norm(&e1);
@@ -82,33 +85,31 @@ pub fn plane(
     let m = cc.margin * extent;
     // A flat plane (bend on the line, no margin) still gets some height.
     let my = m.max(0.05 * extent - 0.5 * (y_hi - y_lo));
-    let axis = |lo: f64, hi: f64| -> Vec<f64> {
-        (0..cc.grid)
-            .map(|i| lo + (hi - lo) * i as f64 / (cc.grid - 1) as f64)
-            .collect()
+    let axis = |lo: f64, hi: f64| {
+        Axis {
+            range: [lo, hi],
+            points: cc.grid,
+        }
+        .coords()
     };
     let x = axis(x_lo - m, x_hi + m);
     let y = axis(y_lo - my, y_hi + my);
-    let cells: Vec<(f64, f64)> = y
-        .iter()
-        .flat_map(|&yy| x.iter().map(move |&xx| (xx, yy)))
-        .collect();
-    let values: Vec<(f64, f64)> = cells
-        .par_iter()
-        .map_init(
-            || (ChunkPool::<f64>::new(mlp).sequential(), vec![0.0; a.len()]),
-            |(pool, theta), &(xx, yy)| {
-                for (i, t) in theta.iter_mut().enumerate() {
-                    *t = a[i] + xx * e1[i] + yy * e2[i];
-                }
-                let tr = pool.eval(mlp, train, theta).loss;
-                let te = test.map_or(f64::NAN, |d| pool.eval(mlp, d, theta).loss);
-                (tr, te)
-            },
-        )
-        .collect();
-    let (train_loss, test_loss): (Vec<f64>, Vec<f64>) = values.into_iter().unzip();
-    (
+    let plane = GridPlane {
+        center: a,
+        dx: &e1,
+        dy: Some(&e2),
+    };
+    let eval = Evaluator::new(mlp, train, test);
+    let values = slice_values(
+        &eval,
+        &[plane],
+        &x,
+        Some(&y),
+        None,
+        &Progress::hidden(),
+        None,
+    )?;
+    Ok((
         Plane {
             x,
             y,
@@ -117,7 +118,7 @@ pub fn plane(
             bend: [cx, cy],
             random_y,
         },
-        train_loss,
-        test.map(|_| test_loss),
-    )
+        column(&values, Metric::TrainLoss),
+        test.map(|_| column(&values, Metric::TestLoss)),
+    ))
 }

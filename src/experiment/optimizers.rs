@@ -21,6 +21,8 @@ use crate::config::{LoadedConfig, OptimizersConfig, RaceBudget, RaceStart, Racer
 use crate::error::Result;
 use crate::io::run_dir::RunDir;
 use crate::json_num::nan_if_null;
+use crate::landscape::grid::{slice_objective, Plane as GridPlane};
+use crate::landscape::Axis;
 use crate::linalg::{gaussian, norm};
 use crate::nn::Layout;
 use crate::objective::{MlpObjective, Objective};
@@ -387,7 +389,7 @@ fn summarise(
 }
 
 /// The loss over the plane, on a square grid reaching 1.2 times the farthest projected
-/// point of any race (at least 10 perturbations), each cell evaluated on its own.
+/// point of any race (at least 10 perturbations), by the slice machinery.
 fn map_plane(
     obj: &MlpObjective<f64>,
     plane: &Plane,
@@ -405,22 +407,17 @@ fn map_plane(
         .fold(10.0 * oc.perturbation, f64::max)
         .max(1e-6)
         * 1.2;
-    let axis: Vec<f64> = (0..oc.grid)
-        .map(|i| -reach + 2.0 * reach * i as f64 / (oc.grid - 1) as f64)
-        .collect();
-    let cells: Vec<(f64, f64)> = axis
-        .iter()
-        .flat_map(|&y| axis.iter().map(move |&x| (x, y)))
-        .collect();
-    let grid = cells
-        .par_iter()
-        .map(|&(x, y)| {
-            let theta: Vec<f64> = (0..plane.center.len())
-                .map(|i| plane.center[i] + x * plane.x[i] + y * plane.y[i])
-                .collect();
-            obj.loss(&theta)
-        })
-        .collect();
+    let axis = Axis {
+        range: [-reach, reach],
+        points: oc.grid,
+    }
+    .coords();
+    let on = GridPlane {
+        center: plane.center,
+        dx: plane.x,
+        dy: Some(plane.y),
+    };
+    let grid = slice_objective(obj, &on, &axis, &axis);
     (axis.clone(), axis, grid)
 }
 
