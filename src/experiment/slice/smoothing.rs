@@ -145,12 +145,7 @@ pub(super) fn smooth<S: Scalar>(
     let noise = noise(cfg, sc, prep, planes[0].center);
     let noise_rms = rms(&noise, planes[0].center.len());
     let sgd_noise_scale = sgd_noise_scale(cfg, prep, planes[0].center)?;
-    let smoother = Smoother {
-        mlp: &prep.setup.mlp,
-        train: &prep.setup.train,
-        noise: &noise,
-        sigmas: &sc.smoothing,
-    };
+    let smoother = smoother(sc, prep, &noise);
     let coords = grid_points(planes.len(), &prep.x, prep.y.as_deref());
     let progress = Progress::new(coords.len() as u64, "smoothing", quiet);
     let s = smoother.grid(planes, &coords, &progress, job)?;
@@ -236,6 +231,21 @@ fn sgd_noise_scale<S: Scalar>(
     )))
 }
 
+/// The run's smoother: its net, training set, noise and σs (rank 0 and the other ranks
+/// alike).
+fn smoother<'a, S>(
+    sc: &'a SliceConfig,
+    prep: &'a Prepared<S>,
+    noise: &'a Noise<'a>,
+) -> Smoother<'a, S> {
+    Smoother {
+        mlp: &prep.setup.mlp,
+        train: &prep.setup.train,
+        noise,
+        sigmas: &sc.smoothing,
+    }
+}
+
 /// A rank other than 0 of a job: its share of rank 0's [`smooth`].
 pub(super) fn work<S: Scalar>(
     cfg: &LoadedConfig,
@@ -245,12 +255,6 @@ pub(super) fn work<S: Scalar>(
     job: &Job,
 ) -> Result<()> {
     let noise = noise(cfg, sc, prep, planes[0].center);
-    let smoother = Smoother {
-        mlp: &prep.setup.mlp,
-        train: &prep.setup.train,
-        noise: &noise,
-        sigmas: &sc.smoothing,
-    };
     let coords = grid_points(planes.len(), &prep.x, prep.y.as_deref());
-    smoother.work_grid(planes, &coords, job)
+    smoother(sc, prep, &noise).work_grid(planes, &coords, job)
 }
