@@ -3,7 +3,7 @@
 //! here writes files, so a config error never touches an output folder.
 
 use crate::config::{Center, LoadedConfig, ModelConfig};
-use crate::data::{load::load, Split};
+use crate::data::{load::load, Dataset, Split};
 use crate::error::Result;
 use crate::nn::Samples;
 use crate::nn::{weights, Init, Mlp};
@@ -174,23 +174,21 @@ impl<S: Scalar> Setup<S> {
     /// The training set in f64, for curvature work (Hessians are measured in f64
     /// whatever the run's dtype).
     pub fn train_f64(&self, cfg: &LoadedConfig) -> Result<Samples<f64>> {
-        let k = self.mlp.layout.output_width();
-        Samples::new(
-            &self.split.train,
-            self.mlp.loss,
-            k,
-            &cfg.file.display().to_string(),
-        )
+        self.f64_samples(cfg, &self.split.train)
     }
 
     /// The test set in f64, if there is one.
     pub fn test_f64(&self, cfg: &LoadedConfig) -> Result<Option<Samples<f64>>> {
-        let k = self.mlp.layout.output_width();
-        let origin = cfg.file.display().to_string();
         self.split
             .test
             .as_ref()
-            .map(|t| Samples::new(t, self.mlp.loss, k, &origin))
+            .map(|t| self.f64_samples(cfg, t))
             .transpose()
+    }
+
+    /// `data` in the network's f64 form.
+    fn f64_samples(&self, cfg: &LoadedConfig, data: &Dataset) -> Result<Samples<f64>> {
+        let k = self.mlp.layout.output_width();
+        Samples::new(data, self.mlp.loss, k, &cfg.file.display().to_string())
     }
 }
